@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Installs what kolmo needs to build and test on a fresh Debian 12 machine, then the npm
+# packages. Idempotent: installs only what is missing, runs `apt-get update` only when a
+# package has to be installed. As root it installs; otherwise it prints what is missing and
+# how to install it, and exits non-zero. Model training (PyTorch, ONNX) is a separate recipe
+# in models/recipe/ and is not installed here.
+#
+# Usage: bash scripts/setup.sh            (from anywhere; works on the repository it lives in)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+# Debian packages: compilers and CMake, doctest, clang for libFuzzer, Emscripten (+ acorn,
+# which its JS optimizer needs), the baseline compressors the benchmarks compare against,
+# and Chromium for the browser end-to-end tests (driven by npm playwright-core).
+APT_PACKAGES=(build-essential cmake doctest-dev clang-14 libclang-rt-14-dev emscripten node-acorn
+              brotli xz-utils zstd chromium)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$pkg")
+  fi
+done
+# Node.js >= 18 (node --test, global fetch, WebAssembly in workers). Any install counts;
+# Debian's own nodejs/npm packages are the fallback.
+node_ok=1
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  node_ok=0
+elif [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 18 ]; then
+  node_ok=0
+fi
+if [ "$node_ok" = 0 ]; then
+  missing+=(nodejs npm)
+fi
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "setup: missing Debian packages: ${missing[*]}" >&2
+    echo "setup: install them as root with:" >&2
+    echo "  apt-get update && apt-get install -y --no-install-recommends ${missing[*]}" >&2
+    echo "setup: (or run this script as root: sudo bash scripts/setup.sh)" >&2
+    exit 1
+  fi
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+else
+  echo "setup: Debian packages present"
+fi
+
+# npm packages. onnxruntime-node's install script would download CUDA libraries (the
+# machines here cannot reach that host, and the CPU build is all the tests need).
+cd "$ROOT"
+export ONNXRUNTIME_NODE_INSTALL_CUDA=skip
+if [ -f package-lock.json ]; then
+  if [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then
+    echo "setup: node_modules up to date"
+  else
+    npm ci --no-audit --no-fund
+  fi
+else
+  npm install --no-audit --no-fund
+fi
+echo "setup: done"
