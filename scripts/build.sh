@@ -19,7 +19,10 @@ since() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.1f s", e - s }'; }
 
 build_native() {
   local t; t=$(now)
-  cmake -S . -B build-native -DCMAKE_BUILD_TYPE="$BUILD_TYPE" -DKOLMO_BUILD_TESTS=ON >/dev/null
+  local tools=OFF
+  [ -f tools/CMakeLists.txt ] && tools=ON
+  cmake -S . -B build-native -DCMAKE_BUILD_TYPE="$BUILD_TYPE" -DKOLMO_BUILD_TESTS=ON \
+    -DKOLMO_BUILD_TOOLS="$tools" >/dev/null
   cmake --build build-native -j "$JOBS"
   echo "build: native done in $(since "$t")"
 }

@@ -6,9 +6,14 @@
 # in models/recipe/ and is not installed here.
 #
 # Usage: bash scripts/setup.sh            (from anywhere; works on the repository it lives in)
+#        bash scripts/setup.sh --check    (install nothing: report what is missing, exit 1 if any)
 set -euo pipefail
 
+CHECK_ONLY=0
+[ "${1:-}" = "--check" ] && CHECK_ONLY=1
+
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
 
 # Debian packages: compilers and CMake, doctest, clang for libFuzzer, Emscripten (+ acorn,
 # which its JS optimizer needs), the baseline compressors the benchmarks compare against,
@@ -35,7 +40,7 @@ if [ "$node_ok" = 0 ]; then
 fi
 
 if [ "${#missing[@]}" -gt 0 ]; then
-  if [ "$(id -u)" != 0 ]; then
+  if [ "$(id -u)" != 0 ] || [ "$CHECK_ONLY" = 1 ]; then
     echo "setup: missing Debian packages: ${missing[*]}" >&2
     echo "setup: install them as root with:" >&2
     echo "  apt-get update && apt-get install -y --no-install-recommends ${missing[*]}" >&2
@@ -50,9 +55,19 @@ else
   echo "setup: Debian packages present"
 fi
 
+if [ "$CHECK_ONLY" = 1 ]; then
+  # Only a lockfile that lists packages needs node_modules/.
+  if [ -f package-lock.json ] && [ ! -d node_modules ] &&
+     node -e 'process.exit(Object.keys(require(process.argv[1]).packages ?? {}).length > 1 ? 0 : 1)' \
+       "$PWD/package-lock.json"; then
+    echo "setup: npm packages not installed: run 'bash scripts/setup.sh' (or npm ci)" >&2
+    exit 1
+  fi
+  exit 0
+fi
+
 # npm packages. onnxruntime-node's install script would download CUDA libraries (the
 # machines here cannot reach that host, and the CPU build is all the tests need).
-cd "$ROOT"
 export ONNXRUNTIME_NODE_INSTALL_CUDA=skip
 if [ -f package-lock.json ]; then
   if [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then
