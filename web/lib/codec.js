@@ -1,0 +1,297 @@
+// @file The kolmo WASM codec for JS: loads kolmo_wasm.wasm (browsers, workers, Node >= 18) and
+// offers the core as an idiomatic API: typed arrays in and out, KolmoError on failure, and
+// no Embind handles for the caller to .delete() (objects that hold WASM memory are freed when
+// their work ends — an encoder at finish() — or by dispose(); a FinalizationRegistry is the
+// safety net for forgotten ones).
+//
+//   import { loadCodec } from './codec.js';
+//   const codec = await loadCodec();
+//   const text = codec.urlEncode(bytes);
+//
+// The Embind module itself (wasm/bindings.cpp, typed in wasm/kolmo_wasm.d.ts) is reachable
+// as codec.wasm for tests; code outside web/lib should not need it.
+
+import createKolmoModule from './wasm/kolmo_wasm.js';
+
+// ---- errors ----
+
+/** An error from the kolmo core: `code` is the stable status name, e.g. 'checksum_mismatch'. */
+export class KolmoError extends Error {
+  /**
+   * @param {string} code stable status name (kolmo::statusName), e.g. 'truncated'
+   * @param {string} [message]
+   */
+  constructor(code, message) {
+    super(message ? `${code}: ${message}` : code);
+    this.name = 'KolmoError';
+    this.code = code;
+  }
+}
+
+// ---- loading ----
+
+const kWasmUrl = new URL('./wasm/kolmo_wasm.wasm', import.meta.url);
+const isNode =
+  typeof process === 'object' && process !== null && typeof process.versions?.node === 'string' &&
+  typeof window === 'undefined';
+
+let defaultCodec = null;
+
+/**
+ * Loads the WASM module once and returns a Codec. Without options the instance is shared;
+ * with options a new instance is created.
+ * @param {{wasmBinary?: ArrayBuffer|Uint8Array, wasmUrl?: string|URL}} [options]
+ *   wasmBinary: the .wasm bytes (skips fetching); wasmUrl: where to fetch it from (default:
+ *   kolmo_wasm.wasm beside this module's wasm/ folder).
+ * @returns {Promise<Codec>}
+ */
+export function loadCodec(options) {
+  if (options === undefined) {
+    defaultCodec ??= instantiate({}).catch((error) => {
+      defaultCodec = null; // a failed load (e.g. offline) may be retried
+      throw error;
+    });
+    return defaultCodec;
+  }
+  return instantiate(options);
+}
+
+async function instantiate({ wasmBinary, wasmUrl } = {}) {
+  const url = wasmUrl === undefined ? kWasmUrl : new URL(wasmUrl, import.meta.url);
+  const moduleOptions = {};
+  if (wasmBinary !== undefined) {
+    moduleOptions.wasmBinary = wasmBinary;
+  } else if (isNode && url.protocol === 'file:') {
+    // Node's fetch() does not read file: URLs, which the Emscripten loader would try, so the
+    // bytes are read here. The specifier is a variable so that bundlers leave it alone.
+    const fsModule = 'node:fs/promises';
+    const { readFile } = await import(/* @vite-ignore */ fsModule);
+    moduleOptions.wasmBinary = await readFile(url);
+  } else {
+    moduleOptions.locateFile = (path) => (path.endsWith('.wasm') ? url.href : path);
+  }
+  const wasm = await createKolmoModule(moduleOptions);
+  return new Codec(wasm);
+}
+
+// ---- helpers ----
+
+// Handles whose JS owner was garbage-collected without dispose(): delete them then.
+const leakedHandles =
+  typeof FinalizationRegistry === 'function'
+    ? new FinalizationRegistry((handle) => {
+        if (!handle.isDeleted()) handle.delete();
+      })
+    : null;
+
+// Base of JS objects that own one Embind handle.
+class Owned {
+  #handle;
+  constructor(handle) {
+    this.#handle = handle;
+    leakedHandles?.register(this, handle, this);
+  }
+  /** The Embind handle; throws after dispose(). */
+  get handle() {
+    if (this.#handle === null) throw new KolmoError('bad_argument', `${this.constructor.name} used after dispose()`);
+    return this.#handle;
+  }
+  /** Frees the WASM memory now (idempotent). */
+  dispose() {
+    if (this.#handle !== null) {
+      leakedHandles?.unregister(this);
+      this.#handle.delete();
+      this.#handle = null;
+    }
+  }
+  get disposed() {
+    return this.#handle === null;
+  }
+}
+if (typeof Symbol.dispose === 'symbol') {
+  Owned.prototype[Symbol.dispose] = Owned.prototype.dispose;
+}
+
+/** Accepts Uint8Array, ArrayBuffer, other ArrayBuffer views and strings (as UTF-8). */
+function asBytes(data, what = 'bytes') {
+  if (data instanceof Uint8Array) return data;
+  if (typeof data === 'string') return new TextEncoder().encode(data);
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  throw new KolmoError('bad_argument', `${what}: expected Uint8Array, ArrayBuffer or string`);
+}
+
+function asIds(ids) {
+  if (ids instanceof Uint32Array) return ids;
+  if (Array.isArray(ids) || ArrayBuffer.isView(ids)) return Uint32Array.from(ids);
+  throw new KolmoError('bad_argument', 'ids: expected Uint32Array or array of numbers');
+}
+
+const kModes = ['stored', 'cm', 'lm'];
+function modeNumber(mode) {
+  const n = typeof mode === 'number' ? mode : kModes.indexOf(mode);
+  if (!(n >= 0 && n < kModes.length)) throw new KolmoError('bad_argument', `unknown container mode ${mode}`);
+  return n;
+}
+
+// ---- tokenizer ----
+
+/** Byte-level BPE tokenizer (src/tokenizer.h). Get one from codec.parseTokenizer(). */
+export class Tokenizer extends Owned {
+  #codec;
+  constructor(codec, handle) {
+    super(handle);
+    this.#codec = codec;
+    /** Number of token ids, EOT included. */
+    this.vocabSize = handle.vocabSize();
+    /** Id of <|endoftext|> (also BOS); the last id. */
+    this.eotId = handle.eotId();
+  }
+  /** @param {Uint8Array|string} bytes any bytes (invalid UTF-8 too) @returns {Uint32Array} ids */
+  encode(bytes) {
+    return this.#codec.check(this.handle.encode(asBytes(bytes)));
+  }
+  /** @param {Uint32Array|number[]} ids text token ids (not EOT) @returns {Uint8Array} */
+  decode(ids) {
+    return this.#codec.check(this.handle.decode(asIds(ids)));
+  }
+  /** Per-token corpus counts, indexed by id (Float64Array, exact up to 2^53). */
+  tokenCounts() {
+    return this.handle.tokenCounts();
+  }
+}
+
+// ---- the codec ----
+
+/** The loaded WASM module behind an idiomatic API. Get one from loadCodec(). */
+export class Codec {
+  constructor(wasm) {
+    /** The raw Embind module (wasm/kolmo_wasm.d.ts); for tests. */
+    this.wasm = wasm;
+  }
+
+  /** Stable name of a status code, e.g. 6 -> 'checksum_mismatch'. */
+  statusName(status) {
+    return this.wasm.statusName(status);
+  }
+
+  /** Throws KolmoError unless status is ok (0). */
+  checkStatus(status, message) {
+    if (status !== 0) throw new KolmoError(this.wasm.statusName(status), message);
+  }
+
+  /** Unwraps an Embind {status, value} result: value, or KolmoError. */
+  check(result, message) {
+    this.checkStatus(result.status, message);
+    return result.value;
+  }
+
+  // ---- tokenizer ----
+
+  /** Parses a tokenizer file (models/<id>/tokenizer.kbpe). Throws KolmoError('bad_tokenizer'). */
+  parseTokenizer(fileBytes) {
+    return new Tokenizer(this, this.check(this.wasm.Tokenizer.parse(asBytes(fileBytes, 'tokenizer file'))));
+  }
+
+  // ---- URL text ----
+
+  /** Bytes -> base62 fragment text (src/url_codec.h). */
+  urlEncode(bytes) {
+    return this.wasm.urlEncode(asBytes(bytes));
+  }
+  /** Fragment text -> bytes. Throws KolmoError('bad_url_text'). */
+  urlDecode(text) {
+    if (typeof text !== 'string') throw new KolmoError('bad_argument', 'urlDecode: expected a string');
+    // Embind converts JS strings as UTF-8; a non-ASCII character must still fail as bad text.
+    return this.check(this.wasm.urlDecode(text));
+  }
+  /** Characters urlEncode() gives for `size` bytes. */
+  urlEncodedLength(size) {
+    return this.wasm.urlEncodedLength(size);
+  }
+
+  // ---- integrity check ----
+
+  /** Hash of a model id string as 16 hex digits (the modelIdHash of the container calls). */
+  modelIdHash(modelId) {
+    return this.wasm.modelIdHash(modelId);
+  }
+  /** The 16-bit check a container stores for `text` (modelIdHash '0' for stored/cm). */
+  textCheck16(modelIdHash, text) {
+    const check = this.wasm.textCheck16(modelIdHash, asBytes(text));
+    if (check < 0) throw new KolmoError('bad_argument', `modelIdHash: not hex: ${modelIdHash}`);
+    return check;
+  }
+
+  // ---- container ----
+
+  /** {maxTextBytes, maxContainerBytes} defaults of src/container.h. */
+  defaultContainerLimits() {
+    return this.wasm.defaultContainerLimits();
+  }
+  #limits(limits) {
+    return limits === undefined ? this.wasm.defaultContainerLimits() : { ...this.wasm.defaultContainerLimits(), ...limits };
+  }
+
+  /**
+   * Frames a body the caller coded: pack({mode: 'stored'|'cm'|'lm', text, body, modelIndex,
+   * modelIdHash}) -> container bytes.
+   */
+  containerPack({ mode, text, body, modelIndex = 0, modelIdHash = '0', limits }) {
+    return this.check(
+      this.wasm.containerPack(modeNumber(mode), modelIndex, modelIdHash, asBytes(text), asBytes(body), this.#limits(limits)),
+    );
+  }
+
+  /**
+   * Splits a container: {version, mode: 'stored'|'cm'|'lm', modelIndex, check, body}.
+   * Throws KolmoError: truncated, unknown_version, unknown_mode, corrupt, length_over_limit.
+   */
+  containerParse(bytes, limits) {
+    const view = this.check(this.wasm.containerParse(asBytes(bytes), this.#limits(limits)));
+    return { ...view, mode: kModes[view.mode] };
+  }
+
+  /** Like containerParse() for the file form ("KLMO" + container); bad_magic if not one. */
+  containerParseFile(bytes, limits) {
+    const view = this.check(this.wasm.containerParseFile(asBytes(bytes), this.#limits(limits)));
+    return { ...view, mode: kModes[view.mode] };
+  }
+
+  /** Container -> file form bytes. */
+  containerToFile(container) {
+    return this.wasm.containerToFile(asBytes(container));
+  }
+
+  /** Throws KolmoError('checksum_mismatch') unless `text` matches a parsed view's check. */
+  containerVerify(view, text, modelIdHash = '0') {
+    this.checkStatus(this.wasm.containerVerify({ ...view, mode: modeNumber(view.mode) }, modelIdHash, asBytes(text)));
+  }
+
+  /** Decodes and verifies a stored or cm view -> text bytes. */
+  containerDecodeFallback(view, limits) {
+    return this.check(this.wasm.containerDecodeFallback({ ...view, mode: modeNumber(view.mode) }, this.#limits(limits)));
+  }
+
+  /**
+   * Smallest of stored, cm and (when lmBody is given) lm:
+   * packBest({text, lmBody?, modelIndex?, modelIdHash?}) -> {bytes, mode}.
+   */
+  containerPackBest({ text, lmBody = null, modelIndex = 0, modelIdHash = '0', limits }) {
+    const packed = this.check(
+      this.wasm.containerPackBest(asBytes(text), lmBody === null ? null : asBytes(lmBody), modelIndex, modelIdHash, this.#limits(limits)),
+    );
+    return { bytes: packed.bytes, mode: kModes[packed.mode] };
+  }
+
+  // ---- cm codec ----
+
+  /** Model-free context-mixing codec (src/cm_codec.h): text -> stream. */
+  cmEncode(text) {
+    return this.check(this.wasm.cmEncode(asBytes(text)));
+  }
+  /** stream -> text; maxTextBytes bounds the output. */
+  cmDecode(stream, maxTextBytes = this.wasm.defaultContainerLimits().maxTextBytes) {
+    return this.check(this.wasm.cmDecode(asBytes(stream), maxTextBytes));
+  }
+}
