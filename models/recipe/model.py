@@ -1,0 +1,122 @@
+"""The kolmo language model: a small decoder-only transformer (GPT) for byte-level BPE tokens.
+
+Pre-LayerNorm blocks, multi-head causal self-attention with rotary position embeddings (RoPE),
+GELU MLP, tied input/output embeddings. forward() takes an optional KV cache so that the same
+module exports to the ONNX graph the browser runs (see export.py): positions are relative to the
+start of the context window (kolmo's context-window rule restarts windows; see src/session.h).
+"""
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Config:
+    def __init__(self, vocab_size=8192, d_model=256, n_layers=4, n_heads=4, context=256, mlp_mult=4):
+        self.vocab_size = vocab_size
+        self.d_model = d_model
+        self.n_layers = n_layers
+        self.n_heads = n_heads
+        self.context = context
+        self.mlp_mult = mlp_mult
+
+    def to_dict(self):
+        return dict(self.__dict__)
+
+
+def rope_tables(context, head_dim):
+    inv_freq = 1.0 / (10000 ** (torch.arange(0, head_dim, 2, dtype=torch.float32) / head_dim))
+    t = torch.arange(context, dtype=torch.float32)
+    freqs = torch.outer(t, inv_freq)  # (context, head_dim/2)
+    return torch.cos(freqs), torch.sin(freqs)
+
+
+def apply_rope(x, cos, sin):
+    # x: (B, H, T, D); cos/sin: (B, 1, T, D/2). Rotates pairs (x[..., :D/2], x[..., D/2:]).
+    d = x.shape[-1] // 2
+    x1, x2 = x[..., :d], x[..., d:]
+    return torch.cat([x1 * cos - x2 * sin, x1 * sin + x2 * cos], dim=-1)
+
+
+class Block(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        d = cfg.d_model
+        self.n_heads = cfg.n_heads
+        self.ln1 = nn.LayerNorm(d)
+        self.qkv = nn.Linear(d, 3 * d)
+        self.proj = nn.Linear(d, d)
+        self.ln2 = nn.LayerNorm(d)
+        self.fc1 = nn.Linear(d, cfg.mlp_mult * d)
+        self.fc2 = nn.Linear(cfg.mlp_mult * d, d)
+
+    def forward(self, x, cos, sin, mask, past_k=None, past_v=None):
+        B, T, C = x.shape
+        H = self.n_heads
+        q, k, v = self.qkv(self.ln1(x)).split(C, dim=2)
+        q = q.view(B, T, H, C // H).transpose(1, 2)
+        k = k.view(B, T, H, C // H).transpose(1, 2)
+        v = v.view(B, T, H, C // H).transpose(1, 2)
+        q = apply_rope(q, cos, sin)
+        k = apply_rope(k, cos, sin)
+        if past_k is not None:
+            k = torch.cat([past_k, k], dim=2)
+            v = torch.cat([past_v, v], dim=2)
+        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(C // H))
+        att = att.masked_fill(mask, float("-inf"))
+        att = F.softmax(att, dim=-1)
+        y = (att @ v).transpose(1, 2).reshape(B, T, C)
+        x = x + self.proj(y)
+        x = x + self.fc2(F.gelu(self.fc1(self.ln2(x))))
+        return x, k, v
+
+
+class GPT(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        self.cfg = cfg
+        self.wte = nn.Embedding(cfg.vocab_size, cfg.d_model)
+        self.blocks = nn.ModuleList([Block(cfg) for _ in range(cfg.n_layers)])
+        self.ln_f = nn.LayerNorm(cfg.d_model)
+        cos, sin = rope_tables(cfg.context, cfg.d_model // cfg.n_heads)
+        self.register_buffer("rope_cos", cos, persistent=False)
+        self.register_buffer("rope_sin", sin, persistent=False)
+        self.apply(self._init)
+        for b in self.blocks:  # GPT-2 scaled init of residual projections
+            nn.init.normal_(b.proj.weight, std=0.02 / math.sqrt(2 * cfg.n_layers))
+            nn.init.normal_(b.fc2.weight, std=0.02 / math.sqrt(2 * cfg.n_layers))
+
+    @staticmethod
+    def _init(m):
+        if isinstance(m, nn.Linear):
+            nn.init.normal_(m.weight, std=0.02)
+            nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.Embedding):
+            nn.init.normal_(m.weight, std=0.02)
+
+    def num_params(self):
+        return sum(p.numel() for p in self.parameters())
+
+    def forward(self, idx, position_ids=None, past=None):
+        """idx: (B, T) int64. position_ids: (B, T) int64 or None (0..T-1 after the past).
+        past: list of (k, v) per layer, each (B, H, P, D), or None.
+        Returns logits (B, T, V) and the new cache [(k, v)] with P + T positions."""
+        B, T = idx.shape
+        P = 0 if past is None else past[0][0].shape[2]
+        if position_ids is None:
+            position_ids = torch.arange(P, P + T, dtype=torch.long).unsqueeze(0).expand(B, T)
+        cos = self.rope_cos[position_ids].unsqueeze(1)  # (B, 1, T, D/2)
+        sin = self.rope_sin[position_ids].unsqueeze(1)
+        # Query i (absolute P + i) may attend to keys 0..P+i.
+        q_pos = torch.arange(T).unsqueeze(1) + P
+        k_pos = torch.arange(P + T).unsqueeze(0)
+        mask = (k_pos > q_pos).view(1, 1, T, P + T)
+        x = self.wte(idx)
+        present = []
+        for i, block in enumerate(self.blocks):
+            pk, pv = (None, None) if past is None else past[i]
+            x, k, v = block(x, cos, sin, mask, pk, pv)
+            present.append((k, v))
+        logits = self.ln_f(x) @ self.wte.weight.t()
+        return logits, present
