@@ -32,6 +32,7 @@
 #include "cm_codec.h"
 #include "container.h"
 #include "kolmo/status.h"
+#include "rounding.h"
 #include "tokenizer.h"
 #include "url_codec.h"
 
@@ -124,6 +125,50 @@ val tokenizerTokenCounts(const Tokenizer& tokenizer) {
   const std::vector<uint64_t>& counts = tokenizer.tokenCounts();
   std::vector<double> asDouble(counts.begin(), counts.end());
   return typedArrayCopy("Float64Array", asDouble.data(), asDouble.size());
+}
+
+// ---- rounding layer ----
+
+// TokenTree.build(counts, vocabSize) -> {status, value: TokenTree (JS owns: .delete())}.
+// counts: Float64Array / array of non-negative integers (< 2^53), one per token id.
+val tokenTreeBuild(const val& countArray, size_t vocabSize) {
+  std::vector<double> countsAsDouble = vectorFromJs<double>(countArray);
+  std::vector<uint64_t> counts(countsAsDouble.size());
+  for (size_t i = 0; i < counts.size(); ++i) {
+    const double c = countsAsDouble[i];
+    if (!(c >= 0 && c <= 9007199254740992.0)) return result(Status::kBadArgument);
+    counts[i] = static_cast<uint64_t>(c);
+  }
+  auto tree = std::make_shared<TokenTree>();
+  Status status = TokenTree::build(counts, vocabSize, tree.get());
+  if (!isOk(status)) return result(status);
+  return result(status, val(std::move(tree)));
+}
+size_t tokenTreeVocabSize(const TokenTree& tree) { return tree.vocabSize(); }
+size_t tokenTreeMaxDepth(const TokenTree& tree) { return tree.maxDepth(); }
+// Path length of `token` in decisions; 0 for an id out of range.
+size_t tokenTreeDepth(const TokenTree& tree, uint32_t token) {
+  return token < tree.vocabSize() ? tree.depth(token) : 0;
+}
+
+GridSpec defaultGridSpec() { return GridSpec{}; }
+
+// Quantizer.build(spec) -> {status, value: Quantizer (JS owns: .delete())}
+val quantizerBuild(const GridSpec& spec) {
+  auto quantizer = std::make_shared<Quantizer>();
+  Status status = Quantizer::build(spec, quantizer.get());
+  if (!isOk(status)) return result(status);
+  return result(status, val(std::move(quantizer)));
+}
+
+// dumpNodeTable(tree, quantizer, logits, epsilon) -> {status, value: Uint32Array of
+// (V-1) x kNodeDumpWords words}: the cross-build comparison of rounding.h.
+val dumpNodeTableJs(const TokenTree& tree, const Quantizer& quantizer, const val& logitArray,
+                    double epsilon) {
+  std::vector<float> logits = vectorFromJs<float>(logitArray);
+  std::vector<uint32_t> words;
+  Status status = dumpNodeTable(tree, quantizer, logits.data(), logits.size(), epsilon, &words);
+  return result(status, isOk(status) ? idsToJs(words) : val::undefined());
 }
 
 // ---- url codec ----
@@ -292,6 +337,24 @@ EMSCRIPTEN_BINDINGS(kolmo) {
       .function("vocabSize", &tokenizerVocabSize)
       .function("eotId", &tokenizerEotId)
       .function("tokenCounts", &tokenizerTokenCounts);
+
+  class_<TokenTree>("TokenTree")
+      .smart_ptr<std::shared_ptr<TokenTree>>("TokenTreePtr")
+      .class_function("build", &tokenTreeBuild)
+      .function("vocabSize", &tokenTreeVocabSize)
+      .function("maxDepth", &tokenTreeMaxDepth)
+      .function("depth", &tokenTreeDepth);
+
+  value_object<GridSpec>("GridSpec")
+      .field("thetaStep", &GridSpec::thetaStep)
+      .field("tailWidth", &GridSpec::tailWidth)
+      .field("tailLimit", &GridSpec::tailLimit);
+  function("defaultGridSpec", &defaultGridSpec);
+  class_<Quantizer>("Quantizer")
+      .smart_ptr<std::shared_ptr<Quantizer>>("QuantizerPtr")
+      .class_function("build", &quantizerBuild);
+  constant("kNodeDumpWords", kNodeDumpWords);
+  function("dumpNodeTable", &dumpNodeTableJs);
 
   function("urlEncode", &urlEncodeJs);
   function("urlDecode", &urlDecodeJs);

@@ -37,3 +37,36 @@ export function syntheticTokens(seed, count, eotId) {
   ids[count] = eotId;
   return ids;
 }
+
+// Zipf-like unigram counts with a deterministic shuffle of ranks (tests/synthetic_model.h,
+// syntheticCounts): count[i] = 1 + floor(10^7 / rank), rank = 1 + mix32(i ^ 0x5bd1e995) % V.
+export function syntheticCounts(vocab) {
+  const counts = new Float64Array(vocab);
+  for (let i = 0; i < vocab; i++) {
+    const rank = 1 + (mix32(i ^ 0x5bd1e995) % vocab);
+    counts[i] = 1 + Math.floor(10000000 / rank);
+  }
+  return counts;
+}
+
+const kScales = [1.0, 0.05, 0.5, 3.0, 40.0].map(Math.fround);
+const kMinusHuge = Math.fround(-1e30);
+
+// Logit vector k of the native == WASM comparison (tests/node/native_dump.cpp,
+// testLogitVector): kind = k % 7; base = syntheticLogits(mix32(k) % V, V);
+// kinds 0..4: base * scale (float multiply; the double product of two floats is exact, so
+// one rounding to float equals C++'s float multiply); kind 5: entries with mix32(k + i) odd
+// set to -1e30; kind 6: all zeros.
+export function testLogitVector(k, vocab) {
+  const kind = k % 7;
+  const logits = syntheticLogits(mix32(k) % vocab, vocab);
+  if (kind < 5) {
+    const scale = kScales[kind];
+    for (let i = 0; i < vocab; i++) logits[i] = logits[i] * scale;
+  } else if (kind === 5) {
+    for (let i = 0; i < vocab; i++) if (mix32(k + i) & 1) logits[i] = kMinusHuge;
+  } else {
+    logits.fill(0);
+  }
+  return logits;
+}

@@ -161,6 +161,26 @@ export class Tokenizer extends Owned {
   }
 }
 
+// ---- rounding layer ----
+
+/** The fixed binary tree over token ids that tokens are coded along (src/rounding.h). */
+export class TokenTree extends Owned {
+  constructor(handle) {
+    super(handle);
+    /** Number of token ids (leaves). */
+    this.vocabSize = handle.vocabSize();
+    /** Longest root-to-leaf path, in decisions. */
+    this.maxDepth = handle.maxDepth();
+  }
+  /** Number of binary decisions that code `token`. */
+  depth(token) {
+    return this.handle.depth(token);
+  }
+}
+
+/** The two quantization grids of the rounding layer (src/rounding.h, Quantizer). */
+export class Quantizer extends Owned {}
+
 // ---- the codec ----
 
 /** The loaded WASM module behind an idiomatic API. Get one from loadCodec(). */
@@ -191,6 +211,36 @@ export class Codec {
   /** Parses a tokenizer file (models/<id>/tokenizer.kbpe). Throws KolmoError('bad_tokenizer'). */
   parseTokenizer(fileBytes) {
     return new Tokenizer(this, this.check(this.wasm.Tokenizer.parse(asBytes(fileBytes, 'tokenizer file'))));
+  }
+
+  // ---- rounding layer ----
+
+  /**
+   * Builds the token tree from per-token counts (e.g. tokenizer.tokenCounts()).
+   * @param {Float64Array|number[]} counts one non-negative integer per token id
+   * @param {number} [vocabSize] defaults to counts.length
+   */
+  buildTokenTree(counts, vocabSize = counts.length) {
+    return new TokenTree(this.check(this.wasm.TokenTree.build(counts, vocabSize)));
+  }
+
+  /** GridSpec defaults {thetaStep, tailWidth, tailLimit} (part of the stream format). */
+  defaultGridSpec() {
+    return this.wasm.defaultGridSpec();
+  }
+
+  /** Builds the quantization grids; spec fields default to defaultGridSpec(). */
+  buildQuantizer(spec) {
+    return new Quantizer(this.check(this.wasm.Quantizer.build({ ...this.wasm.defaultGridSpec(), ...spec })));
+  }
+
+  /**
+   * Rounding-layer dump for one (vocab,) logits vector: kNodeDumpWords words per internal
+   * node (see rounding.h, dumpNodeTable). For native == WASM comparisons.
+   * @returns {Uint32Array}
+   */
+  dumpNodeTable(tree, quantizer, logits, epsilon) {
+    return this.check(this.wasm.dumpNodeTable(tree.handle, quantizer.handle, logits, epsilon));
   }
 
   // ---- URL text ----

@@ -1,0 +1,50 @@
+// Native == WASM: the rounding layer's per-node tables (bins, flags, probabilities and the
+// raw log-odds bits) and the encoder's payload bytes must be identical in the native build
+// (build-native/tests/node/kolmo_native_dump) and the WASM build, for the same float32
+// logits. Run after scripts/build.sh (npm test does).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadCodec } from '../../web/lib/codec.js';
+import { repoRoot } from './helpers.mjs';
+import { syntheticCounts, testLogitVector } from './synthetic_model.mjs';
+
+const codec = await loadCodec();
+const dumper = join(repoRoot, 'build-native', 'tests', 'node', 'kolmo_native_dump');
+
+function runNative(...args) {
+  assert.ok(existsSync(dumper), `${dumper} is missing: run scripts/build.sh (npm run build) first`);
+  return JSON.parse(execFileSync(dumper, args.map(String), { maxBuffer: 256 << 20, encoding: 'utf8' }));
+}
+
+// Index of the first differing word, or -1.
+function firstDifference(a, b) {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
+  return a.length === b.length ? -1 : n;
+}
+
+for (const [vocab, numVectors] of [[2, 7], [3, 7], [300, 28], [4099, 14]]) {
+  test(`rounding tables: native == WASM, V=${vocab}, ${numVectors} logit vectors`, () => {
+    const epsilon = 1e-4;
+    const native = runNative('rounding', vocab, numVectors, epsilon);
+    assert.equal(native.error, undefined);
+    assert.equal(native.vectors.length, numVectors);
+    const tree = codec.buildTokenTree(syntheticCounts(vocab));
+    const quantizer = codec.buildQuantizer();
+    try {
+      for (let k = 0; k < numVectors; k++) {
+        const words = codec.dumpNodeTable(tree, quantizer, testLogitVector(k, vocab), epsilon);
+        assert.equal(words.length, (vocab - 1) * codec.wasm.kNodeDumpWords);
+        const at = firstDifference(native.vectors[k], words);
+        assert.equal(at, -1, `vector ${k}: first difference at node ${Math.floor(at / 6)}, word ${at % 6}: ` +
+          `native ${native.vectors[k][at]}, wasm ${words[at]}`);
+      }
+    } finally {
+      tree.dispose();
+      quantizer.dispose();
+    }
+  });
+}

@@ -1,0 +1,146 @@
+// Hand-written types of the Embind module built from wasm/bindings.cpp (emcc 3.1.6 cannot
+// emit them). Keep in step with bindings.cpp: one declaration per binding. Most code should
+// use web/lib/codec.js, which wraps this module (KolmoError, no .delete()).
+//
+// Conventions (see bindings.cpp):
+//   - Status values are ints (kolmo::Status); statusName(status) names them.
+//   - Result<T>: {status, value}; value is set only when status === 0.
+//   - Handles (Tokenizer, TokenTree, EncoderSession, DecoderSession) must be .delete()d once.
+//   - u64 hashes cross as 16-digit lowercase hex strings.
+
+/** kolmo::Status as an int: 0 = ok; statusName() gives the stable name. */
+export type Status = number;
+
+export interface Result<T> {
+  status: Status;
+  value: T | undefined;
+}
+
+/** Common surface of Embind class handles. */
+export interface EmbindHandle {
+  /** Frees the C++ object (drops this handle's reference). Call exactly once. */
+  delete(): void;
+  isDeleted(): boolean;
+}
+
+/** Container mode: 0 stored, 1 cm, 2 lm (kolmo::ContainerMode). */
+export type ContainerModeNumber = 0 | 1 | 2;
+
+export interface ContainerLimits {
+  maxTextBytes: number;
+  maxContainerBytes: number;
+}
+
+/** A parsed container (kolmo::ContainerView); body is a copy of the container's body. */
+export interface ContainerViewObject {
+  version: number;
+  mode: ContainerModeNumber;
+  modelIndex: number;
+  check: number;
+  body: Uint8Array;
+}
+
+// ---- tokenizer ----
+
+export interface Tokenizer extends EmbindHandle {
+  /** Any bytes -> ids (never EOT). */
+  encode(bytes: Uint8Array): Result<Uint32Array>;
+  /** Ids (not EOT) -> bytes; 'bad_argument' for EOT or ids >= vocabSize. */
+  decode(ids: Uint32Array | ArrayLike<number>): Result<Uint8Array>;
+  vocabSize(): number;
+  eotId(): number;
+  /** Per-token corpus counts, indexed by id. */
+  tokenCounts(): Float64Array;
+}
+
+export interface TokenizerClass {
+  /** Parses a tokenizer file (models/<id>/tokenizer.kbpe); the value is owned by the caller. */
+  parse(bytes: Uint8Array): Result<Tokenizer>;
+}
+
+// ---- rounding layer ----
+
+export interface TokenTree extends EmbindHandle {
+  vocabSize(): number;
+  maxDepth(): number;
+  /** Decisions on the path of `token`; 0 for an id out of range. */
+  depth(token: number): number;
+}
+
+export interface TokenTreeClass {
+  /** Huffman tree over counts (one non-negative integer < 2^53 per id); caller owns the value. */
+  build(counts: Float64Array | ArrayLike<number>, vocabSize: number): Result<TokenTree>;
+}
+
+/** kolmo::GridSpec: shape of the two quantization grids (part of the stream format). */
+export interface GridSpec {
+  thetaStep: number;
+  tailWidth: number;
+  tailLimit: number;
+}
+
+export interface Quantizer extends EmbindHandle {}
+
+export interface QuantizerClass {
+  build(spec: GridSpec): Result<Quantizer>;
+}
+
+// ---- the module ----
+
+export interface KolmoWasmModule {
+  statusName(status: Status): string;
+
+  Tokenizer: TokenizerClass;
+
+  TokenTree: TokenTreeClass;
+  Quantizer: QuantizerClass;
+  defaultGridSpec(): GridSpec;
+  /** Words per internal node in dumpNodeTable's output (6). */
+  kNodeDumpWords: number;
+  /** (V-1) x kNodeDumpWords words for one (V,) logits vector; see rounding.h. */
+  dumpNodeTable(tree: TokenTree, quantizer: Quantizer, logits: Float32Array, epsilon: number): Result<Uint32Array>;
+
+  urlEncode(bytes: Uint8Array): string;
+  urlDecode(text: string): Result<Uint8Array>;
+  urlEncodedLength(size: number): number;
+
+  /** kolmo::modelIdHash as 16 hex digits. */
+  modelIdHash(modelId: string): string;
+  /** The 16-bit check of (modelIdHash, text); -1 if the hash is not hex. */
+  textCheck16(modelIdHashHex: string, text: Uint8Array): number;
+
+  defaultContainerLimits(): ContainerLimits;
+  containerPack(
+    mode: ContainerModeNumber,
+    modelIndex: number,
+    modelIdHashHex: string,
+    text: Uint8Array,
+    body: Uint8Array,
+    limits: ContainerLimits,
+  ): Result<Uint8Array>;
+  containerParse(bytes: Uint8Array, limits: ContainerLimits): Result<ContainerViewObject>;
+  containerVerify(view: ContainerViewObject, modelIdHashHex: string, text: Uint8Array): Status;
+  containerDecodeFallback(view: ContainerViewObject, limits: ContainerLimits): Result<Uint8Array>;
+  containerPackBest(
+    text: Uint8Array,
+    lmBody: Uint8Array | null,
+    modelIndex: number,
+    modelIdHashHex: string,
+    limits: ContainerLimits,
+  ): Result<{ bytes: Uint8Array; mode: ContainerModeNumber }>;
+  containerToFile(container: Uint8Array): Uint8Array;
+  containerParseFile(bytes: Uint8Array, limits: ContainerLimits): Result<ContainerViewObject>;
+
+  cmEncode(text: Uint8Array): Result<Uint8Array>;
+  cmDecode(stream: Uint8Array, maxTextBytes: number): Result<Uint8Array>;
+}
+
+export interface KolmoWasmOptions {
+  /** The .wasm bytes; when given, nothing is fetched (required in Node). */
+  wasmBinary?: ArrayBuffer | Uint8Array;
+  /** Maps 'kolmo_wasm.wasm' to the URL to fetch it from. */
+  locateFile?: (path: string, scriptDirectory: string) => string;
+}
+
+/** The MODULARIZE factory: the default export of kolmo_wasm.js. */
+export default function createKolmoModule(options?: KolmoWasmOptions): Promise<KolmoWasmModule>;
