@@ -11,16 +11,23 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 now() { date +%s.%N; }
-step() {  # step NAME COMMAND...: runs a step, prints its time
-  local name="$1" t; shift; t=$(now)
+failed=()
+# step NAME COMMAND...: runs one suite and prints its time; a failing suite is recorded and
+# the others still run, so one run shows every failure.
+step() {
+  local name="$1" t rc=0; shift; t=$(now)
   echo "==== $name"
-  "$@"
-  awk -v n="$name" -v s="$t" -v e="$(now)" 'BEGIN { printf "==== %s: %.1f s\n", n, e - s }'
+  "$@" || rc=$?
+  awk -v n="$name" -v s="$t" -v e="$(now)" -v rc="$rc" \
+    'BEGIN { printf "==== %s: %s in %.1f s\n", n, rc == 0 ? "ok" : "FAILED (exit " rc ")", e - s }'
+  [ "$rc" = 0 ] || failed+=("$name")
 }
 
-step "setup check" bash scripts/setup.sh --check
+# Missing tools or a broken build make every later step meaningless: stop there.
+bash scripts/setup.sh --check
 if [ "${KOLMO_SKIP_BUILD:-0}" != 1 ]; then
   step "build" bash scripts/build.sh
+  [ "${#failed[@]}" = 0 ] || exit 1
 fi
 step "ctest" ctest --test-dir build-native --output-on-failure
 step "node --test" node --test tests/node/*.test.mjs
@@ -31,3 +38,9 @@ if [ -f tests/fuzz/run.sh ]; then
   step "fuzz" env KOLMO_FUZZ_SECONDS="$fuzz_seconds" \
     timeout --signal=INT --kill-after=30 $((fuzz_seconds + 120)) bash tests/fuzz/run.sh
 fi
+
+if [ "${#failed[@]}" -gt 0 ]; then
+  echo "npm test: FAILED: ${failed[*]}" >&2
+  exit 1
+fi
+echo "npm test: all suites passed"
