@@ -98,9 +98,10 @@ class GPT(nn.Module):
     def num_params(self):
         return sum(p.numel() for p in self.parameters())
 
-    def forward(self, idx, position_ids=None, past=None):
+    def forward(self, idx, position_ids=None, past=None, attention_mask=None):
         """idx: (B, T) int64. position_ids: (B, T) int64 or None (0..T-1 after the past).
         past: list of (k, v) per layer, each (B, H, P, D), or None.
+        attention_mask: (B, P+T) int64, 0 = padding key to ignore, or None (no padding).
         Returns logits (B, T, V) and the new cache [(k, v)] with P + T positions."""
         B, T = idx.shape
         P = 0 if past is None else past[0][0].shape[2]
@@ -112,6 +113,8 @@ class GPT(nn.Module):
         q_pos = torch.arange(T).unsqueeze(1) + P
         k_pos = torch.arange(P + T).unsqueeze(0)
         mask = (k_pos > q_pos).view(1, 1, T, P + T)
+        if attention_mask is not None:
+            mask = mask | (attention_mask == 0).view(B, 1, 1, P + T)
         x = self.wte(idx)
         present = []
         for i, block in enumerate(self.blocks):

@@ -1,0 +1,73 @@
+// Checks an exported model.onnx against PyTorch (reference.bin from export.py) on ONNX Runtime
+// Node (native CPU) and ONNX Runtime Web (WASM, in Node, one thread): the batched pass from an
+// empty cache and the single-step pass with the KV cache. Prints max |logit difference| for each
+// path and single-step decoding speed, as JSON.
+//   node models/recipe/check_onnx.mjs <dir with model.onnx and reference.bin> [--steps N]
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const dir = process.argv[2];
+if (!dir || !fs.existsSync(path.join(dir, 'model.onnx')) || !fs.existsSync(path.join(dir, 'reference.bin'))) {
+  console.error('usage: node check_onnx.mjs <dir with model.onnx and reference.bin>');
+  process.exit(2);
+}
+const speedSteps = Number(process.argv[process.argv.indexOf('--steps') + 1]) || 200;
+
+const ref = fs.readFileSync(path.join(dir, 'reference.bin'));
+const [V, T, L, H, D] = [0, 1, 2, 3, 4].map((i) => ref.readUInt32LE(4 * i));
+const seq = new BigInt64Array(ref.buffer.slice(ref.byteOffset + 20, ref.byteOffset + 20 + 8 * T));
+const want = new Float32Array(ref.buffer.slice(ref.byteOffset + 20 + 8 * T, ref.byteOffset + 20 + 8 * T + 4 * T * V));
+
+function feeds(ort, ids, pastLen, past, posStart) {
+  const T = ids.length;
+  const f = {
+    input_ids: new ort.Tensor('int64', BigInt64Array.from(ids), [1, T]),
+    attention_mask: new ort.Tensor('int64', new BigInt64Array(pastLen + T).fill(1n), [1, pastLen + T]),
+    position_ids: new ort.Tensor('int64', BigInt64Array.from({ length: T }, (_, i) => BigInt(posStart + i)), [1, T]),
+  };
+  for (let i = 0; i < L; i++) {
+    for (const kv of ['key', 'value']) {
+      f[`past_key_values.${i}.${kv}`] = past ? past[`present.${i}.${kv}`]
+        : new ort.Tensor('float32', new Float32Array(0), [1, H, 0, D]);
+    }
+  }
+  return f;
+}
+
+function maxDiff(a, offsetA, b, offsetB, n) {
+  let m = 0;
+  for (let i = 0; i < n; i++) m = Math.max(m, Math.abs(a[offsetA + i] - b[offsetB + i]));
+  return m;
+}
+
+async function check(ort, label, options) {
+  const session = await ort.InferenceSession.create(path.join(dir, 'model.onnx'), options);
+  const ids = Array.from(seq);
+  const batched = await session.run(feeds(ort, ids, 0, null, 0));
+  const batchedDiff = maxDiff(batched.logits.data, 0, want, 0, T * V);
+  let past = null;
+  let stepDiff = 0;
+  for (let t = 0; t < T; t++) {
+    const out = await session.run(feeds(ort, [ids[t]], t, past, t));
+    stepDiff = Math.max(stepDiff, maxDiff(out.logits.data, 0, want, t * V, V));
+    past = out;
+  }
+  // Single-step speed: steps with a growing cache up to speedSteps positions.
+  past = null;
+  const t0 = performance.now();
+  for (let t = 0; t < speedSteps; t++) {
+    past = await session.run(feeds(ort, [ids[t % T]], t, past, t));
+  }
+  const tokensPerSecond = speedSteps / ((performance.now() - t0) / 1000);
+  return { path: label, maxAbsDiffBatched: batchedDiff, maxAbsDiffStepwise: stepDiff, tokensPerSecond: Math.round(tokensPerSecond) };
+}
+
+const results = [];
+const ortNode = require('onnxruntime-node');
+results.push(await check(ortNode, 'onnxruntime-node cpu', { executionProviders: ['cpu'], intraOpNumThreads: 1 }));
+const ortWeb = require('onnxruntime-web');
+ortWeb.env.wasm.numThreads = 1;
+results.push(await check(ortWeb, 'onnxruntime-web wasm 1 thread', { executionProviders: ['wasm'] }));
+console.log(JSON.stringify({ model: path.join(dir, 'model.onnx'), vocab: V, referenceTokens: T, results }, null, 1));
