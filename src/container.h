@@ -1,0 +1,92 @@
+// The lean link container: what the URL fragment (after base62) and the file form carry.
+//
+//   byte 0      header  [version:3][mode:2][model index:3]   (bit 7 = version MSB)
+//   (varint)    model index, only when the 3-bit field is 7 (LEB128, value >= 7, canonical)
+//   2 bytes     integrity check, big endian: top 16 bits of textCheckHash64(...) of the
+//               ORIGINAL text; lm links hash the full 64-bit model id hash in too
+//   rest        body: stored = the text itself; cm = cm_codec stream; lm = range-coded
+//               payload of the LM EncoderSession (opaque here)
+//
+// So a link with the default model pays 3 framing bytes. The file form (CLI) is "KLMO" + the
+// same bytes. docs/FORMAT.md is the normative description; every change that alters a
+// produced link bumps the version and old versions keep decoding.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "kolmo/status.h"
+
+namespace kolmo {
+
+constexpr uint8_t kContainerVersion = 1;     // the version this build writes (and reads)
+constexpr uint32_t kModelIndexVarint = 7;    // 3-bit field value: "a varint index follows"
+constexpr size_t kContainerMinBytes = 3;     // header + check
+constexpr uint8_t kFileMagic[4] = {'K', 'L', 'M', 'O'};
+
+enum class ContainerMode : uint8_t {
+  kStored = 0,  // body = text bytes
+  kCm = 1,      // body = cm_codec stream (model-free)
+  kLm = 2,      // body = LM payload (needs the model named by the model index)
+  // 3 is reserved: parse() answers kUnknownMode
+};
+
+struct ContainerLimits {
+  size_t maxTextBytes = size_t{4} << 20;                // decoded text (and packed text) bound
+  size_t maxContainerBytes = (size_t{4} << 20) + 64;    // whole container bound (file form:
+                                                        // excluding the 4 magic bytes)
+};
+
+// A parsed container. body points into the parsed buffer: valid while that buffer lives.
+struct ContainerView {
+  uint8_t version = 0;
+  ContainerMode mode = ContainerMode::kStored;
+  uint32_t modelIndex = 0;  // registry index chosen by the caller; always 0 for stored/cm
+  uint16_t check = 0;
+  const uint8_t* body = nullptr;
+  size_t bodySize = 0;
+};
+
+// Writes header, check and body to *out (replacing it). For stored/cm, modelIndex must be
+// 0 and modelIdHash is ignored (the check uses 0); the caller provides the matching body
+// (pack() does not code). Errors: kBadArgument (mode not stored/cm/lm, modelIndex != 0 for
+// stored/cm, stored body != text), kLengthOverLimit (text or container over limits).
+Status pack(ContainerMode mode, uint32_t modelIndex, uint64_t modelIdHash, const uint8_t* text,
+            size_t textSize, const uint8_t* body, size_t bodySize, const ContainerLimits& limits,
+            std::vector<uint8_t>* out);
+
+// Splits a container into its fields without decoding the body. Errors, in this order:
+// kTruncated (no header byte), kUnknownVersion (version field != 1), kUnknownMode (mode 3),
+// kCorrupt (model field != 0 for stored/cm; non-canonical or > 32-bit varint index),
+// kTruncated (ends inside the varint or the check), kLengthOverLimit (container over
+// maxContainerBytes, or a stored body over maxTextBytes). *view is only written on kOk.
+// Does not know the caller's model registry: mapping modelIndex to a model (and answering
+// kUnknownModel) is the caller's step.
+Status parse(const uint8_t* data, size_t size, const ContainerLimits& limits, ContainerView* view);
+
+// kOk if `text` matches the view's check, else kChecksumMismatch. modelIdHash is used for
+// lm views only (stored/cm checks are model-free).
+Status verify(const ContainerView& view, uint64_t modelIdHash, const uint8_t* text, size_t size);
+
+// Decodes a stored or cm body and verifies it. *text is cleared on any error:
+// kBadArgument (lm view), cm_codec errors, kLengthOverLimit, kChecksumMismatch.
+Status decodeFallback(const ContainerView& view, const ContainerLimits& limits,
+                      std::vector<uint8_t>* text);
+
+// Packs text in the smallest of: stored, cm (coded here), and lm (lmBody, produced by the
+// caller's EncoderSession, when not null). Ties prefer stored, then cm, then lm (cheapest to
+// decode), so the result is never larger than the smallest fallback. *chosen (optional)
+// receives the mode used. Errors: kLengthOverLimit (text or result over limits).
+Status packBest(const uint8_t* text, size_t textSize, const std::vector<uint8_t>* lmBody,
+                uint32_t modelIndex, uint64_t modelIdHash, const ContainerLimits& limits,
+                std::vector<uint8_t>* out, ContainerMode* chosen = nullptr);
+
+// File form: kFileMagic followed by a link container.
+void toFile(const uint8_t* container, size_t size, std::vector<uint8_t>* out);
+// kBadMagic if data does not start with the magic (kTruncated if it is a strict prefix of
+// it), else parse() of the rest.
+Status parseFile(const uint8_t* data, size_t size, const ContainerLimits& limits,
+                 ContainerView* view);
+
+}  // namespace kolmo
