@@ -1,0 +1,174 @@
+// EncoderSession / DecoderSession: the step machines that turn (logits, token) pairs into an
+// LM payload and back. The model stays outside: the caller runs it and hands each step's
+// logits in, so the same sessions serve native tests (synthetic models) and the browser
+// (ONNX Runtime via WASM).
+//
+// Per token, both sides run the same rule (rounding.h explains the tree and the grids):
+//   flag A (adaptive, integer counts): 0 = the path is robust on grid 0
+//     -> the decisions along the token's path, each with its grid-0 bin probability;
+//   1 -> flag B (adaptive): 0 = robust on grid 1 -> the decisions with grid-1 probabilities;
+//        1 = escape -> the path coded with the tree's unigram probabilities (no model values).
+// Only the encoder knows whether a path is fragile (it alone sees its own r values and
+// epsilon); it says so with the flags, and the decoder follows them using its own logits.
+// Nothing the decoder cannot see (float values, fragility results, epsilon) ever sets a
+// probability used for coding.
+//
+// Token sequence and context (contextStart below): index 0 is BOS (= the EOT id), text tokens
+// are 1..n, EOT is n+1 and is coded as the last token; the decoder is done after returning it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "kolmo/status.h"
+#include "range_coder.h"
+#include "rounding.h"
+
+namespace kolmo {
+
+// Encoder-side choices. Nothing here except `grid` is needed to decode.
+struct RoundingConfig {
+  // Bound (max norm) on |encoder logits - decoder logits| that the stream is built to
+  // survive. Choose it from the measured drift between backends, with a margin (>= 10x).
+  double epsilon = 1e-4;
+  // The quantization grids: a format constant. Only benches change it, and a decoder must
+  // then be given the same spec.
+  GridSpec grid;
+};
+
+struct DecodeLimits {
+  // Most tokens a stream may decode to (EOT included); clamped to kMaxTokensHardLimit.
+  // A stream that has not ended by then fails with kLengthOverLimit.
+  size_t maxTokens = size_t{1} << 20;
+};
+
+constexpr size_t kMaxTokensHardLimit = size_t{1} << 26;
+
+struct SessionStats {
+  uint64_t steps = 0;         // tokens coded, EOT included
+  uint64_t fragileSteps = 0;  // tokens whose path was fragile on grid 0 (flag A = 1)
+  uint64_t escapes = 0;       // tokens fragile on both grids (coded without model values)
+  double idealBits = 0;       // sum of -log2 softmax(logits)[token], in double
+  double codedBits = 0;       // sum of -log2 of every coded probability (all of the below)
+  double flagBits = 0;        // ... spent on flags A and B
+  double escapeBits = 0;      // ... spent on escaped tokens' paths
+};
+
+// First token index the model sees when predicting the token at `position` (0-based index in
+// the sequence BOS, text..., EOT). With H = contextLength / 2: 0 while position <=
+// contextLength, then ((position - 1) / H - 1) * H, so the window restarts every H tokens and
+// always holds between H + 1 and contextLength tokens (a KV cache can be rebuilt every H
+// steps instead of sliding each step). contextLength < 2: the last contextLength tokens.
+size_t contextStart(size_t position, size_t contextLength);
+
+namespace detail {
+
+// Adaptive probability of a binary event from integer counts (Krichevsky-Trofimov with a
+// prior of `priorZeros` virtual zeros, counts halved past a limit so it keeps adapting).
+// Integer-only, so encoder and decoder always agree.
+class AdaptiveBit {
+ public:
+  explicit AdaptiveBit(uint32_t priorZeros) : zeros_(priorZeros) {}
+  // P(bit == 0) in 1/65536 units, in [1, 65535].
+  uint32_t prob0() const;
+  void update(int bit);
+
+ private:
+  static constexpr uint32_t kHalveAt = 4096;
+  uint32_t zeros_;
+  uint32_t ones_ = 0;
+};
+
+// State both sessions share and update identically.
+struct CodingState {
+  CodingState(const TokenTree& tree, uint32_t eotId, const GridSpec& grid);
+
+  // SEAM for an in-document model (e.g. a match model that predicts a continuation of an
+  // earlier repeat): the probability of child 0 used to code a decision at `node` on `grid`.
+  // Today it is the bin's table probability. A future model may adjust it here, but only in
+  // the integer domain and only from state both sides share: the bin index, the node, and
+  // tokens already coded (fed through observeToken()). It must never read r, logits or any
+  // encoder-only value, and it must clamp to [1, 65535].
+  uint32_t decisionProbLeft(int grid, uint32_t bin, uint32_t node) const;
+  // Called by both sessions after every coded token (the seam's history feed; unused today).
+  void observeToken(uint32_t token);
+
+  const TokenTree& tree;
+  uint32_t eotId;
+  Status status = Status::kOk;  // construction result (bad eotId or grid spec)
+  Quantizer quantizer;
+  StepEvaluator evaluator;
+  AdaptiveBit fragileFlag;  // flag A
+  AdaptiveBit escapeFlag;   // flag B
+  SessionStats stats;
+};
+
+}  // namespace detail
+
+// Codes a token sequence. Usage: construct, encodeStep() once per token (the last one EOT),
+// finish(). The tree must outlive the session.
+class EncoderSession {
+ public:
+  EncoderSession(const TokenTree& tree, uint32_t eotId, RoundingConfig config = RoundingConfig());
+
+  // Codes `token` given this step's (vocab,) float32 logits. Errors: kNonFiniteLogits (NaN or
+  // Inf in logits), kBadArgument (vocab != tree size, token >= vocab, null logits, a step
+  // after EOT or after finish()); on these errors nothing is coded and the session is
+  // unchanged, so the caller may retry the step. A construction error is returned by every call.
+  Status encodeStep(const float* logits, size_t vocab, uint32_t token);
+
+  // numSteps steps at once: logits is (numSteps, vocab) row-major, tokens (numSteps,).
+  // Stops at the first failing step (the ones before it stay coded; stats().steps counts them).
+  Status encodeSteps(const float* logits, size_t numSteps, size_t vocab, const uint32_t* tokens);
+
+  // Appends the payload to *payload. kBadArgument unless the last coded token was EOT.
+  Status finish(std::vector<uint8_t>* payload);
+
+  const SessionStats& stats() const { return state_.stats; }
+  Status status() const { return state_.status; }
+
+ private:
+  void codePath(int grid);
+
+  detail::CodingState state_;
+  double epsilon_;
+  RangeEncoder encoder_;
+  std::vector<TokenTree::PathStep> path_;
+  std::vector<double> logOdds_;
+  bool eotCoded_ = false;
+  bool finished_ = false;
+};
+
+// Decodes a payload step by step. The payload bytes and the tree must outlive the session.
+class DecoderSession {
+ public:
+  // `grid` must equal the encoder's RoundingConfig::grid (the default in the format).
+  DecoderSession(const TokenTree& tree, uint32_t eotId, const uint8_t* payload, size_t size,
+                 DecodeLimits limits = DecodeLimits(), const GridSpec& grid = GridSpec());
+
+  // Decodes the next token with this step's (vocab,) float32 logits; *token is always
+  // < vocab when kOk. Errors: kNonFiniteLogits / kBadArgument (bad logits, vocab, null token,
+  // a call after done()) leave the session unchanged; stream errors are final:
+  // kLengthOverLimit (no EOT within limits.maxTokens), kTruncated (the stream needed more
+  // than kMaxPastEndBytes of padding), kCorrupt (bytes left over after EOT, or a start no
+  // encoder produces). Every call does bounded work.
+  Status decodeStep(const float* logits, size_t vocab, uint32_t* token);
+
+  // True once EOT has been decoded (and the stream was consistent).
+  bool done() const { return done_; }
+
+  const SessionStats& stats() const { return state_.stats; }
+  Status status() const { return state_.status; }
+
+ private:
+  uint32_t descend(int grid);
+
+  detail::CodingState state_;
+  RangeDecoder decoder_;
+  size_t payloadSize_;
+  size_t maxTokens_;
+  bool done_ = false;
+};
+
+}  // namespace kolmo
