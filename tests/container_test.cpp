@@ -1,0 +1,284 @@
+// Tests of the link container: exact header bytes, field round trips, every parse error,
+// limits, integrity check on damaged links, mode choice in packBest, and the file form.
+#include <doctest/doctest.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "checksum.h"
+#include "cm_codec.h"
+#include "container.h"
+
+using namespace kolmo;
+
+namespace {
+
+uint64_t splitMix(uint64_t* state) {
+  uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+std::vector<uint8_t> bytesOf(const std::string& s) { return std::vector<uint8_t>(s.begin(), s.end()); }
+
+std::vector<uint8_t> randomBytes(size_t n, uint64_t seed) {
+  std::vector<uint8_t> v(n);
+  for (auto& b : v) b = static_cast<uint8_t>(splitMix(&seed));
+  return v;
+}
+
+const ContainerLimits kDefaults;
+const uint64_t kModelA = modelIdHash("test-model-a");
+const uint64_t kModelB = modelIdHash("test-model-b");
+
+std::vector<uint8_t> packOk(ContainerMode mode, uint32_t modelIndex, uint64_t id,
+                            const std::vector<uint8_t>& text, const std::vector<uint8_t>& body) {
+  std::vector<uint8_t> out;
+  REQUIRE(pack(mode, modelIndex, id, text.data(), text.size(), body.data(), body.size(),
+               kDefaults, &out) == Status::kOk);
+  return out;
+}
+
+Status parseBytes(const std::vector<uint8_t>& bytes, ContainerView* view,
+                  const ContainerLimits& limits = kDefaults) {
+  return parse(bytes.data(), bytes.size(), limits, view);
+}
+
+const std::string kSample =
+    "kolmo shares text as a link: the text never leaves the browser. "
+    "{\"a\": [1, 2, 3], \"b\": {\"c\": \"d\"}} function f(x) { return x * 2; }\n";
+
+}  // namespace
+
+TEST_SUITE("container") {
+  TEST_CASE("header bytes: version 1, mode, model index") {
+    std::vector<uint8_t> text = bytesOf("hi");
+    std::vector<uint8_t> stored = packOk(ContainerMode::kStored, 0, 0, text, text);
+    CHECK(stored.size() == 3 + 2);
+    CHECK(stored[0] == 0x20);  // 001 00 000
+    uint16_t check = textCheck16(0, text.data(), text.size());
+    CHECK(stored[1] == (check >> 8));
+    CHECK(stored[2] == (check & 0xFF));
+    CHECK(stored[3] == 'h');
+
+    std::vector<uint8_t> body{1, 2, 3};
+    CHECK(packOk(ContainerMode::kCm, 0, 0, text, body)[0] == 0x28);  // 001 01 000
+    CHECK(packOk(ContainerMode::kLm, 0, kModelA, text, body)[0] == 0x30);  // 001 10 000
+    CHECK(packOk(ContainerMode::kLm, 6, kModelA, text, body)[0] == 0x36);
+    std::vector<uint8_t> seven = packOk(ContainerMode::kLm, 7, kModelA, text, body);
+    CHECK(seven[0] == 0x37);
+    CHECK(seven[1] == 0x07);
+    CHECK(seven.size() == 1 + 1 + 2 + 3);
+    std::vector<uint8_t> big = packOk(ContainerMode::kLm, 300, kModelA, text, body);
+    CHECK(big[1] == (0x80 | (300 & 0x7F)));
+    CHECK(big[2] == (300 >> 7));
+  }
+
+  TEST_CASE("pack/parse round trip of every field") {
+    std::vector<uint8_t> text = bytesOf(kSample);
+    std::vector<uint8_t> body = randomBytes(50, 1);
+    for (uint32_t index : {0u, 1u, 6u, 7u, 8u, 127u, 128u, 16383u, 16384u, 0xFFFFFFFFu}) {
+      std::vector<uint8_t> c = packOk(ContainerMode::kLm, index, kModelA, text, body);
+      ContainerView v;
+      REQUIRE(parseBytes(c, &v) == Status::kOk);
+      CHECK(v.version == 1);
+      CHECK(v.mode == ContainerMode::kLm);
+      CHECK(v.modelIndex == index);
+      CHECK(std::vector<uint8_t>(v.body, v.body + v.bodySize) == body);
+      CHECK(verify(v, kModelA, text.data(), text.size()) == Status::kOk);
+    }
+  }
+
+  TEST_CASE("pack refuses inconsistent arguments") {
+    std::vector<uint8_t> text = bytesOf("abc"), other = bytesOf("abd"), out;
+    CHECK(pack(ContainerMode::kStored, 1, 0, text.data(), 3, text.data(), 3, kDefaults, &out) ==
+          Status::kBadArgument);
+    CHECK(pack(ContainerMode::kCm, 2, 0, text.data(), 3, text.data(), 3, kDefaults, &out) ==
+          Status::kBadArgument);
+    CHECK(pack(ContainerMode::kStored, 0, 0, text.data(), 3, other.data(), 3, kDefaults, &out) ==
+          Status::kBadArgument);
+    CHECK(pack(static_cast<ContainerMode>(3), 0, 0, text.data(), 3, text.data(), 3, kDefaults,
+               &out) == Status::kBadArgument);
+    ContainerLimits tight;
+    tight.maxTextBytes = 2;
+    CHECK(pack(ContainerMode::kLm, 0, kModelA, text.data(), 3, text.data(), 1, tight, &out) ==
+          Status::kLengthOverLimit);
+    tight = ContainerLimits();
+    tight.maxContainerBytes = 5;
+    CHECK(pack(ContainerMode::kStored, 0, 0, text.data(), 3, text.data(), 3, tight, &out) ==
+          Status::kLengthOverLimit);
+    CHECK(out.empty());
+  }
+
+  TEST_CASE("parse errors, each with its own status") {
+    ContainerView v;
+    CHECK(parseBytes({}, &v) == Status::kTruncated);
+    for (int version : {0, 2, 3, 4, 5, 6, 7}) {
+      CHECK(parseBytes({static_cast<uint8_t>(version << 5), 0, 0}, &v) == Status::kUnknownVersion);
+    }
+    CHECK(parseBytes({0x38, 0, 0}, &v) == Status::kUnknownMode);  // 001 11 000
+    CHECK(parseBytes({0x21, 0, 0}, &v) == Status::kCorrupt);      // stored, model 1
+    CHECK(parseBytes({0x2F, 0, 0}, &v) == Status::kCorrupt);      // cm, model 7
+    CHECK(parseBytes({0x20}, &v) == Status::kTruncated);
+    CHECK(parseBytes({0x20, 0}, &v) == Status::kTruncated);
+    CHECK(parseBytes({0x30, 0}, &v) == Status::kTruncated);
+    CHECK(parseBytes({0x37}, &v) == Status::kTruncated);             // varint missing
+    CHECK(parseBytes({0x37, 0x80}, &v) == Status::kTruncated);       // varint cut
+    CHECK(parseBytes({0x37, 0x07}, &v) == Status::kTruncated);       // check missing
+    CHECK(parseBytes({0x37, 0x06, 0, 0}, &v) == Status::kCorrupt);   // 6 fits in 3 bits
+    CHECK(parseBytes({0x37, 0x87, 0x00, 0, 0}, &v) == Status::kCorrupt);  // non-canonical 7
+    CHECK(parseBytes({0x37, 0xFF, 0xFF, 0xFF, 0xFF, 0x10, 0, 0}, &v) == Status::kCorrupt);  // > 2^32
+    CHECK(parseBytes({0x37, 0xFF, 0xFF, 0xFF, 0xFF, 0x80, 0x01, 0, 0}, &v) == Status::kCorrupt);
+    CHECK(parseBytes({0x37, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F, 0, 0}, &v) == Status::kOk);
+    CHECK(v.modelIndex == 0xFFFFFFFFu);
+    // Empty text, stored: the smallest valid container.
+    std::vector<uint8_t> empty;
+    std::vector<uint8_t> c = packOk(ContainerMode::kStored, 0, 0, empty, empty);
+    CHECK(c.size() == 3);
+    CHECK(parseBytes(c, &v) == Status::kOk);
+    CHECK(v.bodySize == 0);
+  }
+
+  TEST_CASE("limits: container and stored text sizes") {
+    std::vector<uint8_t> text(1000, 'x');
+    std::vector<uint8_t> c = packOk(ContainerMode::kStored, 0, 0, text, text);
+    ContainerView v;
+    ContainerLimits limits;
+    limits.maxContainerBytes = 1002;
+    CHECK(parseBytes(c, &v, limits) == Status::kLengthOverLimit);
+    limits.maxContainerBytes = 1003;
+    CHECK(parseBytes(c, &v, limits) == Status::kOk);
+    limits.maxTextBytes = 999;
+    CHECK(parseBytes(c, &v, limits) == Status::kLengthOverLimit);
+    // A cm body claiming more text than allowed is refused while decoding.
+    std::vector<uint8_t> cm;
+    REQUIRE(packBest(text.data(), text.size(), nullptr, 0, 0, kDefaults, &cm) == Status::kOk);
+    REQUIRE(parseBytes(cm, &v, limits) == Status::kOk);
+    CHECK(v.mode == ContainerMode::kCm);
+    std::vector<uint8_t> out;
+    CHECK(decodeFallback(v, limits, &out) == Status::kLengthOverLimit);
+    CHECK(packBest(text.data(), text.size(), nullptr, 0, 0, limits, &out) == Status::kLengthOverLimit);
+  }
+
+  TEST_CASE("verify: lm checks depend on the model id, fallback checks do not") {
+    std::vector<uint8_t> text = bytesOf(kSample), body{9, 9, 9};
+    ContainerView v;
+    REQUIRE(parseBytes(packOk(ContainerMode::kLm, 0, kModelA, text, body), &v) == Status::kOk);
+    CHECK(verify(v, kModelA, text.data(), text.size()) == Status::kOk);
+    REQUIRE(textCheck16(kModelA, text.data(), text.size()) !=
+            textCheck16(kModelB, text.data(), text.size()));
+    CHECK(verify(v, kModelB, text.data(), text.size()) == Status::kChecksumMismatch);
+    std::vector<uint8_t> wrong = text;
+    wrong[5] ^= 1;
+    CHECK(verify(v, kModelA, wrong.data(), wrong.size()) == Status::kChecksumMismatch);
+    REQUIRE(parseBytes(packOk(ContainerMode::kStored, 0, 0, text, text), &v) == Status::kOk);
+    CHECK(verify(v, kModelB, text.data(), text.size()) == Status::kOk);
+  }
+
+  TEST_CASE("decodeFallback round trips stored and cm, refuses lm") {
+    for (const std::string& s : {std::string(), std::string("a"), kSample, kSample + kSample}) {
+      std::vector<uint8_t> text = bytesOf(s), c, out;
+      ContainerMode mode;
+      REQUIRE(packBest(text.data(), text.size(), nullptr, 0, 0, kDefaults, &c, &mode) == Status::kOk);
+      ContainerView v;
+      REQUIRE(parseBytes(c, &v) == Status::kOk);
+      CHECK(v.mode == mode);
+      REQUIRE(decodeFallback(v, kDefaults, &out) == Status::kOk);
+      CHECK(out == text);
+    }
+    std::vector<uint8_t> text = bytesOf(kSample), body{1}, out{1};
+    ContainerView v;
+    REQUIRE(parseBytes(packOk(ContainerMode::kLm, 0, kModelA, text, body), &v) == Status::kOk);
+    CHECK(decodeFallback(v, kDefaults, &out) == Status::kBadArgument);
+    CHECK(out.empty());
+  }
+
+  TEST_CASE("packBest: smallest mode, never above the stored fallback") {
+    std::vector<uint8_t> out;
+    ContainerMode mode;
+    // Random bytes: cm cannot win, stored is picked.
+    std::vector<uint8_t> noise = randomBytes(500, 3);
+    REQUIRE(packBest(noise.data(), noise.size(), nullptr, 0, 0, kDefaults, &out, &mode) == Status::kOk);
+    CHECK(mode == ContainerMode::kStored);
+    CHECK(out.size() == noise.size() + 3);
+    // Text: cm wins.
+    std::vector<uint8_t> text = bytesOf(kSample + kSample + kSample);
+    REQUIRE(packBest(text.data(), text.size(), nullptr, 0, 0, kDefaults, &out, &mode) == Status::kOk);
+    CHECK(mode == ContainerMode::kCm);
+    size_t cmSize = out.size();
+    CHECK(cmSize < text.size() / 2);
+    // An lm body: chosen only when strictly smaller than the best fallback.
+    std::vector<uint8_t> lmSmall(cmSize - 4, 0xAB), lmTie(cmSize - 3, 0xAB);
+    REQUIRE(packBest(text.data(), text.size(), &lmSmall, 0, kModelA, kDefaults, &out, &mode) == Status::kOk);
+    CHECK(mode == ContainerMode::kLm);
+    CHECK(out.size() == cmSize - 1);
+    REQUIRE(packBest(text.data(), text.size(), &lmTie, 0, kModelA, kDefaults, &out, &mode) == Status::kOk);
+    CHECK(mode == ContainerMode::kCm);
+    CHECK(out.size() == cmSize);
+    // With a varint model index the lm candidate pays its extra byte.
+    REQUIRE(packBest(text.data(), text.size(), &lmSmall, 9, kModelA, kDefaults, &out, &mode) == Status::kOk);
+    CHECK(mode == ContainerMode::kCm);
+    // Empty text: 3 bytes, stored.
+    REQUIRE(packBest(nullptr, 0, nullptr, 0, 0, kDefaults, &out, &mode) == Status::kOk);
+    CHECK(out.size() == 3);
+    CHECK(mode == ContainerMode::kStored);
+  }
+
+  TEST_CASE("damaged links: a specific error or the original text, never a wrong text") {
+    // Every single-byte change (256 values at each position) of a cm and a stored
+    // container, and every truncation. The 16-bit check lets a wrong text through with
+    // probability 2^-16 per damaged link; count those and require the rate to match.
+    std::vector<uint8_t> text = bytesOf(kSample);
+    std::vector<uint8_t> cm, stored = packOk(ContainerMode::kStored, 0, 0, text, text);
+    REQUIRE(packBest(text.data(), text.size(), nullptr, 0, 0, kDefaults, &cm) == Status::kOk);
+    long trials = 0, wrongAccepted = 0;
+    for (const auto* c : {&cm, &stored}) {
+      for (size_t pos = 0; pos < c->size(); ++pos) {
+        for (int x = 1; x < 256; ++x) {
+          std::vector<uint8_t> bad = *c;
+          bad[pos] = static_cast<uint8_t>(bad[pos] ^ x);
+          ContainerView v;
+          std::vector<uint8_t> out;
+          ++trials;
+          if (parseBytes(bad, &v) != Status::kOk) continue;
+          if (v.mode == ContainerMode::kLm) continue;  // needs a model: the caller's step
+          Status s = decodeFallback(v, kDefaults, &out);
+          if (s == Status::kOk && out != text) ++wrongAccepted;
+          if (s != Status::kOk) CHECK(out.empty());
+        }
+      }
+      for (size_t cut = 0; cut < c->size(); ++cut) {
+        ContainerView v;
+        std::vector<uint8_t> out;
+        std::vector<uint8_t> bad(c->begin(), c->begin() + static_cast<long>(cut));
+        if (parseBytes(bad, &v) != Status::kOk) continue;
+        ++trials;
+        Status s = decodeFallback(v, kDefaults, &out);
+        if (s == Status::kOk && out != text) ++wrongAccepted;
+      }
+    }
+    MESSAGE("damaged links: " << trials << ", wrong text accepted: " << wrongAccepted);
+    CHECK(wrongAccepted <= 3 + trials / 65536 * 4);
+  }
+
+  TEST_CASE("file form: magic, then the link container") {
+    std::vector<uint8_t> text = bytesOf(kSample), c, file;
+    REQUIRE(packBest(text.data(), text.size(), nullptr, 0, 0, kDefaults, &c) == Status::kOk);
+    toFile(c.data(), c.size(), &file);
+    CHECK(file.size() == c.size() + 4);
+    CHECK(std::string(file.begin(), file.begin() + 4) == "KLMO");
+    ContainerView v;
+    REQUIRE(parseFile(file.data(), file.size(), kDefaults, &v) == Status::kOk);
+    std::vector<uint8_t> out;
+    REQUIRE(decodeFallback(v, kDefaults, &out) == Status::kOk);
+    CHECK(out == text);
+    CHECK(parseFile(c.data(), c.size(), kDefaults, &v) == Status::kBadMagic);
+    CHECK(parseFile(nullptr, 0, kDefaults, &v) == Status::kBadMagic);
+    CHECK(parseFile(file.data(), 3, kDefaults, &v) == Status::kTruncated);
+    CHECK(parseFile(file.data(), 4, kDefaults, &v) == Status::kTruncated);
+    std::vector<uint8_t> gz{0x1F, 0x8B, 0x08, 0x00, 0x00};
+    CHECK(parseFile(gz.data(), gz.size(), kDefaults, &v) == Status::kBadMagic);
+  }
+}
