@@ -33,6 +33,7 @@
 #include "container.h"
 #include "kolmo/status.h"
 #include "rounding.h"
+#include "session.h"
 #include "tokenizer.h"
 #include "url_codec.h"
 
@@ -170,6 +171,116 @@ val dumpNodeTableJs(const TokenTree& tree, const Quantizer& quantizer, const val
   Status status = dumpNodeTable(tree, quantizer, logits.data(), logits.size(), epsilon, &words);
   return result(status, isOk(status) ? idsToJs(words) : val::undefined());
 }
+
+// ---- sessions ----
+// The JS-visible EncoderSession / DecoderSession wrap the core's sessions together with what
+// those only reference: the TokenTree (a shared_ptr, so the tree handle may be deleted
+// first), the payload bytes (decoder), and the C++-owned logits buffer that JS fills.
+//
+// Logits protocol, per step (see READ ME FIRST at the top about views):
+//   view = session.logitsBuffer(rows)   // Float32Array over rows x vocab floats in the heap
+//   view.set(logits)                    // one bulk copy
+//   session.encodeStep(token) / session.encodeSteps(tokens) / session.decodeStep()
+// logitsBuffer() may allocate (and so detach older views); the step calls do not touch it.
+
+val statsToJs(const SessionStats& stats) {
+  val v = val::object();
+  v.set("steps", static_cast<double>(stats.steps));
+  v.set("fragileSteps", static_cast<double>(stats.fragileSteps));
+  v.set("escapes", static_cast<double>(stats.escapes));
+  v.set("idealBits", stats.idealBits);
+  v.set("codedBits", stats.codedBits);
+  v.set("flagBits", stats.flagBits);
+  v.set("escapeBits", stats.escapeBits);
+  return v;
+}
+
+class LogitsBuffer {
+ public:
+  explicit LogitsBuffer(size_t vocab) : vocab_(vocab) {}
+  // A (rows, vocab) float32 view of the buffer, grown as needed. Dies on memory growth.
+  val view(size_t rows) {
+    if (rows * vocab_ > data_.size()) data_.resize(rows * vocab_);
+    return val(emscripten::typed_memory_view(rows * vocab_, data_.data()));
+  }
+  size_t rows() const { return vocab_ ? data_.size() / vocab_ : 0; }
+  size_t vocab() const { return vocab_; }
+  const float* data() const { return data_.data(); }
+
+ private:
+  size_t vocab_;
+  std::vector<float> data_;  // (rows, vocab) float32, row-major
+};
+
+// new EncoderSession(tree, eotId, config) — JS owns the handle (.delete()). Check status()
+// once after construction: a bad eotId or grid spec is reported there and by every call.
+class WasmEncoderSession {
+ public:
+  WasmEncoderSession(std::shared_ptr<TokenTree> tree, uint32_t eotId, const RoundingConfig& config)
+      : tree_(std::move(tree)), session_(*tree_, eotId, config), logits_(tree_->vocabSize()) {}
+
+  int status() const { return static_cast<int>(session_.status()); }
+  val logitsBuffer(size_t rows) { return logits_.view(rows); }
+  // Codes `token` with row 0 of the logits buffer. Returns a Status int.
+  int encodeStep(uint32_t token) {
+    if (logits_.rows() < 1) return static_cast<int>(Status::kBadArgument);
+    return static_cast<int>(session_.encodeStep(logits_.data(), logits_.vocab(), token));
+  }
+  // Codes tokens.length steps with rows 0..n-1 of the logits buffer. Returns a Status int;
+  // on error the steps before the failing one stay coded (stats().steps counts them).
+  int encodeSteps(const val& tokenArray) {
+    std::vector<uint32_t> tokens = vectorFromJs<uint32_t>(tokenArray);
+    if (logits_.rows() < tokens.size()) return static_cast<int>(Status::kBadArgument);
+    return static_cast<int>(
+        session_.encodeSteps(logits_.data(), tokens.size(), logits_.vocab(), tokens.data()));
+  }
+  // -> {status, value: Uint8Array payload}
+  val finish() {
+    std::vector<uint8_t> payload;
+    Status status = session_.finish(&payload);
+    return result(status, isOk(status) ? bytesToJs(payload) : val::undefined());
+  }
+  val stats() const { return statsToJs(session_.stats()); }
+
+ private:
+  std::shared_ptr<TokenTree> tree_;  // first: session_ references *tree_
+  EncoderSession session_;
+  LogitsBuffer logits_;
+};
+
+// new DecoderSession(tree, eotId, payload, limits, grid) — JS owns the handle (.delete()).
+// The payload is copied in (the core session only references it).
+class WasmDecoderSession {
+ public:
+  WasmDecoderSession(std::shared_ptr<TokenTree> tree, uint32_t eotId, const val& payload,
+                     const DecodeLimits& limits, const GridSpec& grid)
+      : tree_(std::move(tree)),
+        payload_(vectorFromJs<uint8_t>(payload)),
+        session_(*tree_, eotId, payload_.data(), payload_.size(), limits, grid),
+        logits_(tree_->vocabSize()) {}
+
+  int status() const { return static_cast<int>(session_.status()); }
+  val logitsBuffer(size_t rows) { return logits_.view(rows); }
+  // Decodes one token with row 0 of the logits buffer: returns the token id (>= 0), or
+  // -status (< 0) on error. Token ids are < 2^24, so the two never collide.
+  int decodeStep() {
+    if (logits_.rows() < 1) return -static_cast<int>(Status::kBadArgument);
+    uint32_t token = 0;
+    Status status = session_.decodeStep(logits_.data(), logits_.vocab(), &token);
+    return isOk(status) ? static_cast<int>(token) : -static_cast<int>(status);
+  }
+  bool done() const { return session_.done(); }
+  val stats() const { return statsToJs(session_.stats()); }
+
+ private:
+  std::shared_ptr<TokenTree> tree_;  // order matters: session_ references *tree_ and payload_
+  std::vector<uint8_t> payload_;
+  DecoderSession session_;
+  LogitsBuffer logits_;
+};
+
+RoundingConfig defaultRoundingConfig() { return RoundingConfig{}; }
+DecodeLimits defaultDecodeLimits() { return DecodeLimits{}; }
 
 // ---- url codec ----
 
@@ -355,6 +466,31 @@ EMSCRIPTEN_BINDINGS(kolmo) {
       .class_function("build", &quantizerBuild);
   constant("kNodeDumpWords", kNodeDumpWords);
   function("dumpNodeTable", &dumpNodeTableJs);
+
+  value_object<RoundingConfig>("RoundingConfig")
+      .field("epsilon", &RoundingConfig::epsilon)
+      .field("grid", &RoundingConfig::grid);
+  function("defaultRoundingConfig", &defaultRoundingConfig);
+  value_object<DecodeLimits>("DecodeLimits").field("maxTokens", &DecodeLimits::maxTokens);
+  function("defaultDecodeLimits", &defaultDecodeLimits);
+  function("contextStart", &contextStart);
+
+  // Handles: JS owns them and must .delete() each once (web/lib/codec.js does).
+  class_<WasmEncoderSession>("EncoderSession")
+      .constructor<std::shared_ptr<TokenTree>, uint32_t, const RoundingConfig&>()
+      .function("status", &WasmEncoderSession::status)
+      .function("logitsBuffer", &WasmEncoderSession::logitsBuffer)
+      .function("encodeStep", &WasmEncoderSession::encodeStep)
+      .function("encodeSteps", &WasmEncoderSession::encodeSteps)
+      .function("finish", &WasmEncoderSession::finish)
+      .function("stats", &WasmEncoderSession::stats);
+  class_<WasmDecoderSession>("DecoderSession")
+      .constructor<std::shared_ptr<TokenTree>, uint32_t, const val&, const DecodeLimits&, const GridSpec&>()
+      .function("status", &WasmDecoderSession::status)
+      .function("logitsBuffer", &WasmDecoderSession::logitsBuffer)
+      .function("decodeStep", &WasmDecoderSession::decodeStep)
+      .function("done", &WasmDecoderSession::done)
+      .function("stats", &WasmDecoderSession::stats);
 
   function("urlEncode", &urlEncodeJs);
   function("urlDecode", &urlDecodeJs);

@@ -85,6 +85,66 @@ export interface QuantizerClass {
   build(spec: GridSpec): Result<Quantizer>;
 }
 
+// ---- sessions ----
+
+/** kolmo::RoundingConfig (encoder side): epsilon = tolerated logit drift (max norm). */
+export interface RoundingConfig {
+  epsilon: number;
+  grid: GridSpec;
+}
+
+/** kolmo::DecodeLimits. */
+export interface DecodeLimits {
+  maxTokens: number;
+}
+
+/** kolmo::SessionStats; counts as numbers (exact below 2^53). */
+export interface SessionStats {
+  steps: number;
+  fragileSteps: number;
+  escapes: number;
+  idealBits: number;
+  codedBits: number;
+  flagBits: number;
+  escapeBits: number;
+}
+
+/**
+ * Step protocol: logitsBuffer(rows).set(logits) right before each step call. The view dies
+ * when WASM memory grows (any allocating call): take it again each time.
+ */
+export interface EncoderSession extends EmbindHandle {
+  /** Construction status: a bad eotId or grid spec shows here and in every call. */
+  status(): Status;
+  /** Float32Array over the C++-owned (rows, vocab) logits buffer. */
+  logitsBuffer(rows: number): Float32Array;
+  /** Codes `token` with buffer row 0. */
+  encodeStep(token: number): Status;
+  /** Codes tokens.length steps with buffer rows 0..n-1. */
+  encodeSteps(tokens: Uint32Array | ArrayLike<number>): Status;
+  /** The payload; the last coded token must be EOT. */
+  finish(): Result<Uint8Array>;
+  stats(): SessionStats;
+}
+
+export interface EncoderSessionClass {
+  new (tree: TokenTree, eotId: number, config: RoundingConfig): EncoderSession;
+}
+
+export interface DecoderSession extends EmbindHandle {
+  status(): Status;
+  logitsBuffer(rows: number): Float32Array;
+  /** Next token with buffer row 0: the id (>= 0), or -status (< 0) on error. */
+  decodeStep(): number;
+  done(): boolean;
+  stats(): SessionStats;
+}
+
+export interface DecoderSessionClass {
+  /** The payload is copied in; grid must equal the encoder's. */
+  new (tree: TokenTree, eotId: number, payload: Uint8Array, limits: DecodeLimits, grid: GridSpec): DecoderSession;
+}
+
 // ---- the module ----
 
 export interface KolmoWasmModule {
@@ -99,6 +159,13 @@ export interface KolmoWasmModule {
   kNodeDumpWords: number;
   /** (V-1) x kNodeDumpWords words for one (V,) logits vector; see rounding.h. */
   dumpNodeTable(tree: TokenTree, quantizer: Quantizer, logits: Float32Array, epsilon: number): Result<Uint32Array>;
+
+  defaultRoundingConfig(): RoundingConfig;
+  defaultDecodeLimits(): DecodeLimits;
+  /** First token index the model sees when predicting `position` (session.h). */
+  contextStart(position: number, contextLength: number): number;
+  EncoderSession: EncoderSessionClass;
+  DecoderSession: DecoderSessionClass;
 
   urlEncode(bytes: Uint8Array): string;
   urlDecode(text: string): Result<Uint8Array>;

@@ -4,9 +4,12 @@
 // a plain executable built beside kolmo_tests (tests/node/CMakeLists.txt).
 //
 // Usage: kolmo_native_dump rounding <vocab> <numVectors> <epsilon>
-//        -> {"vocab":V,"vectors":[[words of dumpNodeTable]...]} (or {"error":"status_name"})
-// The logit vectors are testLogitVector(k) below; tests/node/synthetic_model.mjs defines the
-// same function, so both sides feed identical float32 values into the rounding layer.
+//          -> {"vocab":V,"vectors":[[words of dumpNodeTable]...]}
+//        kolmo_native_dump encode <vocab> <seed> <numTokens> <epsilon>
+//          -> {"tokens":[...],"payload":"hex","steps":N,"fragileSteps":N,"escapes":N}
+// On an error: {"error":"status_name"} and exit 1. The logit vectors (testLogitVector) and
+// token sequences (testTokenSequence) are defined identically in
+// tests/node/synthetic_model.mjs, so both builds see the same float32 values.
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -14,6 +17,7 @@
 
 #include "kolmo/status.h"
 #include "rounding.h"
+#include "session.h"
 #include "synthetic_model.h"
 
 namespace {
@@ -39,6 +43,24 @@ std::vector<float> testLogitVector(uint32_t k, size_t vocab) {
     for (float& l : logits) l = 0.0f;
   }
   return logits;
+}
+
+// Mirrors testTokenSequence in synthetic_model.mjs: mostly the model's peak token, sometimes
+// a pseudo-random one; EOT (= vocab - 1) appended.
+std::vector<uint32_t> testTokenSequence(uint32_t seed, size_t count, size_t vocab) {
+  const uint32_t v = static_cast<uint32_t>(vocab);
+  const uint32_t eotId = v - 1;
+  std::vector<uint32_t> ids;
+  uint32_t prev = eotId;
+  for (size_t i = 0; i < count; ++i) {
+    const uint32_t h = mix32(seed * 0x01000193u + static_cast<uint32_t>(i));
+    const uint32_t peak = mix32(prev) % v;
+    const uint32_t token = ((h & 3) != 0 && peak != eotId) ? peak : (h >> 2) % eotId;
+    ids.push_back(token);
+    prev = token;
+  }
+  ids.push_back(eotId);
+  return ids;
 }
 
 int fail(kolmo::Status status) {
@@ -71,6 +93,44 @@ int dumpRounding(size_t vocab, uint32_t numVectors, double epsilon) {
   return 0;
 }
 
+// Encodes testTokenSequence(seed, numTokens) step by step, each step with
+// syntheticLogits(previous token) (BOS = EOT id first), over the syntheticCounts tree.
+int dumpEncode(size_t vocab, uint32_t seed, size_t numTokens, double epsilon) {
+  kolmo::TokenTree tree;
+  kolmo::Status status = kolmo::TokenTree::build(kolmo_test::syntheticCounts(vocab), vocab, &tree);
+  if (!kolmo::isOk(status)) return fail(status);
+  const uint32_t eotId = static_cast<uint32_t>(vocab - 1);
+  kolmo::RoundingConfig config;
+  config.epsilon = epsilon;
+  kolmo::EncoderSession encoder(tree, eotId, config);
+  const std::vector<uint32_t> tokens = testTokenSequence(seed, numTokens, vocab);
+  uint32_t prev = eotId;
+  std::vector<float> logits(vocab);
+  for (uint32_t token : tokens) {
+    kolmo_test::syntheticLogits(prev, vocab, logits.data());
+    status = encoder.encodeStep(logits.data(), vocab, token);
+    if (!kolmo::isOk(status)) return fail(status);
+    prev = token;
+  }
+  std::vector<uint8_t> payload;
+  status = encoder.finish(&payload);
+  if (!kolmo::isOk(status)) return fail(status);
+  std::string out = "{\"tokens\":[";
+  for (size_t i = 0; i < tokens.size(); ++i) out += (i ? "," : "") + std::to_string(tokens[i]);
+  out += "],\"payload\":\"";
+  static const char kHex[] = "0123456789abcdef";
+  for (uint8_t b : payload) {
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
+  }
+  const kolmo::SessionStats& stats = encoder.stats();
+  out += "\",\"steps\":" + std::to_string(stats.steps) +
+         ",\"fragileSteps\":" + std::to_string(stats.fragileSteps) +
+         ",\"escapes\":" + std::to_string(stats.escapes) + "}\n";
+  std::fputs(out.c_str(), stdout);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -80,6 +140,13 @@ int main(int argc, char** argv) {
                         static_cast<uint32_t>(std::strtoul(argv[3], nullptr, 10)),
                         std::strtod(argv[4], nullptr));
   }
-  std::fprintf(stderr, "usage: kolmo_native_dump rounding <vocab> <numVectors> <epsilon>\n");
+  if (command == "encode" && argc == 6) {
+    return dumpEncode(std::strtoul(argv[2], nullptr, 10),
+                      static_cast<uint32_t>(std::strtoul(argv[3], nullptr, 10)),
+                      std::strtoul(argv[4], nullptr, 10), std::strtod(argv[5], nullptr));
+  }
+  std::fprintf(stderr,
+               "usage: kolmo_native_dump rounding <vocab> <numVectors> <epsilon>\n"
+               "       kolmo_native_dump encode <vocab> <seed> <numTokens> <epsilon>\n");
   return 2;
 }

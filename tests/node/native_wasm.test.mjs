@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCodec } from '../../web/lib/codec.js';
 import { repoRoot } from './helpers.mjs';
-import { syntheticCounts, testLogitVector } from './synthetic_model.mjs';
+import { syntheticCounts, syntheticLogits, testLogitVector, testTokenSequence } from './synthetic_model.mjs';
 
 const codec = await loadCodec();
 const dumper = join(repoRoot, 'build-native', 'tests', 'node', 'kolmo_native_dump');
@@ -45,6 +45,33 @@ for (const [vocab, numVectors] of [[2, 7], [3, 7], [300, 28], [4099, 14]]) {
     } finally {
       tree.dispose();
       quantizer.dispose();
+    }
+  });
+}
+
+const toHex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+
+for (const [vocab, seed, count, epsilon] of [[2, 1, 40, 1e-4], [300, 2, 500, 1e-4], [4099, 3, 800, 1e-3], [4099, 4, 300, 0.05]]) {
+  test(`encoder payload: native == WASM, V=${vocab}, ${count} tokens, epsilon ${epsilon}`, () => {
+    const native = runNative('encode', vocab, seed, count, epsilon);
+    assert.equal(native.error, undefined);
+    const tokens = testTokenSequence(seed, count, vocab);
+    assert.deepEqual(native.tokens, Array.from(tokens), 'same token sequence');
+    const tree = codec.buildTokenTree(syntheticCounts(vocab));
+    try {
+      const eotId = vocab - 1;
+      const encoder = codec.createEncoder({ tree, eotId, epsilon });
+      let prev = eotId;
+      for (const token of tokens) {
+        encoder.encode(syntheticLogits(prev, vocab), token);
+        prev = token;
+      }
+      const payload = encoder.finish();
+      const stats = encoder.stats();
+      assert.equal(toHex(payload), native.payload);
+      assert.deepEqual([stats.steps, stats.fragileSteps, stats.escapes], [native.steps, native.fragileSteps, native.escapes]);
+    } finally {
+      tree.dispose();
     }
   });
 }

@@ -28,16 +28,6 @@ export function syntheticLogits(prev, vocab, out = new Float32Array(vocab)) {
   return out;
 }
 
-// A deterministic token sequence for tests: `count` text tokens in [0, eotId), drawn from
-// mix32(seed, i), framed as the codec expects: no BOS (the sessions add the context), the EOT
-// id as the last token. Returns a Uint32Array of count + 1 ids.
-export function syntheticTokens(seed, count, eotId) {
-  const ids = new Uint32Array(count + 1);
-  for (let i = 0; i < count; i++) ids[i] = mix32(Math.imul(seed >>> 0, 0x01000193) + i) % eotId;
-  ids[count] = eotId;
-  return ids;
-}
-
 // Zipf-like unigram counts with a deterministic shuffle of ranks (tests/synthetic_model.h,
 // syntheticCounts): count[i] = 1 + floor(10^7 / rank), rank = 1 + mix32(i ^ 0x5bd1e995) % V.
 export function syntheticCounts(vocab) {
@@ -69,4 +59,24 @@ export function testLogitVector(k, vocab) {
     logits.fill(0);
   }
   return logits;
+}
+
+// A compressible token sequence for native == WASM payload tests, without libm (so C++ and JS
+// build it identically; tests/node/native_dump.cpp, testTokenSequence): token i follows the
+// model's peak (mix32(prev) % V) when h = mix32(seed * 0x01000193 + i) has low bits != 0,
+// else it is (h >>> 2) % eotId; a peak equal to eotId counts as the latter. EOT (= V - 1)
+// is appended. Returns Uint32Array(count + 1).
+export function testTokenSequence(seed, count, vocab) {
+  const eotId = vocab - 1;
+  const ids = new Uint32Array(count + 1);
+  let prev = eotId;
+  for (let i = 0; i < count; i++) {
+    const h = mix32(Math.imul(seed >>> 0, 0x01000193) + i);
+    const peak = mix32(prev) % vocab;
+    const token = (h & 3) !== 0 && peak !== eotId ? peak : (h >>> 2) % eotId;
+    ids[i] = token;
+    prev = token;
+  }
+  ids[count] = eotId;
+  return ids;
 }

@@ -181,6 +181,126 @@ export class TokenTree extends Owned {
 /** The two quantization grids of the rounding layer (src/rounding.h, Quantizer). */
 export class Quantizer extends Owned {}
 
+// ---- sessions ----
+
+// Rows of logits copied into WASM memory per encodeSteps() call: bounds the C++ buffer
+// (4 Mi floats = 16 MiB) whatever the caller hands to encodeMany().
+const kMaxBatchFloats = 1 << 22;
+
+function checkLogits(logits, expected) {
+  if (!(logits instanceof Float32Array)) throw new KolmoError('bad_argument', 'logits: expected a Float32Array');
+  if (logits.length !== expected) {
+    throw new KolmoError('bad_argument', `logits: expected ${expected} floats, got ${logits.length}`);
+  }
+}
+
+/**
+ * Codes a token sequence into an LM payload, one model step at a time. Get one from
+ * codec.createEncoder(). Call encode() (or encodeMany()) for every token, the last one EOT,
+ * then finish(), which returns the payload and frees the session.
+ */
+export class Encoder extends Owned {
+  #codec;
+  #vocab;
+  #lastStats = null;
+  constructor(codec, handle, vocab) {
+    super(handle);
+    this.#codec = codec;
+    this.#vocab = vocab;
+  }
+
+  /**
+   * Codes `token` given this step's logits. On a KolmoError (non_finite_logits, bad_argument)
+   * nothing was coded and the step may be retried.
+   * @param {Float32Array} logits (vocab,) float32
+   * @param {number} token
+   */
+  encode(logits, token) {
+    checkLogits(logits, this.#vocab);
+    const handle = this.handle;
+    handle.logitsBuffer(1).set(logits); // take the view right before use: memory may grow
+    this.#codec.checkStatus(handle.encodeStep(token));
+  }
+
+  /**
+   * Codes tokens.length steps: logits is (tokens.length, vocab) row-major float32, as a
+   * batched model pass produces. On error the steps before the failing one stay coded.
+   * @param {Float32Array} logits
+   * @param {Uint32Array|number[]} tokens
+   */
+  encodeMany(logits, tokens) {
+    const ids = asIds(tokens);
+    checkLogits(logits, ids.length * this.#vocab);
+    const handle = this.handle;
+    const rowsPerCall = Math.max(1, Math.floor(kMaxBatchFloats / this.#vocab));
+    for (let row = 0; row < ids.length; row += rowsPerCall) {
+      const rows = Math.min(rowsPerCall, ids.length - row);
+      handle.logitsBuffer(rows).set(logits.subarray(row * this.#vocab, (row + rows) * this.#vocab));
+      this.#codec.checkStatus(handle.encodeSteps(ids.subarray(row, row + rows)));
+    }
+  }
+
+  /** Ends the stream (the last token coded must be EOT) -> payload bytes; frees the session. */
+  finish() {
+    const payload = this.#codec.check(this.handle.finish());
+    this.#lastStats = this.handle.stats();
+    this.dispose();
+    return payload;
+  }
+
+  /** {steps, fragileSteps, escapes, idealBits, codedBits, flagBits, escapeBits} so far. */
+  stats() {
+    return this.disposed && this.#lastStats ? { ...this.#lastStats } : this.handle.stats();
+  }
+}
+
+/**
+ * Decodes an LM payload one model step at a time. Get one from codec.createDecoder(). Call
+ * decode(logits) until `done`; the decoder frees itself after returning EOT.
+ */
+export class Decoder extends Owned {
+  #codec;
+  #vocab;
+  #done = false;
+  #lastStats = null;
+  constructor(codec, handle, vocab) {
+    super(handle);
+    this.#codec = codec;
+    this.#vocab = vocab;
+  }
+
+  /**
+   * Decodes the next token with this step's logits. Throws KolmoError: non_finite_logits and
+   * bad_argument leave the decoder unchanged; truncated, corrupt and length_over_limit are
+   * final (a damaged link).
+   * @param {Float32Array} logits (vocab,) float32
+   * @returns {number} token id; EOT ends the stream
+   */
+  decode(logits) {
+    checkLogits(logits, this.#vocab);
+    const handle = this.handle;
+    handle.logitsBuffer(1).set(logits);
+    const result = handle.decodeStep();
+    if (result < 0) this.#codec.checkStatus(-result);
+    if (handle.done()) {
+      this.#done = true;
+      this.#lastStats = handle.stats();
+      this.dispose();
+    }
+    return result;
+  }
+
+  /** True once EOT has been decoded. */
+  get done() {
+    return this.#done;
+  }
+
+  /** {steps, fragileSteps, escapes, idealBits, codedBits, flagBits, escapeBits} so far. */
+  stats() {
+    return this.disposed && this.#lastStats ? { ...this.#lastStats } : this.handle.stats();
+  }
+}
+
 // ---- the codec ----
 
 /** The loaded WASM module behind an idiomatic API. Get one from loadCodec(). */
@@ -241,6 +361,58 @@ export class Codec {
    */
   dumpNodeTable(tree, quantizer, logits, epsilon) {
     return this.check(this.wasm.dumpNodeTable(tree.handle, quantizer.handle, logits, epsilon));
+  }
+
+  // ---- sessions ----
+
+  /** RoundingConfig defaults {epsilon, grid}. */
+  defaultRoundingConfig() {
+    return this.wasm.defaultRoundingConfig();
+  }
+
+  /**
+   * Starts an encoder.
+   * @param {{tree: TokenTree, eotId: number, epsilon?: number, grid?: object}} options
+   *   epsilon: the logit drift (max norm) the stream must survive; grid: GridSpec (a format
+   *   constant; leave it unset outside benchmarks).
+   * @returns {Encoder}
+   */
+  createEncoder({ tree, eotId, epsilon, grid }) {
+    const defaults = this.wasm.defaultRoundingConfig();
+    const config = { epsilon: epsilon ?? defaults.epsilon, grid: { ...defaults.grid, ...grid } };
+    const handle = new this.wasm.EncoderSession(tree.handle, eotId, config);
+    const status = handle.status();
+    if (status !== 0) {
+      handle.delete();
+      this.checkStatus(status, 'createEncoder');
+    }
+    return new Encoder(this, handle, tree.vocabSize);
+  }
+
+  /**
+   * Starts a decoder over an LM payload (the container's body).
+   * @param {{tree: TokenTree, eotId: number, payload: Uint8Array, maxTokens?: number, grid?: object}} options
+   * @returns {Decoder}
+   */
+  createDecoder({ tree, eotId, payload, maxTokens, grid }) {
+    const limits = this.wasm.defaultDecodeLimits();
+    if (maxTokens !== undefined) limits.maxTokens = maxTokens;
+    const gridSpec = { ...this.wasm.defaultGridSpec(), ...grid };
+    const handle = new this.wasm.DecoderSession(tree.handle, eotId, asBytes(payload, 'payload'), limits, gridSpec);
+    const status = handle.status();
+    if (status !== 0) {
+      handle.delete();
+      this.checkStatus(status, 'createDecoder');
+    }
+    return new Decoder(this, handle, tree.vocabSize);
+  }
+
+  /**
+   * First token index the model sees when predicting position `position` of the sequence
+   * (BOS, text..., EOT) with a window of contextLength tokens (src/session.h).
+   */
+  contextStart(position, contextLength) {
+    return this.wasm.contextStart(position, contextLength);
   }
 
   // ---- URL text ----
