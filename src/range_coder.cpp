@@ -87,7 +87,7 @@ void RangeEncoder::encodeBit(uint32_t prob0, int bit) {
   normalize();
 }
 
-void RangeEncoder::finish(std::vector<uint8_t>* out) {
+void RangeEncoder::finish(std::vector<uint8_t>* out, size_t maxDroppedZeros) {
   if (finished_) {
     error_ = true;
     return;
@@ -110,7 +110,7 @@ void RangeEncoder::finish(std::vector<uint8_t>* out) {
   // still held back (cache + pending) is the real tail.
   size_t emitted = bytes_.size();
   size_t end = emitted;
-  while (end > 0 && bytes_[end - 1] == 0 && emitted - end < kMaxPastEndBytes) --end;
+  while (end > 0 && bytes_[end - 1] == 0 && emitted - end < maxDroppedZeros) --end;
   out->insert(out->end(), bytes_.begin(), bytes_.begin() + static_cast<std::ptrdiff_t>(end));
 }
 

@@ -34,6 +34,7 @@ constexpr uint32_t kBitProbOne = 1u << 16;
 // Only degenerate streams (long runs of the most likely choice at the very end) hit this;
 // the flush alone never needs more than 6.
 constexpr size_t kMaxPastEndBytes = 12;
+constexpr size_t kDropAllZeros = ~size_t{0};
 
 class RangeEncoder {
  public:
@@ -50,7 +51,10 @@ class RangeEncoder {
 
   // Flushes the minimal tail and returns the whole payload (appended to *out).
   // The encoder must not be used afterwards (further calls are ignored).
-  void finish(std::vector<uint8_t>* out);
+  // maxDroppedZeros: how many trailing zero bytes may be dropped (see kMaxPastEndBytes).
+  // A caller whose decoder never rejects a stream for reading past its end (because it
+  // knows how many symbols to decode) may pass kDropAllZeros for the shortest output.
+  void finish(std::vector<uint8_t>* out, size_t maxDroppedZeros = kMaxPastEndBytes);
 
   // Bytes emitted so far (excluding the up-to-6 bytes still held in the window).
   size_t bytesEmitted() const { return bytes_.size() + pendingFF_ + (hasCache_ ? 1 : 0); }

@@ -188,6 +188,14 @@ TEST_SUITE("range_coder") {
     for (int i = 0; i < 30; ++i) CHECK(decoder.decodeBit(1) == 0);
     CHECK(decoder.bytesReadPastEnd() == kolmo::kMaxPastEndBytes);
     CHECK(decoder.bytesConsumed() == out.size());
+    // Callers that know the symbol count may drop every zero byte: here, all of them.
+    RangeEncoder dropAll;
+    for (int i = 0; i < 30; ++i) dropAll.encodeBit(1, 0);
+    std::vector<uint8_t> shortest;
+    dropAll.finish(&shortest, kolmo::kDropAllZeros);
+    CHECK(shortest.empty());
+    RangeDecoder fromNothing(shortest.data(), 0);
+    for (int i = 0; i < 30; ++i) CHECK(fromNothing.decodeBit(1) == 0);
   }
 
   TEST_CASE("bits with random probabilities, including out-of-range ones that clamp") {
