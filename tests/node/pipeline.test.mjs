@@ -1,0 +1,91 @@
+// End to end in Node with the shipped model: web/lib/pipeline.js over the WASM codec and real
+// ONNX Runtime. Texts encoded on one backend (ORT Node native CPU, ORT Web WASM) decode exactly on
+// the other; damaged links fail with an error, never with a wrong text.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { repoRoot, utf8, invalidUtf8 } from './helpers.mjs';
+import { loadCodec, KolmoError } from '../../web/lib/codec.js';
+import { createLanguageModel } from '../../web/lib/model.js';
+import { manifestEntry, entryForLinkIndex } from '../../web/lib/model_manifest.js';
+import { compressBytes, decompressContainer } from '../../web/lib/pipeline.js';
+
+const require = createRequire(import.meta.url);
+const manifest = JSON.parse(readFileSync(join(repoRoot, 'models/manifest.json'), 'utf8'));
+const entry = manifestEntry(manifest);
+const modelDir = join(repoRoot, 'models', entry.id);
+const codec = await loadCodec();
+const tokenizer = codec.parseTokenizer(readFileSync(join(modelDir, 'tokenizer.kbpe')));
+const tree = codec.buildTokenTree(tokenizer.tokenCounts());
+const modelBytes = new Uint8Array(readFileSync(join(modelDir, 'model.onnx')));
+
+const ortWeb = require('onnxruntime-web');
+const backends = {
+  node: await createLanguageModel({ ort: require('onnxruntime-node'), modelBytes, shape: entry, backends: ['node'] }),
+  wasm: await createLanguageModel({ ort: ortWeb, modelBytes, shape: entry, backends: ['wasm'] }),
+};
+const loaded = (backend) => ({ model: backends[backend], tokenizer, tree, entry });
+const getModel = (backend) => async (index) => {
+  if (entryForLinkIndex(manifest, index).id !== entry.id) throw new KolmoError('unknown_model', `#${index}`);
+  return loaded(backend);
+};
+
+const evalDir = join(repoRoot, '..', 'shared', 'eval');
+const texts = {
+  empty: utf8(''),
+  oneChar: utf8('a'),
+  english: utf8('The quick brown fox jumps over the lazy dog, and then it goes home to sleep.'),
+  chinese: utf8('今天天气很好，我们一起去公园散步吧。'),
+  emoji: utf8('Party time 🎉🎉 see you at 8 👍🏽'),
+  whitespace: utf8(' \n\t  \n\n   '),
+  invalidUtf8: invalidUtf8[5],
+  // Longer than the 256-token window: exercises the context-window rule on both sides.
+  longProse: new Uint8Array(readFileSync(join(evalDir, 'en-prose', '002.txt'))),
+};
+
+for (const [name, bytes] of Object.entries(texts)) {
+  test(`${name}: encoded on node decodes exactly on wasm, and the other way round`, async () => {
+    for (const [from, to] of [['node', 'wasm'], ['wasm', 'node']]) {
+      const { container, mode } = await compressBytes(bytes, { codec, lm: loaded(from) });
+      const back = await decompressContainer(container, { codec, getModel: getModel(to) });
+      assert.deepEqual(back, bytes, `${from} -> ${to} (${mode})`);
+      if (name === 'english' || name === 'chinese') {
+        assert.equal(mode, 'lm');
+        assert.ok(container.length < bytes.length / 2, `${name}: ${container.length} bytes for ${bytes.length}`);
+      }
+    }
+  });
+}
+
+test('damaged LM links end in an error, never in a wrong text', async () => {
+  const bytes = texts.english;
+  const { container, mode } = await compressBytes(bytes, { codec, lm: loaded('node') });
+  assert.equal(mode, 'lm');
+  let errors = 0;
+  for (let i = 1; i < container.length; i++) {
+    for (const flip of [0x01, 0x80]) {
+      const damaged = container.slice();
+      damaged[i] ^= flip;
+      try {
+        const back = await decompressContainer(damaged, { codec, getModel: getModel('wasm') });
+        assert.deepEqual(back, bytes, `a damaged link decoded to a different text (byte ${i})`);
+      } catch (error) {
+        assert.ok(error instanceof KolmoError, String(error));
+        errors++;
+      }
+    }
+  }
+  assert.ok(errors > 0);
+  await assert.rejects(decompressContainer(container.slice(0, container.length - 3), { codec, getModel: getModel('wasm') }),
+    KolmoError);
+});
+
+test('a link that names an unknown model says so', async () => {
+  const { container } = await compressBytes(texts.english, { codec, lm: loaded('node') });
+  const other = container.slice();
+  other[0] = (other[0] & ~0x07) | 0x05; // model index 5
+  await assert.rejects(decompressContainer(other, { codec, getModel: getModel('node') }),
+    { code: 'unknown_model', message: /model #5/ });
+});

@@ -1,0 +1,140 @@
+// @file The kolmo pipeline: text -> tokenizer -> model -> rounding layer + range coder -> container,
+// and back. No DOM and no ONNX Runtime calls of its own (model.js does those), so the same code runs
+// in a Web Worker, in Node and in tests.
+//
+// Sequence and windows: the model sees EOT (as BOS), the text's tokens, then EOT ends the text.
+// Token i is predicted from tokens [contextStart(i), i) (src/session.h): the encoder runs one
+// batched pass per window start; the decoder steps with the KV cache and re-reads the window in
+// one batched pass where the rule restarts it. Those two ways give logits a few 1e-6 apart, well
+// inside the rounding layer's epsilon.
+import { KolmoError } from './codec.js';
+
+/**
+ * @typedef {{model: import('./model.js').LanguageModel, tokenizer: import('./codec.js').Tokenizer,
+ *   tree: import('./codec.js').TokenTree, entry: {id: string, index: number, id_hash: string}}} LoadedModel
+ * @typedef {{phase: 'encode'|'decode', done: number, total?: number}} Progress
+ */
+
+function throwIfAborted(signal) {
+  if (signal?.aborted) throw new KolmoError('aborted', String(signal.reason ?? 'aborted'));
+}
+
+/**
+ * Codes token ids into an LM payload.
+ * @param {{codec: import('./codec.js').Codec, lm: LoadedModel, ids: Uint32Array, epsilon?: number,
+ *   onProgress?: (p: Progress) => void, signal?: AbortSignal}} options
+ * @returns {Promise<{payload: Uint8Array, stats: object}>}
+ */
+export async function encodeTokens({ codec, lm, ids, epsilon, onProgress, signal }) {
+  const { model, tree } = lm;
+  const vocab = model.vocabSize;
+  const seq = new Uint32Array(ids.length + 2);
+  seq[0] = model.eotId;
+  seq.set(ids, 1);
+  seq[seq.length - 1] = model.eotId;
+  const encoder = codec.createEncoder({ tree, eotId: model.eotId, epsilon });
+  try {
+    for (let pos = 1; pos < seq.length;) {
+      throwIfAborted(signal);
+      const start = codec.contextStart(pos, model.context);
+      let last = pos;
+      while (last + 1 < seq.length && codec.contextStart(last + 1, model.context) === start) last++;
+      const logits = await model.prefill(seq.subarray(start, last)); // row r predicts start + r + 1
+      encoder.encodeMany(logits.subarray((pos - 1 - start) * vocab, (last - start) * vocab), seq.subarray(pos, last + 1));
+      pos = last + 1;
+      onProgress?.({ phase: 'encode', done: pos - 1, total: seq.length - 1 });
+    }
+    const payload = encoder.finish();
+    return { payload, stats: encoder.stats() };
+  } finally {
+    encoder.dispose();
+  }
+}
+
+/**
+ * Decodes an LM payload into token ids (without the EOTs).
+ * @param {{codec: import('./codec.js').Codec, lm: LoadedModel, payload: Uint8Array, maxTokens?: number,
+ *   onToken?: (id: number, index: number) => void, onProgress?: (p: Progress) => void, signal?: AbortSignal}} options
+ * @returns {Promise<Uint32Array>}
+ */
+export async function decodeTokens({ codec, lm, payload, maxTokens, onToken, onProgress, signal }) {
+  const { model, tree } = lm;
+  const vocab = model.vocabSize;
+  const decoder = codec.createDecoder({ tree, eotId: model.eotId, payload, maxTokens });
+  let seq = new Uint32Array(1024);
+  seq[0] = model.eotId;
+  let length = 1;
+  let windowStart = -1;
+  try {
+    for (;;) {
+      throwIfAborted(signal);
+      const pos = length;
+      const start = codec.contextStart(pos, model.context);
+      let logits;
+      if (start !== windowStart) {
+        const rows = await model.prefill(seq.subarray(start, pos));
+        logits = rows.subarray((pos - 1 - start) * vocab, (pos - start) * vocab);
+        windowStart = start;
+      } else {
+        logits = await model.step(seq[pos - 1]);
+      }
+      const token = decoder.decode(logits);
+      if (token === model.eotId) break;
+      if (length === seq.length) {
+        const grown = new Uint32Array(seq.length * 2);
+        grown.set(seq);
+        seq = grown;
+      }
+      seq[length++] = token;
+      onToken?.(token, length - 2);
+      if ((length & 63) === 0) onProgress?.({ phase: 'decode', done: length - 1 });
+    }
+    return seq.slice(1, length);
+  } finally {
+    decoder.dispose();
+  }
+}
+
+/**
+ * Compresses bytes into the smallest container: LM when a model is given and wins, else the
+ * model-free cm codec or stored bytes.
+ * @param {Uint8Array} bytes
+ * @param {{codec: import('./codec.js').Codec, lm?: LoadedModel|null, epsilon?: number,
+ *   onProgress?: (p: Progress) => void, signal?: AbortSignal}} options
+ * @returns {Promise<{container: Uint8Array, mode: string, stats: object|null}>}
+ */
+export async function compressBytes(bytes, { codec, lm = null, epsilon, onProgress, signal }) {
+  const limits = codec.defaultContainerLimits();
+  if (bytes.length > limits.maxTextBytes) {
+    throw new KolmoError('length_over_limit', `text is ${bytes.length} bytes; the limit is ${limits.maxTextBytes}`);
+  }
+  let lmBody = null;
+  let stats = null;
+  if (lm) {
+    const ids = lm.tokenizer.encode(bytes);
+    ({ payload: lmBody, stats } = await encodeTokens({ codec, lm, ids, epsilon, onProgress, signal }));
+    stats = { ...stats, tokens: ids.length };
+  }
+  const packed = codec.containerPackBest({
+    text: bytes, lmBody, modelIndex: lm?.entry.index ?? 0, modelIdHash: lm?.entry.id_hash ?? '0',
+  });
+  return { container: packed.bytes, mode: packed.mode, stats };
+}
+
+/**
+ * Decompresses a container; the result is returned only after the integrity check passed.
+ * @param {Uint8Array} container
+ * @param {{codec: import('./codec.js').Codec, getModel: (linkIndex: number) => Promise<LoadedModel>,
+ *   onToken?: (id: number, index: number) => void, onProgress?: (p: Progress) => void, signal?: AbortSignal}} options
+ *   getModel: resolves the container's model index (throws KolmoError 'unknown_model' if unknown).
+ * @returns {Promise<Uint8Array>}
+ */
+export async function decompressContainer(container, { codec, getModel, onToken, onProgress, signal }) {
+  const view = codec.containerParse(container);
+  if (view.mode !== 'lm') return codec.containerDecodeFallback(view);
+  const lm = await getModel(view.modelIndex);
+  const ids = await decodeTokens({ codec, lm, payload: view.body, onToken, onProgress, signal });
+  const bytes = lm.tokenizer.decode(ids);
+  codec.containerVerify(view, bytes, lm.entry.id_hash);
+  return bytes;
+}
