@@ -87,6 +87,23 @@ def quantize_onnx(model_proto, min_numel=4096):
     return model_proto
 
 
+def state_from_onnx(path):
+    """The model weights a shipped model.onnx holds (int8 rows dequantized), as a state dict with
+    the training keys: later rounds continue training from the shipped model itself."""
+    proto = onnx.load(path)
+    arrays = {i.name: numpy_helper.to_array(i) for i in proto.graph.initializer}
+    state = {}
+    for name, a in arrays.items():
+        if not name.startswith("model."):
+            continue
+        if name.endswith("_int8"):
+            base = name[: -len("_int8")]
+            state[base[len("model."):]] = torch.from_numpy(a.astype(np.float32) * arrays[base + "_scale"])
+        elif not name.endswith("_scale"):
+            state[name[len("model."):]] = torch.from_numpy(a.copy())
+    return state
+
+
 def export(ckpt_path, out_dir, opset=17):
     ck = torch.load(ckpt_path)
     cfg = Config(**ck["config"])

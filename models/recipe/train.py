@@ -40,7 +40,8 @@ def main():
     ap.add_argument("--warmup", type=int, default=100)
     ap.add_argument("--ckpt-every", type=int, default=100)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--init", default=None, help="checkpoint to start from (weights only)")
+    ap.add_argument("--init", default=None,
+                    help="weights to start from: a checkpoint (.pt) or a shipped model.onnx (int8 rows dequantized)")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
 
@@ -66,6 +67,10 @@ def main():
         step, tokens_seen, elapsed = ck["step"], ck["tokens_seen"], ck["elapsed"]
         gen.set_state(ck["rng"])
         print(f"train: resumed at step {step}", flush=True)
+    elif args.init and args.init.endswith(".onnx"):
+        from export import state_from_onnx
+        model.load_state_dict(state_from_onnx(args.init))
+        print(f"train: initialised from {args.init}", flush=True)
     elif args.init:
         model.load_state_dict(torch.load(args.init)["model"])
         print(f"train: initialised from {args.init}", flush=True)

@@ -32,7 +32,6 @@ const getModel = (backend) => async (index) => {
   return loaded(backend);
 };
 
-const evalDir = join(repoRoot, '..', 'shared', 'eval');
 const texts = {
   empty: utf8(''),
   oneChar: utf8('a'),
@@ -42,7 +41,9 @@ const texts = {
   whitespace: utf8(' \n\t  \n\n   '),
   invalidUtf8: invalidUtf8[5],
   // Longer than the 256-token window: exercises the context-window rule on both sides.
-  longProse: new Uint8Array(readFileSync(join(evalDir, 'en-prose', '002.txt'))),
+  longProse: utf8(Array.from({ length: 12 }, (_, i) =>
+    `Paragraph ${i + 1}. The river ran past the old mill, where the miller kept his accounts in a ` +
+    `small green book and counted the sacks of grain twice every evening before he slept.\n`).join('')),
 };
 
 for (const [name, bytes] of Object.entries(texts)) {
