@@ -113,20 +113,31 @@ export class LanguageModel {
 
 /**
  * Creates the session for `modelBytes` (model.onnx) on the first backend in `backends` that works.
- * @param {{ort: any, modelBytes: Uint8Array, shape: ModelShape, backends: string[], threads?: number}} options
+ * @param {{ort: any, modelBytes: Uint8Array, shape: ModelShape, backends: string[], threads?: number,
+ *   gpuKvCache?: boolean}} options
  *   ort: the onnxruntime-node or onnxruntime-web module; backends: e.g. ['webgpu', 'wasm'] or ['node'].
+ *   gpuKvCache: on 'webgpu', keep the present.* outputs in GPU buffers (preferredOutputLocation)
+ *   so that a step feeds the cache back without a round trip through the CPU.
  * @returns {Promise<LanguageModel>}
  */
-export async function createLanguageModel({ ort, modelBytes, shape, backends, threads = 1 }) {
+export async function createLanguageModel({ ort, modelBytes, shape, backends, threads = 1, gpuKvCache = false }) {
   const failures = [];
   for (const backend of backends) {
     try {
       const executionProviders = backend === 'node' ? ['cpu'] : [backend];
       if (backend === 'wasm' && ort.env?.wasm) ort.env.wasm.numThreads = threads;
+      /** @type {Record<string, string>} */
+      const outputLocations = {};
+      if (backend === 'webgpu' && gpuKvCache) {
+        for (let i = 0; i < shape.n_layers; i++) {
+          for (const kv of ['key', 'value']) outputLocations[`present.${i}.${kv}`] = 'gpu-buffer';
+        }
+      }
       const session = await ort.InferenceSession.create(modelBytes, {
         executionProviders,
         graphOptimizationLevel: 'all',
         ...(backend === 'node' ? { intraOpNumThreads: threads } : {}),
+        ...(Object.keys(outputLocations).length ? { preferredOutputLocation: outputLocations } : {}),
       });
       checkGraphConvention(session.inputNames, session.outputNames, shape.n_layers);
       return new LanguageModel(ort, session, shape, backend);

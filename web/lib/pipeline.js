@@ -12,7 +12,7 @@ import { KolmoError } from './codec.js';
 /**
  * @typedef {{model: import('./model.js').LanguageModel, tokenizer: import('./codec.js').Tokenizer,
  *   tree: import('./codec.js').TokenTree, entry: {id: string, index: number, id_hash: string}}} LoadedModel
- * @typedef {{phase: 'encode'|'decode', done: number, total?: number}} Progress
+ * @typedef {{phase: 'encode'|'decode', done: number, total?: number, fraction?: number}} Progress
  */
 
 function throwIfAborted(signal) {
@@ -20,12 +20,29 @@ function throwIfAborted(signal) {
 }
 
 /**
+ * What coding `token` costs under one row of logits: -log2 softmax(row)[token], in bits (the
+ * ideal cost; the range coder spends about this). For per-token statistics (heat views).
+ * @param {Float32Array} logits @param {number} offset start of the (vocab,) row @param {number} vocab
+ * @param {number} token
+ */
+export function tokenBits(logits, offset, vocab, token) {
+  let max = -Infinity;
+  for (let i = offset; i < offset + vocab; i++) if (logits[i] > max) max = logits[i];
+  let sum = 0;
+  for (let i = offset; i < offset + vocab; i++) sum += Math.exp(logits[i] - max);
+  return (Math.log(sum) - (logits[offset + token] - max)) / Math.LN2;
+}
+
+/**
  * Codes token ids into an LM payload.
  * @param {{codec: import('./codec.js').Codec, lm: LoadedModel, ids: Uint32Array, epsilon?: number,
- *   onProgress?: (p: Progress) => void, signal?: AbortSignal}} options
+ *   onProgress?: (p: Progress) => void, onTokenCost?: (index: number, bits: number) => void,
+ *   signal?: AbortSignal}} options
+ *   onTokenCost: called for every token in order, index 0..ids.length (the last is EOT), with
+ *   tokenBits() of it (costs a softmax per token: leave unset when not needed)
  * @returns {Promise<{payload: Uint8Array, stats: object}>}
  */
-export async function encodeTokens({ codec, lm, ids, epsilon, onProgress, signal }) {
+export async function encodeTokens({ codec, lm, ids, epsilon, onProgress, onTokenCost, signal }) {
   const { model, tree } = lm;
   const vocab = model.vocabSize;
   const seq = new Uint32Array(ids.length + 2);
@@ -41,6 +58,9 @@ export async function encodeTokens({ codec, lm, ids, epsilon, onProgress, signal
       while (last + 1 < seq.length && codec.contextStart(last + 1, model.context) === start) last++;
       const logits = await model.prefill(seq.subarray(start, last)); // row r predicts start + r + 1
       encoder.encodeMany(logits.subarray((pos - 1 - start) * vocab, (last - start) * vocab), seq.subarray(pos, last + 1));
+      if (onTokenCost) {
+        for (let p = pos; p <= last; p++) onTokenCost(p - 1, tokenBits(logits, (p - 1 - start) * vocab, vocab, seq[p]));
+      }
       pos = last + 1;
       onProgress?.({ phase: 'encode', done: pos - 1, total: seq.length - 1 });
     }
@@ -54,10 +74,12 @@ export async function encodeTokens({ codec, lm, ids, epsilon, onProgress, signal
 /**
  * Decodes an LM payload into token ids (without the EOTs).
  * @param {{codec: import('./codec.js').Codec, lm: LoadedModel, payload: Uint8Array, maxTokens?: number,
- *   onToken?: (id: number, index: number) => void, onProgress?: (p: Progress) => void, signal?: AbortSignal}} options
+ *   onToken?: (id: number, index: number) => void, onTokenCost?: (index: number, bits: number) => void,
+ *   onProgress?: (p: Progress) => void, signal?: AbortSignal}} options
+ *   onTokenCost: as for encodeTokens(), before the token's onToken (the last call is EOT's)
  * @returns {Promise<Uint32Array>}
  */
-export async function decodeTokens({ codec, lm, payload, maxTokens, onToken, onProgress, signal }) {
+export async function decodeTokens({ codec, lm, payload, maxTokens, onToken, onTokenCost, onProgress, signal }) {
   const { model, tree } = lm;
   const vocab = model.vocabSize;
   const decoder = codec.createDecoder({ tree, eotId: model.eotId, payload, maxTokens });
@@ -79,6 +101,7 @@ export async function decodeTokens({ codec, lm, payload, maxTokens, onToken, onP
         logits = await model.step(seq[pos - 1]);
       }
       const token = decoder.decode(logits);
+      onTokenCost?.(pos - 1, tokenBits(logits, 0, vocab, token));
       if (token === model.eotId) break;
       if (length === seq.length) {
         const grown = new Uint32Array(seq.length * 2);
@@ -87,7 +110,11 @@ export async function decodeTokens({ codec, lm, payload, maxTokens, onToken, onP
       }
       seq[length++] = token;
       onToken?.(token, length - 2);
-      if ((length & 63) === 0) onProgress?.({ phase: 'decode', done: length - 1 });
+      if (onProgress && (length & 15) === 0) {
+        // Share of the payload read so far: coded bits over payload bits, an estimate.
+        const fraction = Math.min(1, decoder.stats().codedBits / Math.max(1, payload.length * 8));
+        onProgress({ phase: 'decode', done: length - 1, fraction });
+      }
     }
     return seq.slice(1, length);
   } finally {
@@ -100,10 +127,11 @@ export async function decodeTokens({ codec, lm, payload, maxTokens, onToken, onP
  * model-free cm codec or stored bytes.
  * @param {Uint8Array} bytes
  * @param {{codec: import('./codec.js').Codec, lm?: LoadedModel|null, epsilon?: number,
- *   onProgress?: (p: Progress) => void, signal?: AbortSignal}} options
+ *   onProgress?: (p: Progress) => void, onTokenCost?: (index: number, bits: number) => void,
+ *   signal?: AbortSignal}} options
  * @returns {Promise<{container: Uint8Array, mode: string, stats: object|null}>}
  */
-export async function compressBytes(bytes, { codec, lm = null, epsilon, onProgress, signal }) {
+export async function compressBytes(bytes, { codec, lm = null, epsilon, onProgress, onTokenCost, signal }) {
   const limits = codec.defaultContainerLimits();
   if (bytes.length > limits.maxTextBytes) {
     throw new KolmoError('length_over_limit', `text is ${bytes.length} bytes; the limit is ${limits.maxTextBytes}`);
@@ -112,7 +140,7 @@ export async function compressBytes(bytes, { codec, lm = null, epsilon, onProgre
   let stats = null;
   if (lm) {
     const ids = lm.tokenizer.encode(bytes);
-    ({ payload: lmBody, stats } = await encodeTokens({ codec, lm, ids, epsilon, onProgress, signal }));
+    ({ payload: lmBody, stats } = await encodeTokens({ codec, lm, ids, epsilon, onProgress, onTokenCost, signal }));
     stats = { ...stats, tokens: ids.length };
   }
   const packed = codec.containerPackBest({
@@ -125,15 +153,16 @@ export async function compressBytes(bytes, { codec, lm = null, epsilon, onProgre
  * Decompresses a container; the result is returned only after the integrity check passed.
  * @param {Uint8Array} container
  * @param {{codec: import('./codec.js').Codec, getModel: (linkIndex: number) => Promise<LoadedModel>,
- *   onToken?: (id: number, index: number) => void, onProgress?: (p: Progress) => void, signal?: AbortSignal}} options
+ *   onToken?: (id: number, index: number) => void, onTokenCost?: (index: number, bits: number) => void,
+ *   onProgress?: (p: Progress) => void, signal?: AbortSignal}} options
  *   getModel: resolves the container's model index (throws KolmoError 'unknown_model' if unknown).
  * @returns {Promise<Uint8Array>}
  */
-export async function decompressContainer(container, { codec, getModel, onToken, onProgress, signal }) {
+export async function decompressContainer(container, { codec, getModel, onToken, onTokenCost, onProgress, signal }) {
   const view = codec.containerParse(container);
   if (view.mode !== 'lm') return codec.containerDecodeFallback(view);
   const lm = await getModel(view.modelIndex);
-  const ids = await decodeTokens({ codec, lm, payload: view.body, onToken, onProgress, signal });
+  const ids = await decodeTokens({ codec, lm, payload: view.body, onToken, onTokenCost, onProgress, signal });
   const bytes = lm.tokenizer.decode(ids);
   codec.containerVerify(view, bytes, lm.entry.id_hash);
   return bytes;

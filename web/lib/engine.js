@@ -1,0 +1,408 @@
+// @file The kolmo engine: the WASM codec, the model manifest, the loaded models (tokenizer, token
+// tree, ONNX Runtime session) and the pipeline, behind three operations — load, compress,
+// decompress. It runs inside the Web Worker in browsers (worker.js) and in-process in Node
+// (index.js); index.js is the public API over it. No DOM.
+//
+// Backends are tried in the order given; the first that creates a session is kept for every
+// later model, and the reason any earlier one failed is reported as `fallback`.
+import { loadCodec, KolmoError } from './codec.js';
+import { createLanguageModel } from './model.js';
+import { manifestEntry, entryForLinkIndex } from './model_manifest.js';
+import { loadManifest, loadModelFiles } from './model_store.js';
+import { compressBytes, decompressContainer } from './pipeline.js';
+
+/**
+ * @typedef {import('./messages.js').EngineSettings} EngineSettings
+ * @typedef {import('./messages.js').Progress} Progress
+ * @typedef {import('./messages.js').TokensOut} TokensOut
+ * @typedef {import('./pipeline.js').LoadedModel & {pieces: Uint8Array[], backend: string, fallback: string|null}} Model
+ */
+
+const isNode =
+  typeof process === 'object' && process !== null && typeof process.versions?.node === 'string' &&
+  typeof window === 'undefined';
+const nodeImport = (/** @type {string} */ name) => import(/* @vite-ignore */ name);
+const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+
+const kFileMagic = [0x4b, 0x4c, 0x4d, 0x4f]; // "KLMO": the file form (CLI) of a container
+
+// ---- errors ----
+
+const kOutOfMemory =
+  /out of memory|bad_alloc|Cannot enlarge memory|failed to allocate|Array buffer allocation failed|Aborted\(OOM\)|memory access out of bounds|Out of memory|OOM/;
+
+// What the core's bare status codes mean to someone holding a link or a file.
+/** @type {Record<string, string>} */
+const kExplanations = {
+  truncated: 'the link or file is incomplete (cut off when it was copied?)',
+  bad_url_text: 'the link contains characters a kolmo link never has (damaged when it was copied?)',
+  bad_magic: 'not a kolmo file (it does not start with KLMO)',
+  corrupt: 'the link or file is damaged',
+  checksum_mismatch: 'the link or file is damaged: the restored text fails its integrity check',
+  unknown_version: 'the link was made by a newer version of kolmo; update kolmo to open it',
+  unknown_mode: 'the link was made by a newer version of kolmo; update kolmo to open it',
+  unknown_model: 'the link needs a model this version of kolmo does not have',
+  length_over_limit: 'the text is over the size limit',
+  non_finite_logits: 'the model produced invalid numbers on this backend',
+  out_of_memory: 'not enough memory',
+};
+
+/**
+ * Any thrown value -> KolmoError. Memory exhaustion, however it surfaces (a RangeError from a
+ * typed-array allocation, an ORT or Emscripten abort), becomes 'out_of_memory'; a bare status
+ * code gets a sentence that says what it means.
+ * @param {unknown} error @returns {KolmoError}
+ */
+export function asKolmoError(error) {
+  const message = String(/** @type {any} */ (error)?.message ?? error);
+  if (error instanceof KolmoError && message === error.code && kExplanations[error.code]) {
+    return new KolmoError(error.code, kExplanations[error.code]);
+  }
+  if (error instanceof KolmoError && error.code !== 'backend_failed') return error;
+  if (kOutOfMemory.test(message) || (error instanceof RangeError && /memory|allocat|buffer/i.test(message))) {
+    return new KolmoError('out_of_memory', 'not enough memory for this text on this device: ' + message);
+  }
+  if (error instanceof KolmoError) return error;
+  const code = typeof (/** @type {any} */ (error)?.code) === 'string' ? /** @type {any} */ (error).code : 'internal';
+  const result = new KolmoError(code, message);
+  return result;
+}
+
+// ---- ONNX Runtime loading ----
+
+/**
+ * Loads ONNX Runtime for one backend in Node: 'node' = onnxruntime-node (native CPU), 'wasm' =
+ * onnxruntime-web's WASM build.
+ * @param {string} backend @returns {Promise<any>}
+ */
+async function loadOrtNode(backend) {
+  if (backend === 'node') return unwrap(await nodeImport('onnxruntime-node'));
+  if (backend === 'wasm') return unwrap(await nodeImport('onnxruntime-web'));
+  throw new KolmoError('backend_failed', `backend ${backend} is not available in Node (use node or wasm)`);
+}
+
+/** ESM namespace of a CommonJS module or a real ESM module -> the object with InferenceSession. */
+function unwrap(/** @type {any} */ module) {
+  return module.InferenceSession ? module : module.default;
+}
+
+/**
+ * Loader of onnxruntime-web's ES module bundles from `ortBaseUrl` (browsers and workers).
+ * WebGPU needs the JSEP bundle (ort.min.mjs + its 28 MB .wasm, which also runs the WASM
+ * backend); WASM alone uses the 14 MB plain build. Once one bundle is loaded, it serves every
+ * later backend (two ORT instances in one worker would only double the memory).
+ * @param {string} ortBaseUrl @param {number|undefined} threads
+ */
+function browserOrtLoader(ortBaseUrl, threads) {
+  /** @type {Promise<any>|null} */
+  let loaded = null;
+  let loadedBundle = '';
+  return async (/** @type {string} */ backend) => {
+    if (backend === 'webgpu') {
+      const gpu = /** @type {any} */ (globalThis.navigator)?.gpu;
+      if (!gpu) throw new KolmoError('webgpu_unavailable', 'this browser has no WebGPU (navigator.gpu is missing)');
+      const adapter = await gpu.requestAdapter().catch(() => null);
+      if (!adapter) throw new KolmoError('webgpu_unavailable', 'WebGPU is present but no GPU adapter is available');
+    } else if (backend !== 'wasm') {
+      throw new KolmoError('backend_failed', `backend ${backend} is not available in browsers (use webgpu or wasm)`);
+    }
+    const bundle = backend === 'webgpu' ? 'ort.min.mjs' : 'ort.wasm.min.mjs';
+    if (!loaded || (backend === 'webgpu' && loadedBundle !== bundle)) {
+      loadedBundle = bundle;
+      loaded = import(/* @vite-ignore */ ortBaseUrl + bundle).then((module) => {
+        const ort = unwrap(module);
+        // wasm can't be found beside the bundle once the bundle is imported from a blob or a
+        // bundler's chunk, so the folder is set explicitly.
+        ort.env.wasm.wasmPaths = ortBaseUrl;
+        if (threads !== undefined) ort.env.wasm.numThreads = threads;
+        return ort;
+      });
+      loaded.catch(() => {
+        loaded = null;
+      });
+    }
+    try {
+      return await loaded;
+    } catch (error) {
+      throw new KolmoError('backend_failed', `could not load ONNX Runtime from ${ortBaseUrl}${bundle}: ${/** @type {any} */ (error)?.message ?? error}`);
+    }
+  };
+}
+
+// ---- engine ----
+
+export class Engine {
+  /** @type {EngineSettings} */
+  #settings;
+  /** @type {(backend: string) => Promise<any>} */
+  #loadOrt;
+  /** @type {Promise<import('./codec.js').Codec>|null} */
+  #codec = null;
+  /** @type {Promise<any>|null} */
+  #manifest = null;
+  /** @type {Map<string, Promise<Model>>} model id -> loaded model */
+  #models = new Map();
+  /** @type {string|null} the backend that worked (kept for later models) */
+  #backend = null;
+  /** @type {string|null} */
+  #fallback = null;
+
+  /**
+   * @param {EngineSettings} settings
+   * @param {{loadOrt?: (backend: string) => Promise<any>, codec?: import('./codec.js').Codec}} [inject]
+   *   loadOrt: ONNX Runtime module for a backend (default: Node packages, or the browser
+   *   bundles under settings.ortBaseUrl); codec: an already loaded codec
+   */
+  constructor(settings, inject = {}) {
+    this.#settings = settings;
+    this.#loadOrt = inject.loadOrt ?? (isNode ? loadOrtNode : browserOrtLoader(settings.ortBaseUrl, settings.threads));
+    if (inject.codec) this.#codec = Promise.resolve(inject.codec);
+  }
+
+  /** The WASM codec (loaded once). */
+  codec() {
+    this.#codec ??= (this.#settings.wasmUrl ? loadCodec({ wasmUrl: this.#settings.wasmUrl }) : loadCodec()).catch((error) => {
+      this.#codec = null;
+      throw new KolmoError('internal', `could not load the kolmo WASM codec: ${error?.message ?? error}`);
+    });
+    return this.#codec;
+  }
+
+  /** models/manifest.json (loaded once per engine). */
+  manifest(/** @type {AbortSignal|undefined} */ signal) {
+    this.#manifest ??= loadManifest(this.#settings.modelBaseUrl, { signal, cache: this.#settings.cache }).catch((error) => {
+      this.#manifest = null;
+      throw error;
+    });
+    return this.#manifest;
+  }
+
+  /**
+   * Loads (once) the model `id` (default: the manifest's default) on the first backend that
+   * works.
+   * @param {string|undefined} id
+   * @param {{onProgress?: (p: Progress) => void, signal?: AbortSignal}} [options]
+   * @returns {Promise<Model>}
+   */
+  async loadModel(id, { onProgress, signal } = {}) {
+    const entry = manifestEntry(await this.manifest(signal), id);
+    let model = this.#models.get(entry.id);
+    if (!model) {
+      model = this.#loadModel(entry, { onProgress, signal });
+      this.#models.set(entry.id, model);
+      model.catch(() => this.#models.delete(entry.id));
+    }
+    return model;
+  }
+
+  /**
+   * @param {{id: string, files: any, vocab_size: number, eot_id: number, index: number, id_hash: string} & import('./model.js').ModelShape} entry
+   * @param {{onProgress?: (p: Progress) => void, signal?: AbortSignal}} options
+   * @returns {Promise<Model>}
+   */
+  async #loadModel(entry, { onProgress, signal }) {
+    const codec = await this.codec();
+    const files = await loadModelFiles(entry, {
+      baseUrl: this.#settings.modelBaseUrl, signal, cache: this.#settings.cache, onProgress,
+    });
+    onProgress?.({ phase: 'load', done: 0, total: 1 });
+    const tokenizer = codec.parseTokenizer(files['tokenizer.kbpe']);
+    if (tokenizer.vocabSize !== entry.vocab_size || tokenizer.eotId !== entry.eot_id) {
+      throw new KolmoError('model_mismatch', `tokenizer of ${entry.id} does not match its manifest entry`);
+    }
+    const tree = codec.buildTokenTree(tokenizer.tokenCounts());
+    const pieces = Array.from({ length: entry.vocab_size }, (_, t) => (t === entry.eot_id ? new Uint8Array(0) : tokenizer.decode([t])));
+    const order = this.#backend ? [this.#backend] : this.#settings.backends;
+    const failures = [];
+    for (const backend of order) {
+      try {
+        const ort = await this.#loadOrt(backend);
+        const model = await createLanguageModel({
+          ort, modelBytes: files['model.onnx'], shape: entry, backends: [backend],
+          threads: this.#settings.threads, gpuKvCache: this.#settings.gpuKvCache ?? false,
+        });
+        this.#backend = backend;
+        this.#fallback ??= failures.length ? failures.join('; ') : null;
+        onProgress?.({ phase: 'load', done: 1, total: 1 });
+        return { model, tokenizer, tree, entry, pieces, backend, fallback: this.#fallback };
+      } catch (error) {
+        const kolmoError = asKolmoError(error);
+        if (kolmoError.code === 'bad_model' || kolmoError.code === 'out_of_memory') throw kolmoError;
+        failures.push(`${backend}: ${kolmoError.message}`);
+      }
+    }
+    const webgpuOnly = order.length === 1 && order[0] === 'webgpu';
+    throw new KolmoError(webgpuOnly && /webgpu_unavailable/.test(failures[0]) ? 'webgpu_unavailable' : 'backend_failed',
+      `no backend could run the model (${failures.join('; ')})`);
+  }
+
+  /**
+   * Loads the default model; reports the backend.
+   * @param {{onProgress?: (p: Progress) => void, signal?: AbortSignal}} [options]
+   */
+  async load(options) {
+    const lm = await this.loadModel(undefined, options);
+    return { backend: lm.backend, fallback: lm.fallback, modelId: lm.entry.id };
+  }
+
+  /**
+   * Compresses bytes with the default model -> the smallest container and its fragment text.
+   * @param {Uint8Array} bytes
+   * @param {{onProgress?: (p: Progress) => void, tokenCosts?: boolean, signal?: AbortSignal}} [options]
+   *   tokenCosts: add stats.tokenCosts = {lengths, bits}: each token's byte length and cost
+   */
+  async compress(bytes, { onProgress, tokenCosts = false, signal } = {}) {
+    const codec = await this.codec();
+    const limits = codec.defaultContainerLimits();
+    if (bytes.length > limits.maxTextBytes) {
+      throw new KolmoError('length_over_limit', `the text is ${bytes.length} bytes; the limit is ${limits.maxTextBytes}`);
+    }
+    const t0 = now();
+    const lm = await this.loadModel(undefined, { onProgress, signal });
+    const t1 = now();
+    /** @type {Float32Array|null} */
+    let bits = null;
+    /** @type {Uint32Array|null} */
+    let lengths = null;
+    if (tokenCosts) {
+      const ids = lm.tokenizer.encode(bytes);
+      lengths = Uint32Array.from(ids, (t) => lm.pieces[t].length);
+      bits = new Float32Array(ids.length + 1); // + EOT
+    }
+    const costs = bits;
+    const result = await compressBytes(bytes, {
+      codec, lm, onProgress, signal,
+      onTokenCost: costs ? (index, b) => void (costs[index] = b) : undefined,
+    });
+    const t2 = now();
+    const fragment = codec.urlEncode(result.container);
+    /** @type {any} */
+    const lmStats = result.stats ?? {};
+    return {
+      container: result.container,
+      fragment,
+      mode: result.mode,
+      stats: {
+        mode: result.mode,
+        inputBytes: bytes.length,
+        containerBytes: result.container.length,
+        fragmentChars: fragment.length,
+        modelId: lm.entry.id,
+        backend: lm.backend,
+        fallback: lm.fallback,
+        tokens: lmStats.tokens ?? 0,
+        idealBits: lmStats.idealBits ?? 0,
+        codedBits: lmStats.codedBits ?? 0,
+        escapes: lmStats.escapes ?? 0,
+        fragileSteps: lmStats.fragileSteps ?? 0,
+        loadMs: t1 - t0,
+        codeMs: t2 - t1,
+        tokenCosts: costs && lengths ? { lengths, bits: costs } : undefined,
+      },
+    };
+  }
+
+  /**
+   * Container bytes from what decompress() accepts: fragment text (a bare fragment, "#…", or a
+   * whole link), the file form ("KLMO" + container) or the container itself.
+   * @param {Uint8Array|string} input
+   */
+  async containerOf(input) {
+    const codec = await this.codec();
+    if (typeof input === 'string') {
+      let text = input.trim();
+      const hash = text.lastIndexOf('#');
+      if (hash >= 0) text = text.slice(hash + 1);
+      return codec.urlDecode(text);
+    }
+    if (input.length >= 4 && kFileMagic.every((b, i) => input[i] === b)) {
+      codec.containerParseFile(input); // bad_magic, truncated, ... for a damaged file
+      return input.subarray(4);
+    }
+    return input;
+  }
+
+  /**
+   * Decompresses a link or container; the bytes are returned only after the integrity check.
+   * @param {Uint8Array|string} input  see containerOf()
+   * @param {{onProgress?: (p: Progress) => void, onTokens?: (t: TokensOut) => void,
+   *   tokenCosts?: boolean, signal?: AbortSignal}} [options]
+   *   onTokens: batches of decoded, NOT yet verified tokens, at most every 50 ms
+   */
+  async decompress(input, { onProgress, onTokens, tokenCosts = false, signal } = {}) {
+    const codec = await this.codec();
+    const container = await this.containerOf(input);
+    const view = codec.containerParse(container);
+    const t0 = now();
+    /** @type {Model|null} */
+    let lm = null;
+    let loadMs = 0;
+    const getModel = async (/** @type {number} */ index) => {
+      const entry = entryForLinkIndex(await this.manifest(signal), index);
+      lm = await this.loadModel(entry.id, { onProgress, signal });
+      loadMs = now() - t0;
+      return lm;
+    };
+
+    /** @type {number[]} */
+    const allBits = [];
+    /** @type {number[]} */
+    const allLengths = [];
+    /** @type {number[]} */
+    let pendingIds = [];
+    let pendingIndex = 0;
+    let lastFlush = now();
+    const flush = () => {
+      if (!onTokens || !lm || pendingIds.length === 0) return;
+      const pieces = pendingIds.map((t) => /** @type {Model} */ (lm).pieces[t]);
+      const lengths = Uint32Array.from(pieces, (p) => p.length);
+      const bytes = new Uint8Array(lengths.reduce((a, b) => a + b, 0));
+      let at = 0;
+      for (const p of pieces) {
+        bytes.set(p, at);
+        at += p.length;
+      }
+      const out = { index: pendingIndex, bytes, lengths, ...(tokenCosts ? { bits: Float32Array.from(allBits.slice(pendingIndex, pendingIndex + pieces.length)) } : {}) };
+      pendingIndex += pendingIds.length;
+      pendingIds = [];
+      lastFlush = now();
+      onTokens(out);
+    };
+    const bytes = await decompressContainer(container, {
+      codec, getModel, onProgress, signal,
+      onTokenCost: tokenCosts ? (index, b) => void (allBits[index] = b) : undefined,
+      onToken: (id) => {
+        allLengths.push(/** @type {Model} */ (lm).pieces[id].length);
+        if (onTokens) {
+          pendingIds.push(id);
+          if (now() - lastFlush > 50) flush();
+        }
+      },
+    });
+    flush();
+    const t1 = now();
+    const loaded = /** @type {Model|null} */ (lm);
+    return {
+      bytes,
+      stats: {
+        mode: view.mode,
+        inputBytes: bytes.length,
+        containerBytes: container.length,
+        modelId: loaded ? loaded.entry.id : null,
+        backend: loaded ? loaded.backend : null,
+        fallback: loaded ? loaded.fallback : null,
+        loadMs,
+        codeMs: t1 - t0 - loadMs,
+        tokens: allLengths.length,
+        tokenCosts: loaded && tokenCosts ? { lengths: Uint32Array.from(allLengths), bits: Float32Array.from(allBits) } : undefined,
+      },
+    };
+  }
+
+  /** Frees the sessions (the engine can load again afterwards). */
+  async dispose() {
+    const models = [...this.#models.values()];
+    this.#models.clear();
+    for (const model of models) await (await model.catch(() => null))?.model.dispose();
+  }
+}

@@ -1,0 +1,429 @@
+// @file kolmo's public JS API: compress text into a short URL fragment and back, losslessly, with
+// a small language model and an arithmetic coder. Works in browsers (the work runs in a Web
+// Worker: worker.js) and in Node (in-process, ONNX Runtime Node or WASM).
+//
+//   import { compress, decompress } from 'kolmo';
+//   const { fragment, stats } = await compress('Hello, world!');
+//   location.hash = fragment;                       // share https://host/#<fragment>
+//   const text = await decompress(location.hash);   // exactly 'Hello, world!'
+//
+// The model (models/manifest.json + models/<id>/) is downloaded once, checked against its sha256
+// and id, and cached (Cache API in browsers, $XDG_CACHE_HOME/kolmo or ~/.cache/kolmo in Node).
+// Errors are KolmoError with a stable `code` (see KolmoErrorCode); a link that cannot be
+// restored exactly is an error, never a different text.
+import { KolmoError } from './codec.js';
+import { Kind, request, transferablesOf } from './messages.js';
+import { defaultModelBaseUrl } from './model_store.js';
+
+export { KolmoError };
+
+/**
+ * Stable error codes: the core's status names (truncated, bad_magic, unknown_version,
+ * unknown_mode, unknown_model, checksum_mismatch, length_over_limit, corrupt, bad_url_text,
+ * non_finite_logits, bad_argument, bad_tokenizer, out_of_memory) and those of the JS layer:
+ * aborted, model_unavailable (download failed), model_mismatch (files do not match the
+ * manifest), bad_model, backend_failed, webgpu_unavailable, not_utf8 (output 'text' of bytes
+ * that are not UTF-8), worker_failed, internal.
+ * @typedef {string} KolmoErrorCode
+ */
+
+/**
+ * @typedef {'auto'|'webgpu'|'wasm'|'node'} Backend
+ *
+ * @typedef {object} KolmoOptions
+ * @property {Backend} [backend]  preferred backend, default 'auto' (browsers: webgpu, else
+ *   wasm; Node: node, else wasm); a backend that fails falls back to wasm, and stats.fallback
+ *   says why
+ * @property {Array<'webgpu'|'wasm'|'node'>} [backends]  exact list to try, in order, with no
+ *   other fallback (e.g. ['webgpu'] to insist on WebGPU)
+ * @property {string|URL} [modelBaseUrl]  folder with manifest.json and <id>/ (default: the
+ *   models/ folder of this package)
+ * @property {string|URL} [ortBaseUrl]  browsers: folder with onnxruntime-web's dist/ files
+ *   (default: /ort/ beside the demo page, i.e. ../../ort/ from this module)
+ * @property {boolean|string} [cache]  cache model files (default true); Node: a folder path
+ * @property {boolean} [worker]  browsers: run in a Web Worker (default true)
+ * @property {number} [threads]  ONNX Runtime CPU threads
+ * @property {boolean} [gpuKvCache]  WebGPU: keep the KV cache in GPU buffers (default true)
+ *
+ * @typedef {{phase: 'download'|'load'|'encode'|'decode', done: number, total?: number, fraction?: number}} Progress
+ *   download: model bytes; load: session created (0/1); encode: tokens of total; decode:
+ *   tokens so far, `fraction` of the link read (an estimate)
+ *
+ * @typedef {object} CallOptions
+ * @property {(p: Progress) => void} [onProgress]
+ * @property {AbortSignal} [signal]  aborting rejects with KolmoError 'aborted' (in browsers the
+ *   worker is terminated; the next call starts a fresh one)
+ *
+ * @typedef {object} TokenCosts
+ * @property {Uint32Array} lengths  byte length of each token (they add up to the text's bytes)
+ * @property {Float32Array} bits  cost of each token in bits, -log2 p; one more entry at the
+ *   end for the end-of-text token
+ *
+ * @typedef {object} CompressStats
+ * @property {'stored'|'cm'|'lm'} mode  how the link is coded (lm = the language model)
+ * @property {number} inputBytes
+ * @property {number} containerBytes
+ * @property {number} fragmentChars
+ * @property {number} bitsPerByte  containerBytes * 8 / inputBytes (0 for empty input)
+ * @property {string} modelId
+ * @property {string} backend  'webgpu' | 'wasm' | 'node'
+ * @property {string|null} fallback  why preferred backends were skipped, if they were
+ * @property {number} tokens
+ * @property {number} loadMs  model download + session creation (0 once loaded)
+ * @property {number} codeMs
+ * @property {TokenCosts} [tokenCosts]  with tokenCosts: true
+ *
+ * @typedef {object} DecompressStats
+ * @property {'stored'|'cm'|'lm'} mode
+ * @property {number} inputBytes  bytes of the restored text
+ * @property {number} containerBytes
+ * @property {string|null} modelId  null when the link needs no model
+ * @property {string|null} backend
+ * @property {string|null} fallback
+ * @property {number} tokens
+ * @property {number} loadMs
+ * @property {number} codeMs
+ * @property {TokenCosts} [tokenCosts]
+ *
+ * @typedef {object} DecodedTokens  a batch of decoded tokens, NOT yet verified
+ * @property {number} index  index of the first token
+ * @property {Uint8Array} bytes  the tokens' bytes, concatenated (may split a UTF-8 character)
+ * @property {Uint32Array} lengths
+ * @property {Float32Array} [bits]  with tokenCosts: true
+ */
+
+const isNode =
+  typeof process === 'object' && process !== null && typeof process.versions?.node === 'string' &&
+  typeof window === 'undefined';
+
+// ---- hosts: where the engine runs ----
+
+/**
+ * @typedef {{onEvent?: (type: string, out: any) => void, signal?: AbortSignal}} HostCall
+ * @typedef {{call(type: string, input: any, options: HostCall): Promise<any>, dispose(): void}} Host
+ */
+
+function abortError(/** @type {AbortSignal} */ signal) {
+  return new KolmoError('aborted', String(signal.reason?.message ?? signal.reason ?? 'aborted'));
+}
+
+/** The engine in this thread (Node, or browsers with worker: false). @returns {Host} */
+function inProcessHost() {
+  /** @type {Promise<import('./engine.js').Engine>|null} */
+  let engine = null;
+  let key = '';
+  let queue = Promise.resolve();
+  return {
+    call(type, input, { onEvent, signal }) {
+      const run = async () => {
+        if (signal?.aborted) throw abortError(signal);
+        const settingsKey = JSON.stringify(input.settings);
+        if (engine === null || settingsKey !== key) {
+          key = settingsKey;
+          engine = import('./engine.js').then(({ Engine }) => new Engine(input.settings));
+        }
+        const { asKolmoError } = await import('./engine.js');
+        const e = await engine;
+        const onProgress = (/** @type {Progress} */ p) => onEvent?.(Kind.progress, p);
+        try {
+          if (type === Kind.load) return await e.load({ onProgress, signal });
+          if (type === Kind.compress) return await e.compress(input.bytes, { onProgress, tokenCosts: input.tokenCosts, signal });
+          return await e.decompress(input.container ?? input.fragment, {
+            onProgress, signal, tokenCosts: input.tokenCosts,
+            onTokens: input.wantTokens ? (t) => onEvent?.(Kind.tokens, t) : undefined,
+          });
+        } catch (error) {
+          if (signal?.aborted) throw abortError(signal);
+          throw asKolmoError(error);
+        }
+      };
+      const result = queue.then(run);
+      queue = result.then(() => {}, () => {});
+      return result;
+    },
+    dispose() {
+      engine?.then((e) => e.dispose());
+      engine = null;
+    },
+  };
+}
+
+/**
+ * The engine in a Web Worker. One request is in flight at a time (the queue is here, so that
+ * aborting the running one — which terminates the worker — does not take queued ones with it).
+ * @returns {Host}
+ */
+function workerHost() {
+  /** @type {Worker|null} */
+  let worker = null;
+  let nextId = 1;
+  let queue = Promise.resolve();
+  /** @type {((error: KolmoError) => void)|null} */
+  let failCurrent = null;
+
+  const start = () => {
+    const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'kolmo' });
+    w.onerror = (event) => {
+      event.preventDefault?.();
+      const message = event.message || 'the kolmo worker failed to start or crashed';
+      const code = /memory/i.test(message) ? 'out_of_memory' : 'worker_failed';
+      failCurrent?.(new KolmoError(code, message));
+      stop();
+    };
+    return w;
+  };
+  const stop = () => {
+    worker?.terminate();
+    worker = null;
+  };
+
+  return {
+    call(type, input, { onEvent, signal }) {
+      const run = () =>
+        new Promise((resolve, reject) => {
+          if (signal?.aborted) {
+            reject(abortError(signal));
+            return;
+          }
+          worker ??= start();
+          const w = worker;
+          const id = nextId++;
+          const onAbort = () => {
+            stop(); // the only way to stop a running model step
+            finish();
+            reject(abortError(/** @type {AbortSignal} */ (signal)));
+          };
+          const finish = () => {
+            w.removeEventListener('message', onMessage);
+            signal?.removeEventListener('abort', onAbort);
+            failCurrent = null;
+          };
+          const onMessage = (/** @type {MessageEvent} */ event) => {
+            const message = event.data;
+            if (!message || message.id !== id) return;
+            if (message.type === Kind.progress || message.type === Kind.tokens) {
+              onEvent?.(message.type, message.out);
+              return;
+            }
+            finish();
+            if (message.err) reject(new KolmoError(message.err.code, message.err.message.replace(`${message.err.code}: `, '')));
+            else resolve(message.out);
+          };
+          failCurrent = (error) => {
+            finish();
+            reject(error);
+          };
+          w.addEventListener('message', onMessage);
+          signal?.addEventListener('abort', onAbort, { once: true });
+          const message = request(type, id, input);
+          w.postMessage(message, transferablesOf(message));
+        });
+      const result = queue.then(run);
+      queue = result.then(() => {}, () => {});
+      return result;
+    },
+    dispose: stop,
+  };
+}
+
+// ---- settings ----
+
+/** @param {KolmoOptions} options @returns {string[]} */
+function backendList(options) {
+  if (options.backends) {
+    if (!Array.isArray(options.backends) || options.backends.length === 0) {
+      throw new KolmoError('bad_argument', 'backends: expected a non-empty array');
+    }
+    return [...options.backends];
+  }
+  const backend = options.backend ?? 'auto';
+  const known = isNode ? ['node', 'wasm'] : ['webgpu', 'wasm'];
+  if (backend === 'auto') return known;
+  if (!known.includes(backend)) {
+    throw new KolmoError('bad_argument', `backend ${JSON.stringify(backend)}: expected ${known.join(' or ')}${isNode ? ' in Node' : ' in browsers'}`);
+  }
+  return backend === 'wasm' ? ['wasm'] : [backend, 'wasm'];
+}
+
+/** @param {string|URL} url */
+function absoluteFolder(url) {
+  const href = new URL(url, isNode ? undefined : globalThis.location?.href).href;
+  return href.endsWith('/') ? href : href + '/';
+}
+
+function defaultThreads() {
+  if (isNode) return 1;
+  const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
+  return globalThis.crossOriginIsolated ? Math.max(1, Math.min(4, Math.floor(cores / 2))) : 1;
+}
+
+/** @param {KolmoOptions} options @returns {import('./messages.js').EngineSettings} */
+function engineSettings(options) {
+  return {
+    backends: backendList(options),
+    modelBaseUrl: absoluteFolder(options.modelBaseUrl ?? defaultModelBaseUrl()),
+    ortBaseUrl: absoluteFolder(options.ortBaseUrl ?? new URL('../../ort/', import.meta.url)),
+    threads: options.threads ?? defaultThreads(),
+    cache: typeof options.cache === 'string' ? options.cache : options.cache !== false,
+    gpuKvCache: options.gpuKvCache ?? true,
+  };
+}
+
+// ---- input and output ----
+
+/** Text or bytes -> a private copy of the UTF-8 bytes. @param {string|Uint8Array|ArrayBuffer|ArrayBufferView} input */
+function inputBytes(input) {
+  if (typeof input === 'string') {
+    // A lone surrogate has no UTF-8 form: TextEncoder would silently turn it into U+FFFD.
+    if (typeof input.isWellFormed === 'function' ? !input.isWellFormed() : /[\ud800-\udfff]/.test(input.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ''))) {
+      throw new KolmoError('bad_argument', 'the text contains a lone surrogate (half of an emoji?), which has no UTF-8 form');
+    }
+    return new TextEncoder().encode(input);
+  }
+  if (input instanceof ArrayBuffer) return new Uint8Array(input.slice(0));
+  if (ArrayBuffer.isView(input)) return new Uint8Array(input.buffer, input.byteOffset, input.byteLength).slice();
+  throw new KolmoError('bad_argument', 'compress: expected a string, Uint8Array or ArrayBuffer');
+}
+
+/** @param {Uint8Array} bytes */
+function decodeUtf8(bytes) {
+  try {
+    // ignoreBOM: a leading U+FEFF is part of the text and must come back.
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    throw new KolmoError('not_utf8', "the link holds bytes that are not UTF-8 text; use output: 'bytes'");
+  }
+}
+
+// ---- the API ----
+
+/**
+ * A kolmo instance: one model and backend, loaded once, reused by every call. compress() and
+ * decompress() at module level share one instance per distinct options.
+ */
+export class Kolmo {
+  /** @type {Host} */
+  #host;
+  #settings;
+
+  /** @param {KolmoOptions} [options] */
+  constructor(options = {}) {
+    this.#settings = engineSettings(options);
+    const useWorker = !isNode && options.worker !== false && typeof Worker === 'function';
+    this.#host = useWorker ? workerHost() : inProcessHost();
+  }
+
+  /** The settings the engine runs with (absolute URLs, backend list). */
+  get settings() {
+    return { ...this.#settings, backends: [...this.#settings.backends] };
+  }
+
+  /**
+   * Downloads (or takes from the cache) and starts the default model, so that the first
+   * compress() or decompress() does not wait for it.
+   * @param {CallOptions} [options]
+   * @returns {Promise<{backend: string, fallback: string|null, modelId: string}>}
+   */
+  load({ onProgress, signal } = {}) {
+    return this.#host.call(Kind.load, { settings: this.#settings }, {
+      signal, onEvent: (type, out) => type === Kind.progress && onProgress?.(out),
+    });
+  }
+
+  /**
+   * Compresses text (a string, coded as UTF-8) or bytes into a container and its URL fragment
+   * text. Never larger than the model-free fallbacks (stored, cm) would be.
+   * @param {string|Uint8Array|ArrayBuffer} input
+   * @param {CallOptions & {tokenCosts?: boolean}} [options]  tokenCosts: add stats.tokenCosts
+   * @returns {Promise<{bytes: Uint8Array, fragment: string, stats: CompressStats}>}
+   *   bytes: the container (docs/FORMAT.md); fragment: the text after '#' in a link
+   */
+  async compress(input, { onProgress, signal, tokenCosts = false } = {}) {
+    const bytes = inputBytes(input);
+    const out = await this.#host.call(Kind.compress, { settings: this.#settings, bytes, tokenCosts }, {
+      signal, onEvent: (type, p) => type === Kind.progress && onProgress?.(p),
+    });
+    const stats = { ...out.stats, bitsPerByte: out.stats.inputBytes ? (out.container.length * 8) / out.stats.inputBytes : 0 };
+    return { bytes: out.container, fragment: out.fragment, stats };
+  }
+
+  /**
+   * Restores the text of a link. `input`: fragment text (bare, "#…", or a whole URL), a
+   * container, or the file form ("KLMO" + container). The result is returned only after the
+   * integrity check passed; onTokens shows the text as it decodes, before that check.
+   * @template {'text'|'bytes'} [O='text']
+   * @param {string|Uint8Array|ArrayBuffer} input
+   * @param {CallOptions & {output?: O, tokenCosts?: boolean, onTokens?: (t: DecodedTokens) => void,
+   *   onStats?: (s: DecompressStats) => void}} [options]
+   *   output: 'text' (default; KolmoError 'not_utf8' if the bytes are not UTF-8) or 'bytes';
+   *   onStats: receives the statistics just before the promise resolves
+   * @returns {Promise<O extends 'bytes' ? Uint8Array : string>}
+   */
+  async decompress(input, { onProgress, onTokens, onStats, signal, tokenCosts = false, output } = {}) {
+    const message = typeof input === 'string'
+      ? { fragment: input }
+      : { container: inputBytes(/** @type {Uint8Array|ArrayBuffer} */ (input)) };
+    const out = await this.#host.call(Kind.decompress, {
+      settings: this.#settings, ...message, tokenCosts, wantTokens: Boolean(onTokens),
+    }, {
+      signal,
+      onEvent: (type, data) => {
+        if (type === Kind.progress) onProgress?.(data);
+        else if (type === Kind.tokens) onTokens?.(data);
+      },
+    });
+    onStats?.(out.stats);
+    return /** @type {any} */ (output === 'bytes' ? out.bytes : decodeUtf8(out.bytes));
+  }
+
+  /** Stops the worker (browsers) or frees the sessions (Node). The instance can be used again. */
+  dispose() {
+    this.#host.dispose();
+  }
+}
+
+/** @type {Map<string, Kolmo>} */
+const shared = new Map();
+
+/** The shared instance for these options. @param {KolmoOptions} options */
+function sharedKolmo(options) {
+  const { onProgress, signal, onTokens, onStats, output, tokenCosts, ...rest } = /** @type {any} */ (options);
+  const key = JSON.stringify(engineSettings(rest)) + (rest.worker === false ? ':inline' : '');
+  let kolmo = shared.get(key);
+  if (!kolmo) {
+    kolmo = new Kolmo(rest);
+    shared.set(key, kolmo);
+  }
+  return kolmo;
+}
+
+/**
+ * Compresses text or bytes; see Kolmo#compress. Options combine KolmoOptions (which model and
+ * backend) with the call's options.
+ * @param {string|Uint8Array|ArrayBuffer} input
+ * @param {KolmoOptions & CallOptions & {tokenCosts?: boolean}} [options]
+ * @returns {Promise<{bytes: Uint8Array, fragment: string, stats: CompressStats}>}
+ */
+export function compress(input, options = {}) {
+  return sharedKolmo(options).compress(input, options);
+}
+
+/**
+ * Restores the text (or bytes) of a link; see Kolmo#decompress.
+ * @template {'text'|'bytes'} [O='text']
+ * @param {string|Uint8Array|ArrayBuffer} input
+ * @param {KolmoOptions & CallOptions & {output?: O, tokenCosts?: boolean,
+ *   onTokens?: (t: DecodedTokens) => void, onStats?: (s: DecompressStats) => void}} [options]
+ * @returns {Promise<O extends 'bytes' ? Uint8Array : string>}
+ */
+export function decompress(input, options = {}) {
+  return sharedKolmo(options).decompress(input, options);
+}
+
+/**
+ * Loads the model ahead of time for these options; see Kolmo#load.
+ * @param {KolmoOptions & CallOptions} [options]
+ */
+export function load(options = {}) {
+  return sharedKolmo(options).load(options);
+}

@@ -1,0 +1,107 @@
+// @file The protocol between web/lib/index.js (the page side) and web/lib/worker.js (the Web
+// Worker that owns ONNX Runtime and the WASM codec): every message kind the worker can be asked
+// or can answer, in one place.
+//
+// Every message is one object {type, id, in, out, err}:
+//   request   page -> worker  {type, id, in}       one kind per operation, `id` chosen by the page
+//   reply     worker -> page  {type, id, out}      the same type and id; ends the request
+//   failure   worker -> page  {type, id, err}      err = {code, message}; ends the request
+//   event     worker -> page  {type, id, out}      'progress', 'tokens': zero or more per request,
+//                                                   always before that request's reply
+// The worker serves one request at a time, in arrival order. Aborting a request terminates the
+// worker (the page side starts a fresh one for the next request); there is no cancel message.
+// Byte arrays travel as transferables: the sender must not use them afterwards.
+
+/** Message kinds, by name. */
+export const Kind = Object.freeze({
+  /** Load (or reuse) the default model and an inference backend. in: LoadIn, out: LoadOut. */
+  load: 'load',
+  /** Compress bytes. in: CompressIn, out: CompressOut. */
+  compress: 'compress',
+  /** Decompress a container. in: DecompressIn, out: DecompressOut. */
+  decompress: 'decompress',
+  /** Event: work done so far. out: Progress. */
+  progress: 'progress',
+  /** Event (decompress with wantTokens): decoded, NOT yet verified, token bytes. out: TokensOut. */
+  tokens: 'tokens',
+});
+
+/** The kinds a page may send. */
+export const requestKinds = Object.freeze([Kind.load, Kind.compress, Kind.decompress]);
+
+/**
+ * Settings the worker is created with; sent in every request so that a fresh worker after an
+ * abort can rebuild its engine.
+ * @typedef {object} EngineSettings
+ * @property {string[]} backends  tried in order, e.g. ['webgpu', 'wasm']
+ * @property {string} modelBaseUrl  folder holding manifest.json and <id>/ (absolute URL)
+ * @property {string} ortBaseUrl  folder holding onnxruntime-web's dist files (absolute URL)
+ * @property {string} [wasmUrl]  kolmo_wasm.wasm (absolute URL); default beside codec.js
+ * @property {number} [threads]  ORT WASM threads
+ * @property {boolean} [cache]  keep model files in the Cache API (default true)
+ * @property {boolean} [gpuKvCache]  keep the KV cache on the GPU with WebGPU (default true)
+ */
+
+/**
+ * @typedef {{phase: 'download'|'load'|'encode'|'decode', done: number, total?: number, fraction?: number}} Progress
+ *   download: bytes of model files; load: 0/1 once the session exists; encode: tokens coded of
+ *   total; decode: tokens decoded, `fraction` of the payload read (0..1, an estimate).
+ */
+
+/**
+ * @typedef {{settings: EngineSettings, modelId?: string}} LoadIn
+ * @typedef {{backend: string, fallback: string|null, modelId: string}} LoadOut
+ * @typedef {{settings: EngineSettings, bytes: Uint8Array, tokenCosts?: boolean}} CompressIn
+ *   tokenCosts: also return each token's byte length and cost in bits (heat views)
+ * @typedef {{container: Uint8Array, mode: string, stats: object}} CompressOut
+ * @typedef {{settings: EngineSettings, container: Uint8Array, wantTokens?: boolean, tokenCosts?: boolean}} DecompressIn
+ *   wantTokens: send 'tokens' events while decoding
+ * @typedef {{bytes: Uint8Array, stats: object}} DecompressOut
+ * @typedef {{index: number, bytes: Uint8Array, lengths: Uint32Array, bits?: Float32Array}} TokensOut
+ *   tokens index..index+lengths.length-1: their bytes concatenated, each one's byte length and
+ *   (with tokenCosts) its cost in bits
+ * @typedef {{code: string, message: string}} ErrOut
+ */
+
+/**
+ * @typedef {{type: string, id: number, in?: any, out?: any, err?: ErrOut}} Message
+ */
+
+/** Builds a request. @param {string} type @param {number} id @param {object} input */
+export function request(type, id, input) {
+  return { type, id, in: input };
+}
+
+/** Builds a reply or an event. @param {string} type @param {number} id @param {any} out */
+export function reply(type, id, out) {
+  return { type, id, out };
+}
+
+/** Builds a failure. @param {string} type @param {number} id @param {{code?: string, message?: string}} error */
+export function failure(type, id, error) {
+  const code = typeof error?.code === 'string' ? error.code : 'internal';
+  return { type, id, err: { code, message: String(error?.message ?? error) } };
+}
+
+/**
+ * The buffers that can travel as transferables: those of the top-level typed arrays of in/out
+ * that span their whole ArrayBuffer (a view into a larger buffer, WASM memory above all, is
+ * copied instead, since transferring would detach the rest of it).
+ * @param {Message} message
+ */
+export function transferablesOf(message) {
+  /** @type {ArrayBuffer[]} */
+  const list = [];
+  const payload = message.in ?? message.out;
+  if (payload && typeof payload === 'object') {
+    for (const value of Object.values(payload)) {
+      if (
+        ArrayBuffer.isView(value) && value.buffer instanceof ArrayBuffer && value.byteOffset === 0 &&
+        value.byteLength === value.buffer.byteLength && !list.includes(value.buffer)
+      ) {
+        list.push(value.buffer);
+      }
+    }
+  }
+  return list;
+}

@@ -1,0 +1,288 @@
+// @file Model files by URL: fetches models/manifest.json and a model's files, checks them
+// against the manifest (sha256 and the content-derived id, model_manifest.js) and keeps them in
+// a cache — the Cache API in browsers and workers, a folder in Node ($XDG_CACHE_HOME/kolmo or
+// ~/.cache/kolmo). A file from the cache is checked again before use, so a damaged cache costs a
+// download, never a wrong model. file: URLs (the npm package's own models/) are read in place.
+//
+//   const manifest = await loadManifest(baseUrl);
+//   const files = await loadModelFiles(manifestEntry(manifest), { baseUrl, onProgress });
+//
+// No DOM, no ONNX Runtime.
+import { KolmoError } from './codec.js';
+import { verifyModelFiles } from './model_manifest.js';
+
+/** The files a model needs at run time (tokenizer.json is for other tools). */
+export const kModelFiles = Object.freeze(['model.onnx', 'tokenizer.kbpe']);
+/** Cache API cache name (browsers); bump the suffix if the stored layout changes. */
+export const kCacheName = 'kolmo-models-1';
+
+const isNode =
+  typeof process === 'object' && process !== null && typeof process.versions?.node === 'string' &&
+  typeof window === 'undefined';
+
+// Specifiers in variables so that bundlers leave Node's modules alone.
+const nodeImport = (/** @type {string} */ name) => import(/* @vite-ignore */ name);
+
+/** The models/ folder shipped beside this library (web/lib/ -> ../../models/). */
+export function defaultModelBaseUrl() {
+  return new URL('../../models/', import.meta.url).href;
+}
+
+/** A folder URL with a trailing slash. @param {string|URL} url */
+function folderUrl(url) {
+  const href = new URL(url, isNode ? undefined : globalThis.location?.href).href;
+  return href.endsWith('/') ? href : href + '/';
+}
+
+function throwIfAborted(/** @type {AbortSignal|undefined} */ signal) {
+  if (signal?.aborted) throw new KolmoError('aborted', String(signal.reason ?? 'aborted'));
+}
+
+// ---- caches ----
+
+/**
+ * @typedef {object} ByteCache
+ * @property {(key: string) => Promise<Uint8Array|null>} get
+ * @property {(key: string, bytes: Uint8Array) => Promise<void>} put
+ * @property {(key: string) => Promise<void>} remove
+ */
+
+/** Cache API store (browsers, workers, secure contexts). @returns {Promise<ByteCache|null>} */
+async function openCacheApi() {
+  if (typeof caches === 'undefined') return null;
+  let cache;
+  try {
+    cache = await caches.open(kCacheName);
+  } catch {
+    return null; // e.g. storage disabled in a private window: work without a cache
+  }
+  return {
+    async get(key) {
+      const hit = await cache.match(key);
+      return hit ? new Uint8Array(await hit.arrayBuffer()) : null;
+    },
+    async put(key, bytes) {
+      try {
+        await cache.put(key, new Response(bytes));
+      } catch {
+        // quota exceeded: the model still works, it is fetched again next time
+      }
+    },
+    async remove(key) {
+      await cache.delete(key);
+    },
+  };
+}
+
+/** The Node cache folder: $XDG_CACHE_HOME/kolmo, else ~/.cache/kolmo. */
+export async function defaultCacheDir() {
+  const { homedir } = await nodeImport('node:os');
+  const { join } = await nodeImport('node:path');
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(base, 'kolmo');
+}
+
+/** Folder store (Node). Keys are URLs; files live under <dir>/models/<host>/<path>. */
+async function openFolderCache(/** @type {string} */ dir) {
+  const fs = await nodeImport('node:fs/promises');
+  const { join, dirname } = await nodeImport('node:path');
+  const pathOf = (/** @type {string} */ key) => {
+    const url = new URL(key);
+    const parts = [url.host || 'local', ...url.pathname.split('/')].filter((p) => p && p !== '.' && p !== '..');
+    return join(dir, 'models', ...parts.map((p) => p.replace(/[^\w.-]/g, '_')));
+  };
+  /** @type {ByteCache} */
+  const store = {
+    async get(key) {
+      try {
+        return new Uint8Array(await fs.readFile(pathOf(key)));
+      } catch {
+        return null;
+      }
+    },
+    async put(key, bytes) {
+      const path = pathOf(key);
+      const tmp = `${path}.${process.pid}.tmp`;
+      try {
+        await fs.mkdir(dirname(path), { recursive: true });
+        await fs.writeFile(tmp, bytes);
+        await fs.rename(tmp, path); // atomic: a reader never sees half a file
+      } catch {
+        await fs.rm(tmp, { force: true }).catch(() => {});
+      }
+    },
+    async remove(key) {
+      await fs.rm(pathOf(key), { force: true });
+    },
+  };
+  return store;
+}
+
+/**
+ * The store for `cache`: false = none; a string = that folder (Node); true/undefined = the
+ * default (Cache API in browsers, defaultCacheDir() in Node).
+ * @param {boolean|string|undefined} cache @returns {Promise<ByteCache|null>}
+ */
+async function openStore(cache) {
+  if (cache === false) return null;
+  if (isNode) return openFolderCache(typeof cache === 'string' ? cache : await defaultCacheDir());
+  return openCacheApi();
+}
+
+// ---- fetching ----
+
+/**
+ * Reads a URL completely: file: URLs from disk (Node), others with fetch(), streaming so that
+ * progress can be reported and a body larger than `maxBytes` is refused early.
+ * @param {string} url @param {{signal?: AbortSignal, maxBytes?: number, onBytes?: (n: number) => void}} options
+ * @returns {Promise<Uint8Array>}
+ */
+async function readUrl(url, { signal, maxBytes = Infinity, onBytes } = {}) {
+  throwIfAborted(signal);
+  if (url.startsWith('file:')) {
+    if (!isNode) throw new KolmoError('model_unavailable', `cannot read ${url} here`);
+    const { readFile } = await nodeImport('node:fs/promises');
+    const { fileURLToPath } = await nodeImport('node:url');
+    let bytes;
+    try {
+      bytes = new Uint8Array(await readFile(fileURLToPath(url)));
+    } catch (error) {
+      throw new KolmoError('model_unavailable', `${url}: ${/** @type {any} */ (error)?.code ?? error}`);
+    }
+    onBytes?.(bytes.length);
+    return bytes;
+  }
+  let response;
+  try {
+    response = await fetch(url, { signal });
+  } catch (error) {
+    throwIfAborted(signal);
+    throw new KolmoError('model_unavailable', `could not download ${url} (offline?): ${/** @type {any} */ (error)?.message ?? error}`);
+  }
+  if (!response.ok) throw new KolmoError('model_unavailable', `could not download ${url}: HTTP ${response.status}`);
+  if (!response.body) {
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    onBytes?.(bytes.length);
+    return bytes;
+  }
+  const reader = response.body.getReader();
+  const chunks = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.length;
+      if (size > maxBytes) throw new KolmoError('model_mismatch', `${url} is larger than the ${maxBytes} bytes expected`);
+      chunks.push(value);
+      onBytes?.(value.length);
+    }
+  } catch (error) {
+    throwIfAborted(signal);
+    if (error instanceof KolmoError) throw error;
+    throw new KolmoError('model_unavailable', `download of ${url} failed: ${/** @type {any} */ (error)?.message ?? error}`);
+  } finally {
+    reader.releaseLock?.();
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  return bytes;
+}
+
+// ---- public ----
+
+/**
+ * Fetches manifest.json from `baseUrl`: network first, the cached copy when offline (the
+ * manifest changes when models are added, so it is not cache-first).
+ * @param {string|URL} [baseUrl] folder URL (default defaultModelBaseUrl())
+ * @param {{signal?: AbortSignal, cache?: boolean|string}} [options]
+ * @returns {Promise<any>} the parsed manifest
+ */
+export async function loadManifest(baseUrl = defaultModelBaseUrl(), { signal, cache } = {}) {
+  const url = folderUrl(baseUrl) + 'manifest.json';
+  const store = url.startsWith('file:') ? null : await openStore(cache);
+  let bytes;
+  try {
+    bytes = await readUrl(url, { signal, maxBytes: 1 << 24 });
+  } catch (error) {
+    const cached = await store?.get(url);
+    if (!cached) throw error;
+    bytes = cached;
+  }
+  let manifest;
+  try {
+    manifest = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw new KolmoError('unknown_model', `${url} is not a kolmo model manifest`);
+  }
+  await store?.put(url, bytes);
+  return manifest;
+}
+
+/**
+ * Loads and checks the run-time files of one model (manifest entry from manifestEntry() or
+ * entryForLinkIndex()): cache first, else download (then cache). Throws KolmoError:
+ * model_unavailable (download failed), model_mismatch (files do not hash to the entry, even
+ * after a fresh download), aborted.
+ * @param {{id: string, files: Record<string, {bytes: number, sha256: string}>}} entry
+ * @param {{baseUrl?: string|URL, signal?: AbortSignal, cache?: boolean|string,
+ *   onProgress?: (p: {phase: 'download', done: number, total: number}) => void}} [options]
+ * @returns {Promise<Record<string, Uint8Array>>} file name -> bytes, for kModelFiles
+ */
+export async function loadModelFiles(entry, { baseUrl = defaultModelBaseUrl(), signal, cache, onProgress } = {}) {
+  const folder = folderUrl(baseUrl) + encodeURIComponent(entry.id) + '/';
+  const local = folder.startsWith('file:');
+  const store = local ? null : await openStore(cache);
+  const total = kModelFiles.reduce((sum, name) => sum + (entry.files?.[name]?.bytes ?? 0), 0);
+  let done = 0;
+  const bump = (/** @type {number} */ n) => {
+    done += n;
+    onProgress?.({ phase: 'download', done: Math.min(done, total), total });
+  };
+
+  /** @type {Record<string, Uint8Array>} */
+  const files = {};
+  const fromCache = new Set();
+  for (const name of kModelFiles) {
+    throwIfAborted(signal);
+    const cached = await store?.get(folder + name);
+    if (cached) {
+      files[name] = cached;
+      fromCache.add(name);
+      bump(cached.length);
+    }
+  }
+  for (const name of kModelFiles) {
+    if (files[name]) continue;
+    files[name] = await readUrl(folder + name, { signal, maxBytes: entry.files?.[name]?.bytes, onBytes: bump });
+  }
+  try {
+    await verifyModelFiles(entry, files);
+  } catch (error) {
+    if (fromCache.size === 0) throw error;
+    // A damaged cache entry: forget the cached files and download them once more.
+    for (const name of fromCache) await store?.remove(folder + name);
+    return loadModelFiles(entry, { baseUrl, signal, cache, onProgress });
+  }
+  for (const name of kModelFiles) if (!fromCache.has(name)) await store?.put(folder + name, files[name]);
+  return files;
+}
+
+/**
+ * Removes cached model files and manifests (all models). For tests and a "forget" button.
+ * @param {{cache?: boolean|string}} [options]
+ */
+export async function clearModelCache({ cache } = {}) {
+  if (cache === false) return;
+  if (isNode) {
+    const { rm } = await nodeImport('node:fs/promises');
+    const { join } = await nodeImport('node:path');
+    await rm(join(typeof cache === 'string' ? cache : await defaultCacheDir(), 'models'), { recursive: true, force: true });
+  } else if (typeof caches !== 'undefined') {
+    await caches.delete(kCacheName);
+  }
+}
