@@ -43,14 +43,14 @@ if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" != 0 ] || [ "$CHECK_ONLY" = 1 ]; then
     echo "setup: missing Debian packages: ${missing[*]}" >&2
     echo "setup: install them as root with:" >&2
-    echo "  apt-get update && apt-get install -y --no-install-recommends ${missing[*]}" >&2
+    echo "  apt-get update && apt-get install -y ${missing[*]}" >&2
     echo "setup: (or run this script as root: sudo bash scripts/setup.sh)" >&2
     exit 1
   fi
   echo "setup: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
-  apt-get install -y -q --no-install-recommends "${missing[@]}"
+  apt-get install -y -q "${missing[@]}"
 else
   echo "setup: Debian packages present"
 fi
