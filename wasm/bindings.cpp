@@ -152,12 +152,13 @@ size_t tokenTreeDepth(const TokenTree& tree, uint32_t token) {
   return token < tree.vocabSize() ? tree.depth(token) : 0;
 }
 
-GridSpec defaultGridSpec() { return GridSpec{}; }
+// The quantization grids (GridSpec) are a format constant: JS always gets the default spec,
+// so the bindings never expose (or depend on) its fields. Benches that vary it are native.
 
-// Quantizer.build(spec) -> {status, value: Quantizer (JS owns: .delete())}
-val quantizerBuild(const GridSpec& spec) {
+// Quantizer.build() -> {status, value: Quantizer with the default GridSpec (JS owns: .delete())}
+val quantizerBuild() {
   auto quantizer = std::make_shared<Quantizer>();
-  Status status = Quantizer::build(spec, quantizer.get());
+  Status status = Quantizer::build(GridSpec{}, quantizer.get());
   if (!isOk(status)) return result(status);
   return result(status, val(std::move(quantizer)));
 }
@@ -212,12 +213,20 @@ class LogitsBuffer {
   std::vector<float> data_;  // (rows, vocab) float32, row-major
 };
 
-// new EncoderSession(tree, eotId, config) — JS owns the handle (.delete()). Check status()
-// once after construction: a bad eotId or grid spec is reported there and by every call.
+RoundingConfig roundingConfigFor(double epsilon) {
+  RoundingConfig config;
+  config.epsilon = epsilon;
+  return config;
+}
+
+// new EncoderSession(tree, eotId, epsilon) — JS owns the handle (.delete()). epsilon: the
+// logit drift (max norm) the stream must survive; the grids are the default (format) ones.
+// Check status() once after construction: a bad eotId is reported there and by every call.
 class WasmEncoderSession {
  public:
-  WasmEncoderSession(std::shared_ptr<TokenTree> tree, uint32_t eotId, const RoundingConfig& config)
-      : tree_(std::move(tree)), session_(*tree_, eotId, config), logits_(tree_->vocabSize()) {}
+  WasmEncoderSession(std::shared_ptr<TokenTree> tree, uint32_t eotId, double epsilon)
+      : tree_(std::move(tree)), session_(*tree_, eotId, roundingConfigFor(epsilon)),
+        logits_(tree_->vocabSize()) {}
 
   int status() const { return static_cast<int>(session_.status()); }
   val logitsBuffer(size_t rows) { return logits_.view(rows); }
@@ -248,15 +257,15 @@ class WasmEncoderSession {
   LogitsBuffer logits_;
 };
 
-// new DecoderSession(tree, eotId, payload, limits, grid) — JS owns the handle (.delete()).
+// new DecoderSession(tree, eotId, payload, limits) — JS owns the handle (.delete()).
 // The payload is copied in (the core session only references it).
 class WasmDecoderSession {
  public:
   WasmDecoderSession(std::shared_ptr<TokenTree> tree, uint32_t eotId, const val& payload,
-                     const DecodeLimits& limits, const GridSpec& grid)
+                     const DecodeLimits& limits)
       : tree_(std::move(tree)),
         payload_(vectorFromJs<uint8_t>(payload)),
-        session_(*tree_, eotId, payload_.data(), payload_.size(), limits, grid),
+        session_(*tree_, eotId, payload_.data(), payload_.size(), limits),
         logits_(tree_->vocabSize()) {}
 
   int status() const { return static_cast<int>(session_.status()); }
@@ -279,7 +288,7 @@ class WasmDecoderSession {
   LogitsBuffer logits_;
 };
 
-RoundingConfig defaultRoundingConfig() { return RoundingConfig{}; }
+double defaultEpsilon() { return RoundingConfig{}.epsilon; }
 DecodeLimits defaultDecodeLimits() { return DecodeLimits{}; }
 
 // ---- url codec ----
@@ -456,28 +465,20 @@ EMSCRIPTEN_BINDINGS(kolmo) {
       .function("maxDepth", &tokenTreeMaxDepth)
       .function("depth", &tokenTreeDepth);
 
-  value_object<GridSpec>("GridSpec")
-      .field("thetaStep", &GridSpec::thetaStep)
-      .field("tailWidth", &GridSpec::tailWidth)
-      .field("tailLimit", &GridSpec::tailLimit);
-  function("defaultGridSpec", &defaultGridSpec);
   class_<Quantizer>("Quantizer")
       .smart_ptr<std::shared_ptr<Quantizer>>("QuantizerPtr")
       .class_function("build", &quantizerBuild);
   constant("kNodeDumpWords", kNodeDumpWords);
   function("dumpNodeTable", &dumpNodeTableJs);
 
-  value_object<RoundingConfig>("RoundingConfig")
-      .field("epsilon", &RoundingConfig::epsilon)
-      .field("grid", &RoundingConfig::grid);
-  function("defaultRoundingConfig", &defaultRoundingConfig);
+  function("defaultEpsilon", &defaultEpsilon);
   value_object<DecodeLimits>("DecodeLimits").field("maxTokens", &DecodeLimits::maxTokens);
   function("defaultDecodeLimits", &defaultDecodeLimits);
   function("contextStart", &contextStart);
 
   // Handles: JS owns them and must .delete() each once (web/lib/codec.js does).
   class_<WasmEncoderSession>("EncoderSession")
-      .constructor<std::shared_ptr<TokenTree>, uint32_t, const RoundingConfig&>()
+      .constructor<std::shared_ptr<TokenTree>, uint32_t, double>()
       .function("status", &WasmEncoderSession::status)
       .function("logitsBuffer", &WasmEncoderSession::logitsBuffer)
       .function("encodeStep", &WasmEncoderSession::encodeStep)
@@ -485,7 +486,7 @@ EMSCRIPTEN_BINDINGS(kolmo) {
       .function("finish", &WasmEncoderSession::finish)
       .function("stats", &WasmEncoderSession::stats);
   class_<WasmDecoderSession>("DecoderSession")
-      .constructor<std::shared_ptr<TokenTree>, uint32_t, const val&, const DecodeLimits&, const GridSpec&>()
+      .constructor<std::shared_ptr<TokenTree>, uint32_t, const val&, const DecodeLimits&>()
       .function("status", &WasmDecoderSession::status)
       .function("logitsBuffer", &WasmDecoderSession::logitsBuffer)
       .function("decodeStep", &WasmDecoderSession::decodeStep)

@@ -72,26 +72,14 @@ export interface TokenTreeClass {
   build(counts: Float64Array | ArrayLike<number>, vocabSize: number): Result<TokenTree>;
 }
 
-/** kolmo::GridSpec: shape of the two quantization grids (part of the stream format). */
-export interface GridSpec {
-  thetaStep: number;
-  tailWidth: number;
-  tailLimit: number;
-}
-
 export interface Quantizer extends EmbindHandle {}
 
 export interface QuantizerClass {
-  build(spec: GridSpec): Result<Quantizer>;
+  /** The grids of the default GridSpec (a format constant, not exposed to JS). */
+  build(): Result<Quantizer>;
 }
 
 // ---- sessions ----
-
-/** kolmo::RoundingConfig (encoder side): epsilon = tolerated logit drift (max norm). */
-export interface RoundingConfig {
-  epsilon: number;
-  grid: GridSpec;
-}
 
 /** kolmo::DecodeLimits. */
 export interface DecodeLimits {
@@ -114,7 +102,7 @@ export interface SessionStats {
  * when WASM memory grows (any allocating call): take it again each time.
  */
 export interface EncoderSession extends EmbindHandle {
-  /** Construction status: a bad eotId or grid spec shows here and in every call. */
+  /** Construction status: a bad eotId shows here and in every call. */
   status(): Status;
   /** Float32Array over the C++-owned (rows, vocab) logits buffer. */
   logitsBuffer(rows: number): Float32Array;
@@ -128,7 +116,8 @@ export interface EncoderSession extends EmbindHandle {
 }
 
 export interface EncoderSessionClass {
-  new (tree: TokenTree, eotId: number, config: RoundingConfig): EncoderSession;
+  /** epsilon: tolerated logit drift (max norm) between encoder and decoder. */
+  new (tree: TokenTree, eotId: number, epsilon: number): EncoderSession;
 }
 
 export interface DecoderSession extends EmbindHandle {
@@ -141,8 +130,8 @@ export interface DecoderSession extends EmbindHandle {
 }
 
 export interface DecoderSessionClass {
-  /** The payload is copied in; grid must equal the encoder's. */
-  new (tree: TokenTree, eotId: number, payload: Uint8Array, limits: DecodeLimits, grid: GridSpec): DecoderSession;
+  /** The payload is copied in. */
+  new (tree: TokenTree, eotId: number, payload: Uint8Array, limits: DecodeLimits): DecoderSession;
 }
 
 // ---- the module ----
@@ -154,13 +143,13 @@ export interface KolmoWasmModule {
 
   TokenTree: TokenTreeClass;
   Quantizer: QuantizerClass;
-  defaultGridSpec(): GridSpec;
   /** Words per internal node in dumpNodeTable's output (6). */
   kNodeDumpWords: number;
   /** (V-1) x kNodeDumpWords words for one (V,) logits vector; see rounding.h. */
   dumpNodeTable(tree: TokenTree, quantizer: Quantizer, logits: Float32Array, epsilon: number): Result<Uint32Array>;
 
-  defaultRoundingConfig(): RoundingConfig;
+  /** RoundingConfig's default epsilon. */
+  defaultEpsilon(): number;
   defaultDecodeLimits(): DecodeLimits;
   /** First token index the model sees when predicting `position` (session.h). */
   contextStart(position: number, contextLength: number): number;

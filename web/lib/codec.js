@@ -344,14 +344,9 @@ export class Codec {
     return new TokenTree(this.check(this.wasm.TokenTree.build(counts, vocabSize)));
   }
 
-  /** GridSpec defaults {thetaStep, tailWidth, tailLimit} (part of the stream format). */
-  defaultGridSpec() {
-    return this.wasm.defaultGridSpec();
-  }
-
-  /** Builds the quantization grids; spec fields default to defaultGridSpec(). */
-  buildQuantizer(spec) {
-    return new Quantizer(this.check(this.wasm.Quantizer.build({ ...this.wasm.defaultGridSpec(), ...spec })));
+  /** Builds the quantization grids (the format's default GridSpec). */
+  buildQuantizer() {
+    return new Quantizer(this.check(this.wasm.Quantizer.build()));
   }
 
   /**
@@ -365,22 +360,19 @@ export class Codec {
 
   // ---- sessions ----
 
-  /** RoundingConfig defaults {epsilon, grid}. */
-  defaultRoundingConfig() {
-    return this.wasm.defaultRoundingConfig();
+  /** The encoder's default epsilon (RoundingConfig in src/session.h). */
+  defaultEpsilon() {
+    return this.wasm.defaultEpsilon();
   }
 
   /**
    * Starts an encoder.
-   * @param {{tree: TokenTree, eotId: number, epsilon?: number, grid?: object}} options
-   *   epsilon: the logit drift (max norm) the stream must survive; grid: GridSpec (a format
-   *   constant; leave it unset outside benchmarks).
+   * @param {{tree: TokenTree, eotId: number, epsilon?: number}} options
+   *   epsilon: the logit drift (max norm) between encoder and decoder the stream must survive.
    * @returns {Encoder}
    */
-  createEncoder({ tree, eotId, epsilon, grid }) {
-    const defaults = this.wasm.defaultRoundingConfig();
-    const config = { epsilon: epsilon ?? defaults.epsilon, grid: { ...defaults.grid, ...grid } };
-    const handle = new this.wasm.EncoderSession(tree.handle, eotId, config);
+  createEncoder({ tree, eotId, epsilon }) {
+    const handle = new this.wasm.EncoderSession(tree.handle, eotId, epsilon ?? this.wasm.defaultEpsilon());
     const status = handle.status();
     if (status !== 0) {
       handle.delete();
@@ -391,14 +383,13 @@ export class Codec {
 
   /**
    * Starts a decoder over an LM payload (the container's body).
-   * @param {{tree: TokenTree, eotId: number, payload: Uint8Array, maxTokens?: number, grid?: object}} options
+   * @param {{tree: TokenTree, eotId: number, payload: Uint8Array, maxTokens?: number}} options
    * @returns {Decoder}
    */
-  createDecoder({ tree, eotId, payload, maxTokens, grid }) {
+  createDecoder({ tree, eotId, payload, maxTokens }) {
     const limits = this.wasm.defaultDecodeLimits();
     if (maxTokens !== undefined) limits.maxTokens = maxTokens;
-    const gridSpec = { ...this.wasm.defaultGridSpec(), ...grid };
-    const handle = new this.wasm.DecoderSession(tree.handle, eotId, asBytes(payload, 'payload'), limits, gridSpec);
+    const handle = new this.wasm.DecoderSession(tree.handle, eotId, asBytes(payload, 'payload'), limits);
     const status = handle.status();
     if (status !== 0) {
       handle.delete();
