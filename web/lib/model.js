@@ -7,6 +7,7 @@
 // bundles only carry the runtime they use; `backend` reports what actually runs.
 import { KolmoError } from './codec.js';
 import { checkGraphConvention } from './model_manifest.js';
+import { expandInt8Weights } from './onnx_weights.js';
 
 /**
  * @typedef {{vocab_size: number, eot_id: number, context: number, n_layers: number, n_heads: number, head_dim: number}} ModelShape
@@ -121,6 +122,8 @@ export class LanguageModel {
  * @returns {Promise<LanguageModel>}
  */
 export async function createLanguageModel({ ort, modelBytes, shape, backends, threads = 1, gpuKvCache = false }) {
+  // ORT Web would dequantize the int8 weights at every step; see onnx_weights.js.
+  const graphBytes = expandInt8Weights(modelBytes);
   const failures = [];
   for (const backend of backends) {
     try {
@@ -133,7 +136,7 @@ export async function createLanguageModel({ ort, modelBytes, shape, backends, th
           for (const kv of ['key', 'value']) outputLocations[`present.${i}.${kv}`] = 'gpu-buffer';
         }
       }
-      const session = await ort.InferenceSession.create(modelBytes, {
+      const session = await ort.InferenceSession.create(graphBytes, {
         executionProviders,
         graphOptimizationLevel: 'all',
         ...(backend === 'node' ? { intraOpNumThreads: threads } : {}),

@@ -1,0 +1,51 @@
+// expandInt8Weights: the shipped model's int8 rows expanded to float32 give the same logits as
+// the graph's own Cast + Mul, and models without int8 rows pass through untouched.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { repoRoot } from './helpers.mjs';
+import { manifestEntry } from '../../web/lib/model_manifest.js';
+import { expandInt8Weights } from '../../web/lib/onnx_weights.js';
+
+const require = createRequire(import.meta.url);
+const ort = require('onnxruntime-node');
+const manifest = JSON.parse(readFileSync(join(repoRoot, 'models/manifest.json'), 'utf8'));
+const entry = manifestEntry(manifest);
+const modelBytes = new Uint8Array(readFileSync(join(repoRoot, 'models', entry.id, 'model.onnx')));
+
+async function logits(bytes, ids) {
+  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'] });
+  const feeds = {
+    input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]),
+    attention_mask: new ort.Tensor('int64', new BigInt64Array(ids.length).fill(1n), [1, ids.length]),
+    position_ids: new ort.Tensor('int64', BigInt64Array.from(ids, (_, i) => BigInt(i)), [1, ids.length]),
+  };
+  for (let i = 0; i < entry.n_layers; i++) {
+    for (const kv of ['key', 'value']) {
+      feeds[`past_key_values.${i}.${kv}`] = new ort.Tensor('float32', new Float32Array(0), [1, entry.n_heads, 0, entry.head_dim]);
+    }
+  }
+  const out = await session.run(feeds);
+  return { data: out.logits.data, inputs: session.inputNames, outputs: session.outputNames };
+}
+
+test('expanded weights: same graph I/O, logits equal to the Cast + Mul graph within float32 noise', async () => {
+  const expanded = expandInt8Weights(modelBytes);
+  assert.ok(expanded.length > 3 * modelBytes.length, 'int8 rows should have become float32');
+  const ids = [entry.eot_id, 100, 2000, 300, 4000];
+  const a = await logits(modelBytes, ids);
+  const b = await logits(expanded, ids);
+  assert.deepEqual(b.inputs, a.inputs);
+  assert.deepEqual(b.outputs, a.outputs);
+  let maxDiff = 0;
+  for (let i = 0; i < a.data.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a.data[i] - b.data[i]));
+  assert.ok(maxDiff < 1e-4, `max diff ${maxDiff}`);
+});
+
+test('a model without int8 rows passes through unchanged; garbage is rejected', () => {
+  const once = expandInt8Weights(modelBytes);
+  assert.equal(expandInt8Weights(once), once);
+  assert.throws(() => expandInt8Weights(Uint8Array.from([0x3a, 0x05, 0x01])), /truncated/);
+});
