@@ -664,7 +664,15 @@ constexpr char kPrimer[] =
     "The new system was designed to be simple, fast and reliable. It can be used by anyone who has a computer and an internet connection, and it does not require any special training. However, there are some limits: the size of each message should not be more than a few thousand characters, and the service is not available in every country.\n"
     "She looked at him for a long time before she answered. \"I don't know what you want me to say,\" she said at last. \"You were the one who left, and now you come back and expect that everything will be the same as it was before.\" He did not reply. Outside, the rain had stopped, and the first light of the morning was coming through the window.\n"
     "According to the report, the number of people who use their phones to read the news has increased by more than twenty percent over the last three years. Most of them say that they prefer short articles, and many of them share the stories they like with their friends and family.\n";
-constexpr size_t kPrimerBytes = sizeof(kPrimer) - 1;
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+// Fuzz builds (tests/fuzz/) read only the primer's last 256 bytes: the code paths are the
+// same, but each model setup is ~30x cheaper, so libFuzzer runs ~30x more inputs. Streams of
+// such builds do not decode in real builds, and the reverse.
+constexpr size_t kPrimerSkip = sizeof(kPrimer) - 1 - 256;
+#else
+constexpr size_t kPrimerSkip = 0;
+#endif
+constexpr size_t kPrimerBytes = sizeof(kPrimer) - 1 - kPrimerSkip;
 
 // ---- length code: the bit length k of the text size (0..31) with fixed frequencies that
 // favour link-sized texts (32 B .. 16 KiB), then the k - 1 bits below the leading 1 ----
@@ -706,7 +714,7 @@ Status cmEncode(const uint8_t* text, size_t size, std::vector<uint8_t>* out) {
   encodeLength(&rc, static_cast<uint32_t>(size));
   if (size > 0) {
     std::vector<uint8_t> history(kPrimerBytes + size);
-    std::memcpy(history.data(), kPrimer, kPrimerBytes);
+    std::memcpy(history.data(), kPrimer + kPrimerSkip, kPrimerBytes);
     std::memcpy(history.data() + kPrimerBytes, text, size);
     std::unique_ptr<Predictor> model(new Predictor(history.size(), history.data()));
     model->prime(kPrimerBytes);
@@ -732,7 +740,7 @@ Status cmDecode(const uint8_t* data, size_t size, size_t maxTextBytes, std::vect
   std::vector<uint8_t> history;  // primer, then the text as it is decoded
   if (n > 0) {
     history.resize(kPrimerBytes + n);
-    std::memcpy(history.data(), kPrimer, kPrimerBytes);
+    std::memcpy(history.data(), kPrimer + kPrimerSkip, kPrimerBytes);
     uint8_t* dst = history.data() + kPrimerBytes;
     std::unique_ptr<Predictor> model(new Predictor(history.size(), history.data()));
     model->prime(kPrimerBytes);
