@@ -259,16 +259,29 @@ class Predictor {
     } else if (bitPos_ == 4) {
       startNibble();
     } else if (bitPos_ == 3) {
-      // One bit before the nibble boundary: fetch both possible next buckets early,
-      // since for long texts the tables outgrow the caches.
+      // One bit before a nibble boundary, fetch both possible next buckets early: for long
+      // texts the tables outgrow the caches. (Before a byte boundary, orders 2..6 only.)
       for (int i = 1; i < kNumHashed; ++i) {
         for (uint32_t b = 0; b < 2; ++b) prefetch(bucketAddress(i, nibbleHash(i, c0_ * 2 + b)));
+      }
+    } else if (bitPos_ == 7) {
+      for (uint32_t b = 0; b < 2; ++b) {
+        uint64_t h8 = (hist8_ << 8) | ((c0_ * 2 + b) & 0xFF);
+        for (int i = 1; i < 5; ++i) {
+          prefetch(bucketAddress(i, mixHash(orderHash(i, h8) ^ 0xA24BAED4963EE407ull)));
+        }
       }
     }
     predict();
   }
 
  private:
+  // Context hash of order slot i (0..4 = orders 1, 2, 3, 4, 6) for the byte history h8.
+  static uint64_t orderHash(int i, uint64_t h8) {
+    static constexpr uint64_t kMasks[5] = {0xFF, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF, 0xFFFFFFFFFFFFull};
+    return mixHash((h8 & kMasks[i]) + (static_cast<uint64_t>(i + 1) << 56));
+  }
+
   uint64_t nibbleHash(int i, uint32_t c0) const {
     return mixHash(ctxHash_[i] ^ (static_cast<uint64_t>(c0) * 0xA24BAED4963EE407ull));
   }
@@ -286,11 +299,7 @@ class Predictor {
         word_ = 0;
       }
     }
-    ctxHash_[0] = mixHash((hist8_ & 0xFF) + (uint64_t{1} << 56));
-    ctxHash_[1] = mixHash((hist8_ & 0xFFFF) + (uint64_t{2} << 56));
-    ctxHash_[2] = mixHash((hist8_ & 0xFFFFFF) + (uint64_t{3} << 56));
-    ctxHash_[3] = mixHash((hist8_ & 0xFFFFFFFF) + (uint64_t{4} << 56));
-    ctxHash_[4] = mixHash((hist8_ & 0xFFFFFFFFFFFFull) + (uint64_t{5} << 56));
+    for (int i = 0; i < 5; ++i) ctxHash_[i] = orderHash(i, hist8_);
     ctxHash_[5] = mixHash((uint64_t{word_} << 24) ^ (uint64_t{prevWord_} << 8) ^
                           (word_ ? 0 : c) ^ (uint64_t{6} << 56));
     apm2Base_ = static_cast<uint32_t>(mixHash((hist8_ & 0xFFFF) + (uint64_t{7} << 56)));
@@ -340,7 +349,8 @@ class Predictor {
       size_t cand = matchTable_[slot];
       if (cand > 0) {
         size_t len = 0;
-        while (len < 65535 && len < cand && history_[cand - 1 - len] == history_[pos_ - 1 - len]) {
+        // Lengths >= 64 all predict alike (see predict()), so the check stops there.
+        while (len < 64 && len < cand && history_[cand - 1 - len] == history_[pos_ - 1 - len]) {
           ++len;
         }
         if (len >= static_cast<size_t>(kMatchMinLen)) {
