@@ -16,6 +16,8 @@
 //           state, partial byte) and by the previous byte; their outputs are averaged
 //   APM     two adaptive probability maps (SSE) on the partial byte and on a hash of the
 //           previous two bytes; final P = (2 * mixer + apm1 + apm2) / 4, 16-bit
+// Before the text, the model reads kPrimer (8 KB of sample text in common formats) without
+// coding it, so short texts start from learned statistics. Stream: length code, then bits.
 #include "cm_codec.h"
 
 #include <array>
