@@ -91,9 +91,12 @@ function unwrap(/** @type {any} */ module) {
  * WebGPU needs the JSEP bundle (ort.min.mjs + its 28 MB .wasm, which also runs the WASM
  * backend); WASM alone uses the 14 MB plain build. Once one bundle is loaded, it serves every
  * later backend (two ORT instances in one worker would only double the memory).
- * @param {string} ortBaseUrl @param {number|undefined} threads
+ * A software WebGPU adapter (SwiftShader: measured ~100x slower per token than WASM for this
+ * model, every kernel dispatch costs milliseconds) is refused unless WebGPU is the only backend
+ * asked for.
+ * @param {string} ortBaseUrl @param {number|undefined} threads @param {boolean} allowSoftwareGpu
  */
-function browserOrtLoader(ortBaseUrl, threads) {
+function browserOrtLoader(ortBaseUrl, threads, allowSoftwareGpu) {
   /** @type {Promise<any>|null} */
   let loaded = null;
   let loadedBundle = '';
@@ -103,6 +106,10 @@ function browserOrtLoader(ortBaseUrl, threads) {
       if (!gpu) throw new KolmoError('webgpu_unavailable', 'this browser has no WebGPU (navigator.gpu is missing)');
       const adapter = await gpu.requestAdapter().catch(() => null);
       if (!adapter) throw new KolmoError('webgpu_unavailable', 'WebGPU is present but no GPU adapter is available');
+      const software = adapter.info?.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false;
+      if (software && !allowSoftwareGpu) {
+        throw new KolmoError('webgpu_unavailable', 'the only WebGPU adapter is a software renderer, slower than WASM');
+      }
     } else if (backend !== 'wasm') {
       throw new KolmoError('backend_failed', `backend ${backend} is not available in browsers (use webgpu or wasm)`);
     }
@@ -155,7 +162,8 @@ export class Engine {
    */
   constructor(settings, inject = {}) {
     this.#settings = settings;
-    this.#loadOrt = inject.loadOrt ?? (isNode ? loadOrtNode : browserOrtLoader(settings.ortBaseUrl, settings.threads));
+    this.#loadOrt = inject.loadOrt ??
+      (isNode ? loadOrtNode : browserOrtLoader(settings.ortBaseUrl, settings.threads, settings.backends.length === 1));
     if (inject.codec) this.#codec = Promise.resolve(inject.codec);
   }
 

@@ -1,0 +1,141 @@
+// Bad input in the page ends in a specific message, never in a wrong text and never in a hung
+// page: damaged, truncated and foreign links, a link that needs another model or a newer
+// kolmo, WebGPU forced where there is none, a text over the limit; and the automatic backend
+// choice falls back to WASM with a notice. Links are made with the same library in Node.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, chromiumPath, waitForOutput, collectPageErrors } from './browser.mjs';
+import { compress } from '../../web/lib/index.js';
+import { loadCodec } from '../../web/lib/codec.js';
+
+const skip = chromiumPath() ? false : 'chromium is not installed (apt-get install -y chromium)';
+const english = 'The quick brown fox jumps over the lazy dog, and then it goes home to sleep.';
+
+test('bad links and bad input give specific messages', { skip, timeout: 10 * 60 * 1000 }, async (t) => {
+  const codec = await loadCodec();
+  const { bytes: container, fragment, stats } = await compress(english, { backend: 'node' });
+  assert.equal(stats.mode, 'lm');
+  const withHeader = (/** @type {(b: number) => number} */ edit) => {
+    const copy = container.slice();
+    copy[0] = edit(copy[0]);
+    return codec.urlEncode(copy);
+  };
+  // Header byte: [version:3][mode:2][model index:3] (src/container.h).
+  const otherModel = withHeader((b) => (b & ~0x07) | 0x05);
+  const newerVersion = withHeader((b) => (b & 0x1f) | (5 << 5));
+  const middle = Math.floor(fragment.length / 2);
+  const flipped = fragment.slice(0, middle) + (fragment[middle] === 'A' ? 'B' : 'A') + fragment.slice(middle + 1);
+
+  const server = await startServer();
+  const browser = await launchBrowser();
+  t.after(async () => {
+    await browser.close();
+    await server.stop();
+  });
+
+  /** Opens `url` in a fresh context and returns what the output element says. */
+  const open = async (/** @type {string} */ url) => {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      const errors = collectPageErrors(page);
+      await page.goto(url);
+      const out = await waitForOutput(page, 120000);
+      assert.deepEqual(errors.filter((e) => !/onnxruntime/.test(e)), []);
+      return out;
+    } finally {
+      await context.close();
+    }
+  };
+
+  const cases = [
+    ['one character changed', `#${flipped}`, /damaged or incomplete/],
+    ['cut in half', `#${fragment.slice(0, middle)}`, /damaged or incomplete/],
+    ['foreign text', '#hello-world!', /damaged or incomplete/],
+    ['needs model #5', `#${otherModel}`, /needs a model version this page does not have/],
+    ['made by a newer kolmo', `#${newerVersion}`, /newer version of kolmo/],
+  ];
+  for (const [name, hash, expected] of cases) {
+    await t.test(/** @type {string} */ (name), async () => {
+      const out = await open(`${server.url}?backend=wasm${hash}`);
+      assert.equal(out.state, 'error', `expected an error, the page showed: ${out.text}`);
+      assert.match(out.text, /** @type {RegExp} */ (expected));
+      assert.notEqual(out.text, english);
+    });
+  }
+
+  await t.test('the intact link opens (control)', async () => {
+    const out = await open(`${server.url}?backend=wasm#${fragment}`);
+    assert.equal(out.state, 'done');
+    assert.equal(out.text, english);
+  });
+
+  await t.test('?backend=webgpu without WebGPU says so', async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(`${server.url}?backend=webgpu#${fragment}`);
+      const out = await waitForOutput(page, 120000);
+      assert.equal(out.state, 'error');
+      assert.match(out.text, /WebGPU is not available in this browser/);
+    } finally {
+      await context.close();
+    }
+  });
+
+  await t.test('automatic backend falls back to WASM and says why', async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(`${server.url}#${fragment}`);
+      const out = await waitForOutput(page, 120000);
+      assert.equal(out.state, 'done');
+      assert.equal(out.text, english);
+      assert.equal(out.backend, 'wasm');
+      assert.match(await page.textContent('[data-kolmo="message"]') ?? '', /WebGPU is not available here/);
+    } finally {
+      await context.close();
+    }
+  });
+
+  await t.test('a text over the limit is refused with the limit named', async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(`${server.url}?backend=wasm`);
+      await page.evaluate(() => {
+        const input = /** @type {HTMLTextAreaElement} */ (document.querySelector('[data-kolmo="input"]'));
+        input.value = 'a'.repeat((4 << 20) + 1);
+        input.dispatchEvent(new Event('input'));
+      });
+      await page.waitForSelector('[data-kolmo="link"][data-kolmo-state="error"]', { state: 'attached', timeout: 60000 });
+      assert.match(await page.textContent('[data-kolmo="message"]') ?? '', /over the limit of 4\.0 MB/);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+test('WebGPU on a software adapter is not chosen automatically', { skip, timeout: 5 * 60 * 1000 }, async (t) => {
+  const server = await startServer();
+  const browser = await launchBrowser({ webgpu: true });
+  t.after(async () => {
+    await browser.close();
+    await server.stop();
+  });
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(server.url);
+  const adapter = await page.evaluate(async () => {
+    const a = await /** @type {any} */ (navigator).gpu?.requestAdapter();
+    return a ? { fallback: a.info?.isFallbackAdapter ?? a.isFallbackAdapter ?? null, vendor: a.info?.vendor } : null;
+  });
+  if (!adapter?.fallback) {
+    t.skip(`the adapter is not a software fallback here (${JSON.stringify(adapter)})`);
+    return;
+  }
+  await page.fill('[data-kolmo="input"]', english);
+  await page.waitForSelector('[data-kolmo="link"][data-kolmo-state="done"]', { state: 'attached', timeout: 120000 });
+  assert.equal(await page.getAttribute('[data-kolmo="backend"]', 'data-backend'), 'wasm');
+  assert.match(await page.textContent('[data-kolmo="message"]') ?? '', /software renderer/);
+});

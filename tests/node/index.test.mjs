@@ -1,0 +1,295 @@
+// web/lib/index.js, the public API, in Node with the shipped model and real ONNX Runtime (Node
+// native and Web WASM): round trips of text and bytes, every input form decompress() takes,
+// progress, per-token costs, streaming tokens, abort, damaged links, backend choice and
+// fallback, and model loading by URL with the sha256 check and the file cache.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { repoRoot, utf8, invalidUtf8 } from './helpers.mjs';
+import { compress, decompress, load, Kolmo, KolmoError } from '../../web/lib/index.js';
+import { asKolmoError } from '../../web/lib/engine.js';
+import { loadCodec } from '../../web/lib/codec.js';
+
+const manifest = JSON.parse(readFileSync(join(repoRoot, 'models/manifest.json'), 'utf8'));
+const defaultId = manifest.default;
+
+const texts = {
+  empty: '',
+  english: 'The quick brown fox jumps over the lazy dog, and then it goes home to sleep.',
+  chinese: '今天天气很好，我们一起去公园散步吧。',
+  emoji: 'Party time 🎉🎉 see you at 8 👍🏽 — ok? 🇯🇵',
+  whitespace: ' \n\t  \n\n   \r\n',
+  bom: '\uFEFFstarts with a byte order mark',
+};
+const damagedCodes = new Set(['bad_url_text', 'truncated', 'corrupt', 'checksum_mismatch', 'unknown_version', 'unknown_mode', 'unknown_model', 'length_over_limit']);
+
+for (const backend of /** @type {const} */ (['node', 'wasm'])) {
+  test(`round trips on ${backend}`, async () => {
+    for (const [name, text] of Object.entries(texts)) {
+      const { bytes, fragment, stats } = await compress(text, { backend });
+      assert.equal(stats.backend, backend, name);
+      assert.equal(stats.modelId, defaultId);
+      assert.equal(stats.inputBytes, utf8(text).length);
+      assert.equal(stats.containerBytes, bytes.length);
+      assert.equal(stats.fragmentChars, fragment.length);
+      assert.match(fragment, /^[0-9A-Za-z]+$/);
+      assert.equal(await decompress(fragment, { backend }), text, `${name} (${stats.mode})`);
+    }
+  });
+}
+
+test('links made on node open on wasm and the other way round', async () => {
+  for (const [from, to] of [['node', 'wasm'], ['wasm', 'node']]) {
+    const { fragment, stats } = await compress(texts.english, { backend: /** @type {any} */ (from) });
+    assert.equal(stats.mode, 'lm');
+    let seen = null;
+    const back = await decompress(fragment, { backend: /** @type {any} */ (to), onStats: (s) => (seen = s) });
+    assert.equal(back, texts.english);
+    assert.equal(/** @type {any} */ (seen).backend, to);
+  }
+});
+
+test('bytes that are not UTF-8 come back exactly with output: bytes', async () => {
+  for (const bytes of invalidUtf8) {
+    const { fragment } = await compress(bytes);
+    const back = await decompress(fragment, { output: 'bytes' });
+    assert.deepEqual(back, bytes);
+    await assert.rejects(decompress(fragment), { code: 'not_utf8' });
+  }
+});
+
+test('decompress takes a fragment, "#fragment", a whole link, the container and the file form', async () => {
+  const codec = await loadCodec();
+  const { bytes, fragment } = await compress(texts.english);
+  const file = codec.containerToFile(bytes);
+  for (const input of [fragment, `#${fragment}`, `https://example.org/kolmo/?x=1#${fragment}`, ` ${fragment}\n`, bytes, file, bytes.buffer]) {
+    assert.equal(await decompress(input), texts.english);
+  }
+});
+
+test('the caller\'s buffer is neither changed nor detached', async () => {
+  const input = utf8(texts.english);
+  const copy = input.slice();
+  const { bytes } = await compress(input);
+  assert.deepEqual(input, copy);
+  await decompress(bytes);
+  assert.ok(bytes.length > 0);
+});
+
+test('progress, per-token costs and streamed tokens', async () => {
+  const text = `${texts.english}\n${texts.chinese}\n${texts.emoji}`;
+  /** @type {string[]} */
+  const phases = [];
+  const { fragment, stats } = await compress(text, {
+    tokenCosts: true,
+    onProgress: (p) => phases.push(p.phase),
+  });
+  assert.ok(phases.includes('encode'));
+  const costs = /** @type {NonNullable<typeof stats.tokenCosts>} */ (stats.tokenCosts);
+  assert.equal(costs.lengths.reduce((a, b) => a + b, 0), utf8(text).length);
+  assert.equal(costs.bits.length, costs.lengths.length + 1); // + end of text
+  assert.equal(costs.lengths.length, stats.tokens);
+  for (const b of costs.bits) assert.ok(Number.isFinite(b) && b >= 0);
+  // The coded size follows the model's cost (lm mode): within a few bytes of the sum.
+  if (stats.mode === 'lm') {
+    const idealBytes = costs.bits.reduce((a, b) => a + b, 0) / 8;
+    assert.ok(Math.abs(stats.containerBytes - idealBytes) < 8 + idealBytes * 0.05, `${stats.containerBytes} vs ${idealBytes}`);
+  }
+
+  const chunks = [];
+  let decodeStats = null;
+  let resolved = false;
+  const back = await decompress(fragment, {
+    tokenCosts: true,
+    onTokens: (t) => {
+      assert.equal(resolved, false);
+      chunks.push(t);
+    },
+    onStats: (s) => (decodeStats = s),
+  });
+  resolved = true;
+  assert.equal(back, text);
+  if (stats.mode === 'lm') {
+    const all = Buffer.concat(chunks.map((c) => c.bytes));
+    assert.equal(all.toString('utf8'), text);
+    assert.deepEqual(chunks.map((c) => c.index), chunks.map((_, i) => chunks.slice(0, i).reduce((n, c) => n + c.lengths.length, 0)));
+    const s = /** @type {any} */ (decodeStats);
+    assert.equal(s.tokens, stats.tokens);
+    assert.deepEqual(s.tokenCosts.lengths, costs.lengths);
+    for (let i = 0; i < costs.bits.length; i++) assert.ok(Math.abs(s.tokenCosts.bits[i] - costs.bits[i]) < 1e-3);
+  }
+});
+
+test('an AbortSignal stops the work with KolmoError aborted', async () => {
+  await assert.rejects(compress(texts.english, { signal: AbortSignal.abort() }), { code: 'aborted' });
+  const long = Array.from({ length: 40 }, (_, i) => `Line ${i}: ${texts.english}`).join('\n');
+  const controller = new AbortController();
+  const work = compress(long, {
+    signal: controller.signal,
+    onProgress: (p) => p.phase === 'encode' && controller.abort(new Error('enough')),
+  });
+  await assert.rejects(work, (error) => error instanceof KolmoError && error.code === 'aborted');
+  // The instance still works afterwards.
+  assert.equal(await decompress((await compress('after abort')).fragment), 'after abort');
+});
+
+test('damaged links end in an error with a code, never in a different text', async () => {
+  const { fragment } = await compress(texts.english);
+  const alphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+  let errors = 0;
+  for (let i = 0; i < fragment.length; i += 3) {
+    const c = alphabet[(alphabet.indexOf(fragment[i]) + 17) % 62];
+    const damaged = fragment.slice(0, i) + c + fragment.slice(i + 1);
+    try {
+      assert.equal(await decompress(damaged), texts.english, `a damaged link (char ${i}) decoded to another text`);
+    } catch (error) {
+      assert.ok(error instanceof KolmoError && damagedCodes.has(error.code), String(error));
+      assert.ok(error.message.length > error.code.length + 10, `no explanation: ${error.message}`);
+      errors++;
+    }
+  }
+  assert.ok(errors > 0);
+  await assert.rejects(decompress(fragment.slice(0, 5)), (e) => e instanceof KolmoError && damagedCodes.has(e.code));
+  await assert.rejects(decompress('#not a kolmo link!'), { code: 'bad_url_text' });
+  await assert.rejects(decompress(''), (e) => e instanceof KolmoError && damagedCodes.has(e.code));
+  await assert.rejects(decompress(new Uint8Array([0x4b, 0x4c, 0x4d])), (e) => e instanceof KolmoError);
+});
+
+test('bad arguments are refused', async () => {
+  await assert.rejects(compress('half an emoji \ud83c'), { code: 'bad_argument' });
+  await assert.rejects(compress(/** @type {any} */ (42)), { code: 'bad_argument' });
+  await assert.rejects(async () => compress('x', { backend: /** @type {any} */ ('webgpu') }), { code: 'bad_argument' });
+});
+
+test('backends: automatic is node in Node; an impossible list says why', async () => {
+  assert.deepEqual((await load()).backend, 'node');
+  assert.deepEqual(new Kolmo().settings.backends, ['node', 'wasm']);
+  assert.deepEqual(new Kolmo({ backend: 'wasm' }).settings.backends, ['wasm']);
+  const kolmo = new Kolmo({ backends: /** @type {any} */ (['webgpu']) });
+  await assert.rejects(kolmo.compress(texts.english), (e) => e instanceof KolmoError && e.code === 'backend_failed' && /webgpu/.test(e.message));
+});
+
+test('a failing backend falls back to the next one and says so', async () => {
+  const { Engine } = await import('../../web/lib/engine.js');
+  const ortWeb = await import('onnxruntime-web');
+  const engine = new Engine(new Kolmo({ cache: false }).settings, {
+    loadOrt: async (backend) => {
+      if (backend === 'node') throw new Error('simulated: no native binary');
+      return ortWeb.default ?? ortWeb;
+    },
+  });
+  const info = await engine.load();
+  assert.equal(info.backend, 'wasm');
+  assert.match(/** @type {string} */ (info.fallback), /node: .*simulated/);
+  const { container } = await engine.compress(utf8(texts.english));
+  assert.equal(new TextDecoder().decode((await engine.decompress(container)).bytes), texts.english);
+  await engine.dispose();
+});
+
+test('memory exhaustion is reported as out_of_memory', () => {
+  for (const error of [new RangeError('Array buffer allocation failed'), new Error('Aborted(OOM)'),
+    new KolmoError('backend_failed', 'wasm: Cannot enlarge memory arrays'), new Error('std::bad_alloc')]) {
+    assert.equal(asKolmoError(error).code, 'out_of_memory', String(error));
+  }
+  assert.equal(asKolmoError(new KolmoError('truncated')).code, 'truncated');
+  assert.match(asKolmoError(new KolmoError('truncated')).message, /incomplete/);
+});
+
+test('a text over the limit is refused before any work', async () => {
+  const codec = await loadCodec();
+  const limit = codec.defaultContainerLimits().maxTextBytes;
+  await assert.rejects(compress(new Uint8Array(limit + 1)), { code: 'length_over_limit' });
+});
+
+// ---- model by URL, sha256 check, cache ----
+
+/** Serves models/ over HTTP; `tamper(path, bytes)` may change what is sent. */
+async function serveModels(tamper = (/** @type {string} */ _p, /** @type {Buffer} */ b) => b) {
+  let requests = 0;
+  const server = createServer((req, res) => {
+    requests++;
+    const path = join(repoRoot, 'models', decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
+    if (relative(join(repoRoot, 'models'), path).startsWith('..')) return res.writeHead(404).end();
+    try {
+      res.writeHead(200).end(tamper(path, readFileSync(path)));
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
+  const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    get requests() {
+      return requests;
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve(undefined))),
+  };
+}
+
+/** Every file under dir, as paths relative to it. @param {string} dir @returns {string[]} */
+function filesUnder(dir) {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((p) => statSync(join(dir, p)).isFile());
+}
+
+test('a model by URL is checked, cached in a folder, and used offline from the cache', async (t) => {
+  const cache = mkdtempSync(join(tmpdir(), 'kolmo-cache-'));
+  t.after(() => rmSync(cache, { recursive: true, force: true }));
+  const server = await serveModels();
+  const { fragment } = await compress(texts.english);
+  /** @type {string[]} */
+  const phases = [];
+  const online = new Kolmo({ modelBaseUrl: server.url, cache });
+  assert.equal(await online.decompress(fragment, { onProgress: (p) => phases.push(p.phase) }), texts.english);
+  assert.ok(phases.includes('download'));
+  await server.close();
+  const cached = filesUnder(cache);
+  for (const name of ['manifest.json', 'model.onnx', 'tokenizer.kbpe']) {
+    assert.ok(cached.some((p) => p.endsWith(name)), `${name} not cached: ${cached}`);
+  }
+  // Server gone: a new instance loads the manifest and the model from the cache.
+  const offline = new Kolmo({ modelBaseUrl: server.url, cache });
+  assert.equal(await offline.decompress(fragment), texts.english);
+
+  // A damaged cached model is noticed (sha256) and, with the server gone, reported.
+  const onnx = join(cache, /** @type {string} */ (cached.find((p) => p.endsWith('model.onnx'))));
+  const bytes = readFileSync(onnx);
+  bytes[1000] ^= 1;
+  writeFileSync(onnx, bytes);
+  await assert.rejects(new Kolmo({ modelBaseUrl: server.url, cache }).decompress(fragment), { code: 'model_unavailable' });
+});
+
+test('a damaged cached file is replaced by a fresh download', async (t) => {
+  const cache = mkdtempSync(join(tmpdir(), 'kolmo-cache-'));
+  t.after(() => rmSync(cache, { recursive: true, force: true }));
+  const server = await serveModels();
+  t.after(() => server.close());
+  await new Kolmo({ modelBaseUrl: server.url, cache }).load();
+  const onnx = join(cache, /** @type {string} */ (filesUnder(cache).find((p) => p.endsWith('model.onnx'))));
+  const bytes = readFileSync(onnx);
+  bytes[1000] ^= 1;
+  writeFileSync(onnx, bytes);
+  const before = server.requests;
+  const info = await new Kolmo({ modelBaseUrl: server.url, cache }).load();
+  assert.equal(info.modelId, defaultId);
+  assert.ok(server.requests > before);
+  assert.notDeepEqual(readFileSync(onnx), bytes);
+});
+
+test('a served model that does not match the manifest is refused', async (t) => {
+  const server = await serveModels((path, bytes) => {
+    if (!path.endsWith('model.onnx')) return bytes;
+    const copy = Buffer.from(bytes);
+    copy[copy.length - 1] ^= 0xff;
+    return copy;
+  });
+  t.after(() => server.close());
+  await assert.rejects(new Kolmo({ modelBaseUrl: server.url, cache: false }).load(), { code: 'model_mismatch' });
+});
+
+test('an unreachable model URL is model_unavailable', async () => {
+  await assert.rejects(new Kolmo({ modelBaseUrl: 'http://127.0.0.1:9/', cache: false }).load(), { code: 'model_unavailable' });
+});
