@@ -119,108 +119,118 @@ size_t TokenTree::depth(uint32_t token) const {
 
 // ---- Quantizer ----
 //
-// Both grids are uniform in a warped coordinate w(r), symmetric around r = 0:
-//   w(r) = theta(r) = 2 asin(sqrt(sigmoid(r)))              for |r| <= rT
-//   w(r) = theta(rT) + (r - rT) * thetaStep / tailWidth      for r > rT (mirrored below -rT)
-// where rT is the point at which d theta / dr = sqrt(p (1 - p)) has fallen to
-// thetaStep / tailWidth, so w is continuous with a continuous slope, and bins of width
-// thetaStep in w are tailWidth wide in r beyond rT. Grid 0 has boundaries at
-// w = pi/2 +- (k + 1/2) thetaStep (a bin centred on r = 0), grid 1 at pi/2 +- k thetaStep.
-// Boundaries stop at |r| <= tailLimit. Inverting theta needs only sin and cos:
-//   p = sin^2(theta/2), r = ln p - ln(1 - p) = 2 (ln sin(theta/2) - ln cos(theta/2)).
+// Both grids are uniform in w(r) = integral from 0 to r of 1 / width(t) dt (GridSpec), odd in r:
+// grid 0 has boundaries at w = +-(k + 1/2) (a bin centred on r = 0), grid 1 at w = 0, +-k, so
+// every boundary of one grid sits mid-bin of the other. Only the positive half is computed;
+// the negative half is its exact mirror. w is integrated with Simpson's rule on a fixed step
+// and inverted by linear interpolation inside a step: a fixed sequence of det_math calls and
+// IEEE operations, so every build gets the same tables. Their accuracy only affects how good
+// the bins are, never whether encoder and decoder agree.
 
 namespace {
 
-struct Warp {
-  double thetaT;  // theta at the switch point
-  double rT;      // log-odds at the switch point
-  double tailRPerW;  // tailWidth / thetaStep
-};
+constexpr double kWarpStep = 1.0 / 64;  // integration step in r
 
-// r for w >= pi/2 (the positive half).
-double rFromW(const Warp& warp, double w) {
-  if (w <= warp.thetaT) {
-    const double half = 0.5 * w;
-    return 2.0 * (detLog(detSin(half)) - detLog(detCos(half)));
-  }
-  return warp.rT + (w - warp.thetaT) * warp.tailRPerW;
+// 1 / width(r) for r >= 0.
+double inverseWidth(const GridSpec& spec, double r) {
+  const double e = detExp(-r);
+  // ln(4 p (1 - p)) = ln 4 - r - 2 ln(1 + e^-r)
+  const double log4pq = 2.0 * kDetLn2 - r - 2.0 * detLog(1.0 + e);
+  const double growth = detExp(-spec.widthExponent * log4pq);  // (4pq)^-exponent
+  double width = spec.centralWidth * growth;
+  if (!(width < spec.maxWidth)) width = spec.maxWidth;
+  return 1.0 / width;
 }
 
-// P(child 0) for w >= pi/2.
-double pFromW(const Warp& warp, double w) {
-  if (w <= warp.thetaT) {
-    const double s = detSin(0.5 * w);
-    return s * s;
-  }
-  return detSigmoid(rFromW(warp, w));
-}
+// Walks r upward from 0, integrating w, and reports the r at which w reaches each of a rising
+// sequence of targets.
+class WarpWalker {
+ public:
+  explicit WarpWalker(const GridSpec& spec) : spec_(spec), slopeAtR_(inverseWidth(spec, 0.0)) {}
 
-Warp makeWarp(const GridSpec& spec) {
-  // Solve sqrt(p (1 - p)) = sin(phi) cos(phi) = thetaStep / tailWidth for phi = theta / 2 in
-  // [pi/4, pi/2], where sin(phi) cos(phi) falls from 1/2 to 0. Plain bisection: a fixed number
-  // of halvings, so the result is the same everywhere.
-  const double target = spec.thetaStep / spec.tailWidth;
-  double lo = kDetPi / 4, hi = kDetPi / 2;
-  for (int i = 0; i < 200; ++i) {
-    const double mid = 0.5 * (lo + hi);
-    if (detSin(mid) * detCos(mid) > target) {
-      lo = mid;
-    } else {
-      hi = mid;
+  // The r with w(r) = target; targets must not decrease between calls.
+  double rAt(double target) {
+    while (w_ + stepIncrement() < target) advance();
+    const double increment = stepIncrement();
+    return r_ + kWarpStep * ((target - w_) / increment);
+  }
+
+ private:
+  double stepIncrement() {
+    if (!haveIncrement_) {
+      const double mid = inverseWidth(spec_, r_ + 0.5 * kWarpStep);
+      slopeAtNext_ = inverseWidth(spec_, r_ + kWarpStep);
+      increment_ = (kWarpStep / 6.0) * (slopeAtR_ + 4.0 * mid + slopeAtNext_);
+      haveIncrement_ = true;
     }
+    return increment_;
   }
-  Warp warp;
-  warp.thetaT = lo + lo;
-  warp.tailRPerW = spec.tailWidth / spec.thetaStep;
-  warp.rT = 2.0 * (detLog(detSin(lo)) - detLog(detCos(lo)));
-  return warp;
-}
+  void advance() {
+    w_ += stepIncrement();
+    r_ += kWarpStep;
+    slopeAtR_ = slopeAtNext_;
+    haveIncrement_ = false;
+  }
+
+  const GridSpec& spec_;
+  double r_ = 0;
+  double w_ = 0;
+  double slopeAtR_;
+  double slopeAtNext_ = 0;
+  double increment_ = 0;
+  bool haveIncrement_ = false;
+};
 
 }  // namespace
 
 Status Quantizer::build(const GridSpec& spec, Quantizer* out) {
-  const bool valid = out != nullptr && spec.thetaStep >= 0.01 && spec.tailWidth >= 0.05 &&
-                     spec.tailWidth <= 8 && spec.thetaStep <= spec.tailWidth / 2 &&
+  const bool valid = out != nullptr && spec.centralWidth >= 0.05 && spec.centralWidth <= spec.maxWidth &&
+                     spec.maxWidth <= 16 && spec.widthExponent >= 0 && spec.widthExponent <= 1 &&
                      spec.tailLimit >= 1 && spec.tailLimit <= 30;
   if (!valid) return Status::kBadArgument;
-  const Warp warp = makeWarp(spec);
-  const double halfPi = kDetPi / 2;
   Quantizer q;
   q.spec_ = spec;
   for (int grid = 0; grid < kNumGrids; ++grid) {
-    // Positive boundaries as (w, r), ascending.
-    std::vector<double> ws, rs;
-    const double offset = grid == 0 ? 0.5 * spec.thetaStep : spec.thetaStep;
+    // Positive half: boundaries at w = offset + k, bin centres at w = offset + k + 1/2, where
+    // the first bin of grid 0 starts at w = -1/2 (the central bin) and grid 1's at w = 0.
+    const double offset = grid == 0 ? 0.5 : 0.0;
+    WarpWalker walker(spec);
+    std::vector<double> positiveBounds;
+    std::vector<uint32_t> positiveProbs;  // bins whose centre lies at w >= 0
+    if (grid == 0) positiveProbs.push_back(32768);  // the central bin, p = 1/2 exactly
     for (int k = 0;; ++k) {
-      const double w = halfPi + (offset + k * spec.thetaStep);
-      const double r = rFromW(warp, w);
-      if (r > spec.tailLimit) break;
-      ws.push_back(w);
-      rs.push_back(r);
+      const double boundaryW = offset + k;
+      if (boundaryW > 0) {
+        const double r = walker.rAt(boundaryW);
+        if (r > spec.tailLimit) {
+          // The outermost bin: everything beyond the last boundary; its centre is taken half
+          // a step past that boundary.
+          break;
+        }
+        positiveBounds.push_back(r);
+      }
+      positiveProbs.push_back(clampProb16(detSigmoid(walker.rAt(boundaryW + 0.5))));
     }
-    // Mirror: negative boundaries are exact negations, so the tables are symmetric.
     std::vector<double>& bounds = q.boundaries_[grid];
-    for (size_t i = rs.size(); i-- > 0;) bounds.push_back(-rs[i]);
+    for (size_t i = positiveBounds.size(); i-- > 0;) bounds.push_back(-positiveBounds[i]);
     if (grid == 1) bounds.push_back(0.0);
-    for (double r : rs) bounds.push_back(r);
-    // Bin centres in w. Bins of the positive half are [w_{i-1}, w_i) (the central bin of grid
-    // 0 is centred on pi/2 by construction, and grid 1's bins adjoin 0); the outermost bin is
-    // treated as one more step wide.
-    std::vector<uint32_t> positiveProbs;  // for bins whose centre lies at w > pi/2
-    double prevW = grid == 0 ? halfPi - 0.5 * spec.thetaStep : halfPi;
-    for (size_t i = 0; i <= ws.size(); ++i) {
-      const double nextW = i < ws.size() ? ws[i] : prevW + spec.thetaStep;
-      positiveProbs.push_back(clampProb16(pFromW(warp, 0.5 * (prevW + nextW))));
-      prevW = nextW;
-    }
-    // Grid 0: positiveProbs[0] is the central bin (p = 1/2). Assemble all bins in ascending r.
+    for (double r : positiveBounds) bounds.push_back(r);
     std::vector<uint32_t>& probs = q.probLeft_[grid];
-    const size_t firstPositive = grid == 0 ? 1 : 0;
-    for (size_t i = positiveProbs.size(); i-- > firstPositive;) {
-      probs.push_back(65536 - positiveProbs[i]);
-    }
-    for (size_t i = 0; i < positiveProbs.size(); ++i) probs.push_back(positiveProbs[i]);
+    const size_t firstPositive = grid == 0 ? 1 : 0;  // grid 0's central bin is not mirrored
+    for (size_t i = positiveProbs.size(); i-- > firstPositive;) probs.push_back(65536 - positiveProbs[i]);
+    for (uint32_t p : positiveProbs) probs.push_back(p);
     if (probs.size() != bounds.size() + 1) return Status::kBadArgument;  // cannot happen
+    // A boundary between two bins with the same probability (both clamped to 1 or 65535)
+    // changes nothing that is coded: drop it, so that it cannot make a decision fragile.
+    std::vector<double> keptBounds;
+    std::vector<uint32_t> keptProbs{probs[0]};
+    for (size_t i = 0; i < bounds.size(); ++i) {
+      if (probs[i + 1] == keptProbs.back()) continue;
+      keptBounds.push_back(bounds[i]);
+      keptProbs.push_back(probs[i + 1]);
+    }
+    bounds = std::move(keptBounds);
+    probs = std::move(keptProbs);
   }
   *out = std::move(q);
   return Status::kOk;

@@ -82,13 +82,23 @@ class TokenTree {
 
 // Shape of the two quantization grids. Part of the stream format: encoder and decoder must
 // use the same values (the defaults; benches vary them to choose the defaults).
+//
+// Bins are uniform in a warped coordinate w(r) whose slope sets the bin width in log-odds:
+//     width(r) = min(centralWidth * (4 p (1 - p))^-widthExponent, maxWidth),  p = sigmoid(r).
+// widthExponent 1/2 makes bins uniform in theta = 2 asin(sqrt(p)) with step centralWidth / 2
+// (the Fisher metric), 0 makes them uniform in log-odds. Wider bins where p(1-p) is small
+// cost little (a decision's quantization loss scales with p(1-p) width^2) and cross fewer
+// boundaries (a decision is fragile with probability ~ 4 epsilon / width).
+// docs/DETERMINISM.md derives the trade-off and bench/coder_bench measures it.
+//
+// Defaults, chosen with bench/coder_bench on the synthetic model (docs/DETERMINISM.md): the
+// cube-root law, which minimises quantization loss + fragility cost per decision, with
+// centralWidth 0.5 (a theta step of 0.25 at p = 1/2). The theta grid with log-odds tails of
+// the original design is {0.4, 0.5, 1.0}; it measured 0-0.5 points of overhead worse.
 struct GridSpec {
-  // Bin width in theta = 2 asin(sqrt(p)), p = sigmoid(r). Chosen by measurement
-  // (bench/coder_bench); see docs/DETERMINISM.md.
-  double thetaStep = 0.2;
-  // Where theta bins would get wider than this in log-odds, bins become uniform in r with
-  // this width (confident decisions cost little, so wide bins lose little there).
-  double tailWidth = 1.0;
+  double centralWidth = 0.5;          // bin width in r at r = 0
+  double widthExponent = 1.0 / 3.0;   // growth of the width with confidence (see above)
+  double maxWidth = 16.0;             // no bin is wider than this in r
   // |r| beyond which everything falls into the outermost bin (p clamps to 1 or 65535 anyway).
   double tailLimit = 12.0;
 };
@@ -102,8 +112,8 @@ constexpr double kFragilityTau = 1e-9;
 class Quantizer {
  public:
   // Builds both grids' boundary and probability tables with det_math (bit-identical
-  // everywhere). kBadArgument unless 0.01 <= thetaStep <= tailWidth / 2, 0.05 <= tailWidth
-  // <= 8, 1 <= tailLimit <= 30.
+  // everywhere; ~0.1 ms). kBadArgument unless 0.05 <= centralWidth <= maxWidth <= 16,
+  // 0 <= widthExponent <= 1, 1 <= tailLimit <= 30.
   static Status build(const GridSpec& spec, Quantizer* out);
 
   static constexpr int kNumGrids = 2;

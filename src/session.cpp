@@ -10,13 +10,6 @@ namespace kolmo {
 
 namespace {
 
-// Flag priors, in virtual "robust" / "grid 1 robust" observations. Fragile tokens are rare
-// (~1% at epsilon = 1e-4) and escapes rarer still, so a prior that expects them to be rare
-// saves bits on short texts, where the adaptive counts have seen little. Chosen with
-// bench/coder_bench (the flag's cost on 30-token texts vs its cost on the first fragile token).
-constexpr uint32_t kFragileFlagPrior = 40;
-constexpr uint32_t kEscapeFlagPrior = 12;
-
 constexpr double kInvLn2 = 1.0 / kDetLn2;
 
 // Bits spent coding `bit` with P(0) = prob0 / 65536.

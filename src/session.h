@@ -64,6 +64,13 @@ size_t contextStart(size_t position, size_t contextLength);
 
 namespace detail {
 
+// Flag priors, in virtual "robust" / "grid 1 robust" observations (part of the format).
+// Fragile tokens are rare (~1% at epsilon = 1e-4) and escapes rarer still, so a prior that
+// expects them to be rare saves bits on short texts, where the counts have seen little.
+// Chosen with bench/coder_bench (flag cost on short texts; see docs/DETERMINISM.md).
+constexpr uint32_t kFragileFlagPrior = 40;
+constexpr uint32_t kEscapeFlagPrior = 12;
+
 // Adaptive probability of a binary event from integer counts (Krichevsky-Trofimov with a
 // prior of `priorZeros` virtual zeros, counts halved past a limit so it keeps adapting).
 // Integer-only, so encoder and decoder always agree.

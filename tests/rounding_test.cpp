@@ -190,9 +190,13 @@ TEST_SUITE("rounding") {
   TEST_CASE("quantizer rejects bad grid specs") {
     Quantizer q;
     kolmo::GridSpec spec;
-    spec.thetaStep = 0.0;
+    spec.centralWidth = 0.0;
     CHECK(Quantizer::build(spec, &q) == Status::kBadArgument);
-    spec.thetaStep = 0.6;  // > tailWidth / 2
+    spec = kolmo::GridSpec();
+    spec.centralWidth = spec.maxWidth * 2;
+    CHECK(Quantizer::build(spec, &q) == Status::kBadArgument);
+    spec = kolmo::GridSpec();
+    spec.widthExponent = -0.5;
     CHECK(Quantizer::build(spec, &q) == Status::kBadArgument);
     spec = kolmo::GridSpec();
     spec.tailLimit = 100;
@@ -200,21 +204,52 @@ TEST_SUITE("rounding") {
     CHECK(Quantizer::build(kolmo::GridSpec(), nullptr) == Status::kBadArgument);
   }
 
-  TEST_CASE("grids: sorted, symmetric, interleaved, uniform in theta then in log-odds") {
-    for (double step : {0.05, 0.1, 0.2, 0.3, 0.5}) {
-      CAPTURE(step);
-      kolmo::GridSpec spec;
-      spec.thetaStep = step;
+  TEST_CASE("grids: sorted, symmetric, interleaved, bins as wide as the spec says") {
+    std::vector<kolmo::GridSpec> specs(6);
+    specs[1].centralWidth = 0.2;                                  // theta grid, step 0.1
+    specs[2].centralWidth = 0.6;                                  // theta grid, step 0.3
+    specs[3].widthExponent = 1.0 / 3;                             // cube-root law
+    specs[3].maxWidth = 4.0;
+    specs[4].widthExponent = 0.0;                                 // uniform in log-odds
+    specs[4].centralWidth = 0.5;
+    specs[5].widthExponent = 0.5;                                 // theta grid without a cap
+    specs[5].maxWidth = 16.0;
+    for (const kolmo::GridSpec& spec : specs) {
+      CAPTURE(spec.centralWidth);
+      CAPTURE(spec.widthExponent);
+      CAPTURE(spec.maxWidth);
       Quantizer q;
       REQUIRE(Quantizer::build(spec, &q) == Status::kOk);
+      // The width law, evaluated with libm: width(r) = min(c (4pq)^-a, maxWidth).
+      auto width = [&](double r) {
+        const double p = 1 / (1 + std::exp(-r));
+        return std::min(spec.centralWidth * std::pow(4 * p * (1 - p), -spec.widthExponent), spec.maxWidth);
+      };
       for (int grid = 0; grid < 2; ++grid) {
         const std::vector<double>& b = q.boundaries(grid);
         REQUIRE(b.size() >= 2);
         for (size_t i = 0; i + 1 < b.size(); ++i) CHECK(b[i] < b[i + 1]);
         for (size_t i = 0; i < b.size(); ++i) CHECK(b[i] == -b[b.size() - 1 - i]);
         CHECK(b.back() <= spec.tailLimit);
-        CHECK(b.back() > spec.tailLimit - spec.tailWidth - 1e-9);
-        // Probabilities: increasing with r, within [1, 65535], symmetric.
+        // Each bin spans one unit of w: the integral of 1/width over it is 1 (away from the
+        // clamped tails, where bins of equal probability are merged).
+        for (size_t i = 0; i + 1 < b.size(); ++i) {
+          if (std::fabs(b[i]) > 10 || std::fabs(b[i + 1]) > 10) continue;
+          const int n = 256;
+          const double h = (b[i + 1] - b[i]) / n;
+          double integral = 0;
+          for (int k = 0; k < n; ++k) {
+            const double a = b[i] + k * h;
+            integral += h / 6 * (1 / width(a) + 4 / width(a + h / 2) + 1 / width(a + h));
+          }
+          CHECK(integral == doctest::Approx(1.0).epsilon(1e-3));
+        }
+        // The theta grid proper: consecutive boundaries are centralWidth / 2 apart in theta.
+        if (spec.widthExponent == 0.5) {
+          const size_t mid = b.size() / 2;
+          CHECK(thetaOf(b[mid + 1]) - thetaOf(b[mid]) == doctest::Approx(spec.centralWidth / 2).epsilon(1e-4));
+        }
+        // Probabilities: increasing with r, within [1, 65535], symmetric, inside their bin.
         const uint32_t bins = q.numBins(grid);
         for (uint32_t i = 0; i < bins; ++i) {
           CHECK(q.probLeft(grid, i) >= 1);
@@ -223,32 +258,30 @@ TEST_SUITE("rounding") {
           const uint32_t mirror = q.probLeft(grid, bins - 1 - i);
           if (mirror > 1 && mirror < 65535) CHECK(q.probLeft(grid, i) + mirror == 65536);
         }
-        // Every bin's probability lies inside the bin.
         for (uint32_t i = 1; i + 1 < bins; ++i) {
+          if (q.probLeft(grid, i) == 1 || q.probLeft(grid, i) == 65535) continue;  // clamped
           const double p = q.probLeft(grid, i) / 65536.0;
           const double r = std::log(p / (1 - p));
           CHECK(r >= b[i - 1] - 1e-3);
           CHECK(r <= b[i] + 1e-3);
         }
-        // Widths: step in theta near the centre (if the grid has a theta part: at step =
-        // tailWidth / 2 it is all tail), tailWidth in r in the tails.
-        if (step < 0.4) CHECK(thetaOf(b[b.size() / 2 + 1]) - thetaOf(b[b.size() / 2]) == doctest::Approx(step).epsilon(1e-9));
-        CHECK(b[b.size() - 1] - b[b.size() - 2] == doctest::Approx(spec.tailWidth).epsilon(1e-9));
       }
       // Grid 0 has a bin centred on 0 (p = 1/2), grid 1 a boundary at 0.
       CHECK(q.probLeft(0, q.bin(0, 0.0)) == 32768);
       CHECK(std::count(q.boundaries(1).begin(), q.boundaries(1).end(), 0.0) == 1);
-      // Interleaving: strictly between two neighbouring grid-0 boundaries lies exactly one
-      // grid-1 boundary, so no r is near both grids' boundaries at once.
+      // Interleaving: strictly between two neighbouring grid-0 boundaries lies one grid-1
+      // boundary, half a bin (in w) from each (none where equal-probability bins were merged
+      // in the clamped tails), so no r is near both grids' boundaries.
       const std::vector<double>& b0 = q.boundaries(0);
       const std::vector<double>& b1 = q.boundaries(1);
-      double minGap = 1e9;
       for (size_t i = 0; i + 1 < b0.size(); ++i) {
         const auto inside = std::count_if(b1.begin(), b1.end(), [&](double x) { return x > b0[i] && x < b0[i + 1]; });
-        CHECK(inside == 1);
+        CHECK(inside <= 1);
+        if (std::fabs(b0[i + 1]) < 10) CHECK(inside == 1);
       }
+      double minGap = 1e9;
       for (double x : b0) minGap = std::min(minGap, q.distanceToBoundary(1, x));
-      CHECK(minGap > 0.2 * step);
+      CHECK(minGap > 0.45 * spec.centralWidth);
     }
   }
 
@@ -294,7 +327,7 @@ TEST_SUITE("rounding") {
       for (uint32_t i = 0; i < q.numBins(grid); ++i) hash.add(q.probLeft(grid, i), 4);
     }
     MESSAGE("quantizer hash " << hash.h << ", bins " << q.numBins(0) << " / " << q.numBins(1));
-    CHECK(hash.h == 6556161171032603599ull);
+    CHECK(hash.h == 14255572055781301888ull);
   }
 
   // ---- StepEvaluator ----
@@ -510,6 +543,6 @@ TEST_SUITE("rounding") {
     bad[5] = std::nanf("");
     CHECK(kolmo::dumpNodeTable(tree, q, bad.data(), vocab, 1e-4, &dump) == Status::kNonFiniteLogits);
     MESSAGE("dump hash " << hash.h);
-    CHECK(hash.h == 5984718681373883566ull);
+    CHECK(hash.h == 12590031281626103634ull);
   }
 }

@@ -239,6 +239,22 @@ TEST_SUITE("session") {
     CHECK(payload == a.payload);
   }
 
+  TEST_CASE("pinned payload: the stream format of a fixed text") {
+    // Text and logits from mix32 only (no <random>, whose distributions differ between
+    // standard libraries), so every build must produce these exact bytes. A change here is
+    // a format change: old links would stop opening.
+    std::vector<uint32_t> text;
+    for (uint32_t i = 0; i < 64; ++i) text.push_back(kolmo_test::mix32(i) % (kVocab - 1));
+    RoundingConfig config;
+    const Encoded enc = encodeText(syntheticTree(), text, syntheticModel, config);
+    uint64_t hash = 0xcbf29ce484222325ull;
+    for (uint8_t b : enc.payload) hash = (hash ^ b) * 0x100000001b3ull;
+    MESSAGE("payload " << enc.payload.size() << " bytes, hash " << hash << ", fragile " << enc.stats.fragileSteps);
+    CHECK(enc.payload.size() == 181u);
+    CHECK(hash == 12979385390515760876ull);
+    CHECK(decodeText(syntheticTree(), enc.payload, syntheticModel).text == text);
+  }
+
   TEST_CASE("long sequence on a small vocabulary (flag counts halve on the way)") {
     const size_t vocab = 300;
     TokenTree tree;
@@ -315,26 +331,28 @@ TEST_SUITE("session") {
       std::vector<float> logits = kolmo_test::dyadicLogits(vocab, rng);
       std::vector<TokenTree::PathStep> path;
       tree.path(token, &path);
-      const auto& target = path[rng() % path.size()];
+      const size_t targetIndex = rng() % path.size();
+      const auto& target = path[targetIndex];
       const int grid = static_cast<int>(rng() % 2);
       kolmo::StepEvaluator evaluator(tree);
+      auto nearestBoundary = [&](int g, double r) {
+        const std::vector<double>& bounds = quantizer.boundaries(g);
+        return *std::min_element(bounds.begin(), bounds.end(),
+                                 [&](double a, double b) { return std::fabs(a - r) < std::fabs(b - r); });
+      };
+      if (step % 4 == 0 && targetIndex + 1 < path.size()) {
+        // A deeper node of the path on a boundary of the other grid. Placed first: shifting
+        // the target's child subtree afterwards moves the deeper node's subtree as a whole,
+        // which leaves its r unchanged.
+        const uint32_t deeper = path[targetIndex + 1].node;
+        evaluator.load(logits.data(), vocab);
+        kolmo_test::placeLogOdds(tree, &logits, deeper, nearestBoundary(1 - grid, evaluator.logOdds(deeper)));
+      }
       evaluator.load(logits.data(), vocab);
-      const double r0 = evaluator.logOdds(target.node);
-      const std::vector<double>& bounds = quantizer.boundaries(grid);
-      const double boundary = *std::min_element(bounds.begin(), bounds.end(),
-                                                [&](double a, double b) { return std::fabs(a - r0) < std::fabs(b - r0); });
+      const double boundary = nearestBoundary(grid, evaluator.logOdds(target.node));
       const double offsets[] = {0.0, 2 * eps - slack, 2 * eps + slack};
       const double side = (rng() % 2) ? 1.0 : -1.0;
       const double r = kolmo_test::placeLogOdds(tree, &logits, target.node, boundary + side * offsets[rng() % 3]);
-      if (step % 4 == 0 && path.size() > 1) {  // a second node near a boundary of the other grid
-        const auto& second = path[(&target - path.data() + 1) % path.size()];
-        evaluator.load(logits.data(), vocab);
-        const double r1 = evaluator.logOdds(second.node);
-        const std::vector<double>& other = quantizer.boundaries(1 - grid);
-        const double b1 = *std::min_element(other.begin(), other.end(),
-                                            [&](double a, double b) { return std::fabs(a - r1) < std::fabs(b - r1); });
-        kolmo_test::placeLogOdds(tree, &logits, second.node, b1 + eps * 0.5);
-      }
       // Decoder: worst push toward the boundary for the target node, noise elsewhere.
       std::vector<uint32_t> left, right;
       kolmo_test::collectLeaves(tree, tree.childId(target.node, 0), &left);
@@ -364,7 +382,7 @@ TEST_SUITE("session") {
     CHECK(decoder.done());
     MESSAGE("adversarial: 400 steps, fragile " << encoder.stats().fragileSteps << ", escapes " << encoder.stats().escapes);
     CHECK(encoder.stats().fragileSteps > 100);
-    CHECK(encoder.stats().escapes > 10);
+    CHECK(encoder.stats().escapes > 30);
   }
 
   TEST_CASE("beyond epsilon: decodes are exact or differ, never crash or overrun") {
@@ -443,7 +461,7 @@ TEST_SUITE("session") {
       badEps.epsilon = -1;
       CHECK(EncoderSession(tree, kEot, badEps).status() == Status::kBadArgument);
       RoundingConfig badGrid;
-      badGrid.grid.thetaStep = 0;
+      badGrid.grid.centralWidth = 0;
       EncoderSession bad(tree, kEot, badGrid);
       CHECK(bad.encodeStep(logits.data(), kVocab, 1) == Status::kBadArgument);
       CHECK(DecoderSession(tree, kVocab, nullptr, 0).status() == Status::kBadArgument);
