@@ -26,17 +26,23 @@ class Config:
 
 
 def rope_tables(context, head_dim):
+    """cos/sin tables (context, head_dim), each half repeated, and the (head_dim, head_dim)
+    matrix R with x @ R = rotate_half(x) = cat(-x2, x1)."""
     inv_freq = 1.0 / (10000 ** (torch.arange(0, head_dim, 2, dtype=torch.float32) / head_dim))
     t = torch.arange(context, dtype=torch.float32)
     freqs = torch.outer(t, inv_freq)  # (context, head_dim/2)
-    return torch.cos(freqs), torch.sin(freqs)
+    half = head_dim // 2
+    rotate = torch.zeros(head_dim, head_dim)
+    rotate[torch.arange(half) + half, torch.arange(half)] = -1.0
+    rotate[torch.arange(half), torch.arange(half) + half] = 1.0
+    return torch.cos(freqs).repeat(1, 2), torch.sin(freqs).repeat(1, 2), rotate
 
 
-def apply_rope(x, cos, sin):
-    # x: (B, H, T, D); cos/sin: (B, 1, T, D/2). Rotates pairs (x[..., :D/2], x[..., D/2:]).
-    d = x.shape[-1] // 2
-    x1, x2 = x[..., :d], x[..., d:]
-    return torch.cat([x1 * cos - x2 * sin, x1 * sin + x2 * cos], dim=-1)
+def apply_rope(x, cos, sin, rotate):
+    # x: (B, H, T, D); cos/sin: (B, 1, T, D). Rotates pairs (x[..., :D/2], x[..., D/2:]):
+    # (x1 cos - x2 sin, x2 cos + x1 sin). x @ rotate is exact (one signed term per output), and
+    # one MatMul exports to far fewer ONNX nodes than slicing and concatenating halves.
+    return x * cos + (x @ rotate) * sin
 
 
 class Block(nn.Module):
@@ -44,6 +50,8 @@ class Block(nn.Module):
         super().__init__()
         d = cfg.d_model
         self.n_heads = cfg.n_heads
+        self.d_model = d
+        self.batch = None  # set to 1 for export: constant reshapes (kolmo runs batch 1)
         self.ln1 = nn.LayerNorm(d)
         self.qkv = nn.Linear(d, 3 * d)
         self.proj = nn.Linear(d, d)
@@ -51,22 +59,26 @@ class Block(nn.Module):
         self.fc1 = nn.Linear(d, cfg.mlp_mult * d)
         self.fc2 = nn.Linear(cfg.mlp_mult * d, d)
 
-    def forward(self, x, cos, sin, mask, past_k=None, past_v=None):
-        B, T, C = x.shape
+    def forward(self, x, cos, sin, rotate, mask, past_k=None, past_v=None):
+        # Shapes use the batch size and -1 for time, not sizes read from x: the exported graph
+        # then reshapes with constants instead of Shape/Gather/Concat chains at every step.
+        B = self.batch
+        C = x.shape[-1] if B is None else self.d_model
         H = self.n_heads
         q, k, v = self.qkv(self.ln1(x)).split(C, dim=2)
-        q = q.view(B, T, H, C // H).transpose(1, 2)
-        k = k.view(B, T, H, C // H).transpose(1, 2)
-        v = v.view(B, T, H, C // H).transpose(1, 2)
-        q = apply_rope(q, cos, sin)
-        k = apply_rope(k, cos, sin)
+        q = q.reshape(-1 if B is None else B, q.shape[1] if B is None else -1, H, C // H).transpose(1, 2)
+        k = k.reshape(-1 if B is None else B, k.shape[1] if B is None else -1, H, C // H).transpose(1, 2)
+        v = v.reshape(-1 if B is None else B, v.shape[1] if B is None else -1, H, C // H).transpose(1, 2)
+        q = apply_rope(q, cos, sin, rotate)
+        k = apply_rope(k, cos, sin, rotate)
         if past_k is not None:
             k = torch.cat([past_k, k], dim=2)
             v = torch.cat([past_v, v], dim=2)
         att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(C // H))
         att = att.masked_fill(mask, float("-inf"))
         att = F.softmax(att, dim=-1)
-        y = (att @ v).transpose(1, 2).reshape(B, T, C)
+        y = (att @ v).transpose(1, 2)
+        y = y.reshape(y.shape[0], y.shape[1], C) if B is None else y.reshape(B, -1, C)
         x = x + self.proj(y)
         x = x + self.fc2(F.gelu(self.fc1(self.ln2(x))))
         return x, k, v
@@ -79,9 +91,10 @@ class GPT(nn.Module):
         self.wte = nn.Embedding(cfg.vocab_size, cfg.d_model)
         self.blocks = nn.ModuleList([Block(cfg) for _ in range(cfg.n_layers)])
         self.ln_f = nn.LayerNorm(cfg.d_model)
-        cos, sin = rope_tables(cfg.context, cfg.d_model // cfg.n_heads)
+        cos, sin, rotate = rope_tables(cfg.context, cfg.d_model // cfg.n_heads)
         self.register_buffer("rope_cos", cos, persistent=False)
         self.register_buffer("rope_sin", sin, persistent=False)
+        self.register_buffer("rope_rotate", rotate, persistent=False)
         self.apply(self._init)
         for b in self.blocks:  # GPT-2 scaled init of residual projections
             nn.init.normal_(b.proj.weight, std=0.02 / math.sqrt(2 * cfg.n_layers))
@@ -107,7 +120,7 @@ class GPT(nn.Module):
         P = 0 if past is None else past[0][0].shape[2]
         if position_ids is None:
             position_ids = torch.arange(P, P + T, dtype=torch.long).unsqueeze(0).expand(B, T)
-        cos = self.rope_cos[position_ids].unsqueeze(1)  # (B, 1, T, D/2)
+        cos = self.rope_cos[position_ids].unsqueeze(1)  # (B, 1, T, D)
         sin = self.rope_sin[position_ids].unsqueeze(1)
         # Query i (absolute P + i) may attend to keys 0..P+i.
         q_pos = torch.arange(T).unsqueeze(1) + P
@@ -119,7 +132,7 @@ class GPT(nn.Module):
         present = []
         for i, block in enumerate(self.blocks):
             pk, pv = (None, None) if past is None else past[i]
-            x, k, v = block(x, cos, sin, mask, pk, pv)
+            x, k, v = block(x, cos, sin, self.rope_rotate, mask, pk, pv)
             present.append((k, v))
         logits = self.ln_f(x) @ self.wte.weight.t()
         return logits, present
