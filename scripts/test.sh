@@ -23,8 +23,10 @@ step() {
   [ "$rc" = 0 ] || failed+=("$name")
 }
 
-# Missing tools or a broken build make every later step meaningless: stop there.
-bash scripts/setup.sh --check
+# Missing tools or a broken build make every later step meaningless: stop there. setup.sh
+# installs what is missing when run as root (idempotent, quick when all is there) and otherwise
+# says exactly what to install.
+bash scripts/setup.sh
 if [ "${KOLMO_SKIP_BUILD:-0}" != 1 ]; then
   step "build" bash scripts/build.sh
   [ "${#failed[@]}" = 0 ] || exit 1
