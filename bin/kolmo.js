@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // kolmo command line: compress files (or stdin) into kolmo files or link fragments, and back.
 // A thin layer over web/lib/index.js; the same containers and fragments as the web page.
 //

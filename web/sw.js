@@ -9,7 +9,7 @@
 const kVersion = 'kolmo-app-1';
 const kShell = ['./', './index.html', './app.js', './style.css', './lib/index.js', './lib/messages.js',
   './lib/model_store.js', './lib/codec.js', './lib/model_manifest.js', './lib/worker.js', './lib/engine.js',
-  './lib/model.js', './lib/pipeline.js', './lib/wasm/kolmo_wasm.js', './lib/wasm/kolmo_wasm.wasm'];
+  './lib/model.js', './lib/pipeline.js', './lib/onnx_weights.js', './lib/wasm/kolmo_wasm.js', './lib/wasm/kolmo_wasm.wasm'];
 
 // Folders beside this file (the page may be served below a path prefix).
 const kModelsPath = new URL('./models/', self.location.href).pathname;
@@ -18,8 +18,8 @@ const kOrtPath = new URL('./ort/', self.location.href).pathname;
 self.addEventListener('install', (event) => {
   event.waitUntil(
     caches.open(kVersion)
-      .then((cache) => cache.addAll(kShell))
-      .catch(() => {}) // a missing file must not block installing: runtime caching fills in
+      // One by one: a missing file must not keep the others out (runtime caching fills in).
+      .then((cache) => Promise.allSettled(kShell.map((path) => cache.add(path))))
       .then(() => self.skipWaiting()),
   );
 });

@@ -1,3 +1,4 @@
+// @ts-check
 // @file The kolmo engine: the WASM codec, the model manifest, the loaded models (tokenizer, token
 // tree, ONNX Runtime session) and the pipeline, behind three operations — load, compress,
 // decompress. It runs inside the Web Worker in browsers (worker.js) and in-process in Node

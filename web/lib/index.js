@@ -1,3 +1,4 @@
+// @ts-check
 // @file kolmo's public JS API: compress text into a short URL fragment and back, losslessly, with
 // a small language model and an arithmetic coder. Works in browsers (the work runs in a Web
 // Worker: worker.js) and in Node (in-process, ONNX Runtime Node or WASM).

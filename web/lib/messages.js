@@ -1,3 +1,4 @@
+// @ts-check
 // @file The protocol between web/lib/index.js (the page side) and web/lib/worker.js (the Web
 // Worker that owns ONNX Runtime and the WASM codec): every message kind the worker can be asked
 // or can answer, in one place.
@@ -38,7 +39,8 @@ export const requestKinds = Object.freeze([Kind.load, Kind.compress, Kind.decomp
  * @property {string} ortBaseUrl  folder holding onnxruntime-web's dist files (absolute URL)
  * @property {string} [wasmUrl]  kolmo_wasm.wasm (absolute URL); default beside codec.js
  * @property {number} [threads]  ORT WASM threads
- * @property {boolean} [cache]  keep model files in the Cache API (default true)
+ * @property {boolean|string} [cache]  keep model files in a cache (default true): browsers the Cache API,
+ *   Node a folder (a string names it)
  * @property {boolean} [gpuKvCache]  keep the KV cache on the GPU with WebGPU (default true)
  */
 

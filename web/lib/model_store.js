@@ -1,3 +1,4 @@
+// @ts-check
 // @file Model files by URL: fetches models/manifest.json and a model's files, checks them
 // against the manifest (sha256 and the content-derived id, model_manifest.js) and keeps them in
 // a cache — the Cache API in browsers and workers, a folder in Node ($XDG_CACHE_HOME/kolmo or
@@ -63,7 +64,7 @@ async function openCacheApi() {
     },
     async put(key, bytes) {
       try {
-        await cache.put(key, new Response(bytes));
+        await cache.put(key, new Response(/** @type {BodyInit} */ (bytes)));
       } catch {
         // quota exceeded: the model still works, it is fetched again next time
       }

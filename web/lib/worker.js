@@ -1,3 +1,4 @@
+// @ts-check
 // @file The Web Worker that owns the heavy work: ONNX Runtime Web, the WASM codec and the
 // pipeline (engine.js), so that the page stays responsive while a model loads or a text codes.
 // Speaks the protocol of messages.js: one request at a time, in arrival order; progress and

@@ -1,0 +1,94 @@
+// The npm package as a user gets it: `npm pack`, install the tarball in an empty folder, then
+// `import { compress, decompress } from 'kolmo'` round-trips text with the packaged model, the
+// `kolmo` bin works, and the packaged types compile against a TypeScript user.
+// Installs dependencies from npm's cache when it can (--prefer-offline); skips when npm cannot
+// reach them at all.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const env = { ...process.env, ONNXRUNTIME_NODE_INSTALL_CUDA: 'skip', npm_config_audit: 'false', npm_config_fund: 'false' };
+
+test('npm pack -> npm install -> import { compress, decompress } from "kolmo"', { timeout: 15 * 60 * 1000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'kolmo-package-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const pack = spawnSync(npm, ['pack', '--json', '--pack-destination', dir], { cwd: repoRoot, env, encoding: 'utf8' });
+  assert.equal(pack.status, 0, `npm pack failed:\n${pack.stderr}`);
+  const packed = JSON.parse(pack.stdout.slice(pack.stdout.indexOf('[')));
+  const files = packed[0].files.map((/** @type {{path: string}} */ f) => f.path);
+  for (const expected of ['web/lib/index.js', 'web/lib/worker.js', 'web/lib/wasm/kolmo_wasm.wasm', 'types/index.d.ts', 'bin/kolmo.js', 'models/manifest.json']) {
+    assert.ok(files.includes(expected), `${expected} is not in the package`);
+  }
+  assert.ok(files.some((/** @type {string} */ f) => /^models\/[^/]+\/model\.onnx$/.test(f)), 'no model in the package');
+  assert.ok(!files.some((/** @type {string} */ f) => f.startsWith('tests/') || f.startsWith('src/') || f.startsWith('models/recipe')), 'sources or tests in the package');
+  const tarball = join(dir, packed[0].filename);
+
+  const project = join(dir, 'user');
+  mkdirSync(project);
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'user', private: true, type: 'module' }));
+  const install = spawnSync(npm, ['install', '--prefer-offline', '--no-save', tarball], { cwd: project, env, encoding: 'utf8' });
+  if (install.status !== 0) {
+    if (/ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|offline/.test(install.stderr)) {
+      t.skip(`npm could not fetch the dependencies: ${install.stderr.split('\n').find((l) => /ERR/.test(l))}`);
+      return;
+    }
+    assert.fail(`npm install failed:\n${install.stderr}`);
+  }
+
+  writeFileSync(join(project, 'roundtrip.mjs'), `
+    import { compress, decompress, KolmoError } from 'kolmo';
+    const texts = ['Hello from an installed package.', '今天天气很好 🎉', ''];
+    const out = [];
+    for (const text of texts) {
+      const { fragment, stats } = await compress(text);
+      const back = await decompress('#' + fragment);
+      if (back !== text) throw new Error('round trip changed the text: ' + JSON.stringify([text, back]));
+      out.push({ fragment, mode: stats.mode, backend: stats.backend, modelId: stats.modelId });
+    }
+    try { await decompress('#damaged!'); throw new Error('no error'); } catch (e) { if (!(e instanceof KolmoError)) throw e; }
+    console.log(JSON.stringify(out));
+  `);
+  const run = spawnSync(process.execPath, ['roundtrip.mjs'], { cwd: project, env, encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  const results = JSON.parse(run.stdout);
+  assert.equal(results.length, 3);
+  assert.equal(results[0].backend, 'node');
+
+  const bin = spawnSync(join(project, 'node_modules/.bin/kolmo'), ['compress', '--url'], { cwd: project, env, input: 'Hello from an installed package.', encoding: 'utf8' });
+  assert.equal(bin.status, 0, bin.stderr);
+  assert.equal(bin.stdout.trim(), results[0].fragment);
+
+  // A TypeScript user: the packaged declarations compile, and misuse does not.
+  const tsc = join(repoRoot, 'node_modules/typescript/bin/tsc');
+  if (!existsSync(tsc)) {
+    t.diagnostic('typescript is not installed in the repository: types not checked');
+    return;
+  }
+  writeFileSync(join(project, 'use.ts'), `
+    import { compress, decompress, Kolmo, KolmoError } from 'kolmo';
+    const { fragment, stats } = await compress('typed', { backend: 'wasm', onProgress: (p) => p.done });
+    const text: string = await decompress(fragment);
+    const bytes: Uint8Array = await decompress(fragment, { output: 'bytes' });
+    const bits: number = stats.bitsPerByte + stats.containerBytes;
+    const k = new Kolmo({ backends: ['node'] });
+    k.dispose();
+    export { text, bytes, bits, KolmoError };
+  `);
+  writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({
+    compilerOptions: { strict: true, noEmit: true, target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext', lib: ['es2022', 'dom'], skipLibCheck: false, types: [] },
+    files: ['use.ts'],
+  }));
+  const typed = spawnSync(process.execPath, [tsc, '-p', '.'], { cwd: project, encoding: 'utf8' });
+  assert.equal(typed.status, 0, typed.stdout + typed.stderr);
+  writeFileSync(join(project, 'use.ts'), `import { compress } from 'kolmo'; await compress(42);\n`);
+  const misuse = spawnSync(process.execPath, [tsc, '-p', '.'], { cwd: project, encoding: 'utf8' });
+  assert.notEqual(misuse.status, 0, 'compress(42) type-checked');
+  assert.ok(readdirSync(project).includes('node_modules'));
+});
