@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The whole test suite (npm test): dependency check, build (native + WASM), the doctest suite
-# under CTest, the Node tests (WASM module, web/lib, native == WASM), and a time-bounded fuzz
-# run once tests/fuzz/run.sh exists.
+# under CTest, the Node tests (WASM module, web/lib, CLI, native == WASM), the type check, the
+# browser end-to-end tests, the npm package test, and a time-bounded fuzz run once
+# tests/fuzz/run.sh exists.
 #
 # Env: KOLMO_FUZZ_SECONDS (default 20): seconds per fuzz target (tests/fuzz/run.sh runs 3)
 #      KOLMO_SKIP_BUILD=1: test what is already built
+#      KOLMO_SKIP_E2E=1: leave out the browser tests
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -33,6 +35,13 @@ if [ "${KOLMO_SKIP_BUILD:-0}" != 1 ]; then
 fi
 step "ctest" ctest --test-dir build-native --output-on-failure
 step "node --test" node --test tests/node/*.test.mjs
+step "typecheck" npx --no-install tsc -p tsconfig.json
+# The page in Debian's chromium (playwright-core): WASM and WebGPU (SwiftShader) round trips,
+# damaged links, offline, a 100 KB text. Minutes on a small machine; KOLMO_SKIP_E2E=1 skips.
+if [ "${KOLMO_SKIP_E2E:-0}" != 1 ]; then
+  step "e2e (browser)" node --test tests/e2e/*.test.mjs
+fi
+step "npm package" node --test tests/package/
 if [ -f tests/fuzz/run.sh ]; then
   fuzz_seconds="${KOLMO_FUZZ_SECONDS:-20}"
   # run.sh takes seconds per target; timeout is only the backstop (3 targets + up to 10
