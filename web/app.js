@@ -326,9 +326,14 @@ async function compressOnce(text) {
       return;
     }
     ui.link.value = '';
-    ui.link.dataset.kolmoState = 'error';
     ui.copy.disabled = true;
-    showMessage(describe(error));
+    if (/** @type {any} */ (error)?.code === 'aborted') {
+      ui.link.dataset.kolmoState = 'idle';
+      showMessage('Cancelled. Edit the text to make a link again.', 'info');
+    } else {
+      ui.link.dataset.kolmoState = 'error';
+      showMessage(describe(error));
+    }
   } finally {
     if (current === controller) current = null;
     endProgress();

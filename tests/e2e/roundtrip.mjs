@@ -20,12 +20,19 @@ export const texts = {
 /** Page errors that are only ONNX Runtime's warnings on the console. */
 const isOrtWarning = (/** @type {string} */ e) => /onnxruntime|VerifyEachNodeIsAssignedToAnEp/.test(e);
 
+/** Longer prose, so that more than one sentence goes through the model (lm mode). */
+export const paragraph =
+  'When the evening came, the old miller closed the shutters, lit the lamp on the kitchen table and ' +
+  'opened the small green book in which he kept his accounts. He counted the sacks of grain twice, ' +
+  'as he always did, and wrote the numbers down in a careful hand before he went to sleep.\n';
+
 /**
  * Registers the round-trip tests of one backend.
  * @param {'wasm'|'webgpu'} backend
- * @param {{texts: Record<string, string>, timeoutMs: number}} options
+ * @param {{texts: Record<string, string>, timeoutMs: number, alsoOpenOn?: 'wasm'}} options
+ *   alsoOpenOn: open the English link on this backend too (made on one, opened on another)
  */
-export function roundTripSuite(backend, { texts: cases, timeoutMs }) {
+export function roundTripSuite(backend, { texts: cases, timeoutMs, alsoOpenOn }) {
   const skip = chromiumPath() ? false : 'chromium is not installed (apt-get install -y chromium)';
   test(`round trips in the page on ${backend}`, { skip, timeout: timeoutMs }, async (t) => {
     const server = await startServer();
@@ -53,6 +60,7 @@ export function roundTripSuite(backend, { texts: cases, timeoutMs }) {
         const compressMs = Date.now() - started;
         assert.match(link, new RegExp(`^${server.url.replace(/[.]/g, '\\.')}\\?backend=${backend}#[0-9A-Za-z]+$`));
         if (name === 'english') {
+          assert.equal(await page.getAttribute('[data-kolmo="link"]', 'data-kolmo-mode'), 'lm', 'the model did not code the English text');
           assert.equal(await page.getAttribute('[data-kolmo="backend"]', 'data-backend'), backend);
           await page.screenshot({ path: screenshotPath(`compress_${backend}.png`), fullPage: true });
         }
@@ -76,6 +84,19 @@ export function roundTripSuite(backend, { texts: cases, timeoutMs }) {
           assert.deepEqual(errors.filter((e) => !isOrtWarning(e)), []);
         } finally {
           await receiver.close();
+        }
+        if (name === 'english' && alsoOpenOn) {
+          const other = await browser.newContext();
+          try {
+            const opened = await other.newPage();
+            await opened.goto(link.replace(`?backend=${backend}#`, `?backend=${alsoOpenOn}#`));
+            const out = await waitForOutput(opened, timeoutMs);
+            assert.equal(out.state, 'done', `made on ${backend}, opened on ${alsoOpenOn}: ${out.text}`);
+            assert.equal(out.text, text);
+            assert.equal(out.backend, alsoOpenOn);
+          } finally {
+            await other.close();
+          }
         }
       });
     }

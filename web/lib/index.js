@@ -121,6 +121,7 @@ function inProcessHost() {
         const settingsKey = JSON.stringify(input.settings);
         if (engine === null || settingsKey !== key) {
           key = settingsKey;
+          engine?.then((old) => old.dispose());
           engine = import('./engine.js').then(({ Engine }) => new Engine(input.settings));
         }
         const { asKolmoError } = await import('./engine.js');
