@@ -55,8 +55,11 @@ export const requestKinds = Object.freeze([Kind.load, Kind.compress, Kind.decomp
  * @typedef {{backend: string, fallback: string|null, modelId: string}} LoadOut
  * @typedef {{settings: EngineSettings, bytes: Uint8Array, tokenCosts?: boolean}} CompressIn
  *   tokenCosts: also return each token's byte length and cost in bits (heat views)
- * @typedef {{container: Uint8Array, mode: string, stats: object}} CompressOut
- * @typedef {{settings: EngineSettings, container: Uint8Array, wantTokens?: boolean, tokenCosts?: boolean}} DecompressIn
+ * @typedef {{container: Uint8Array, fragment: string, mode: string, stats: object}} CompressOut
+ *   container: the link's bytes; fragment: their URL text (what follows '#')
+ * @typedef {{settings: EngineSettings, container?: Uint8Array, fragment?: string, wantTokens?: boolean,
+ *   tokenCosts?: boolean}} DecompressIn
+ *   container (bytes, or the "KLMO" file form) or fragment (text, "#text" or a whole link);
  *   wantTokens: send 'tokens' events while decoding
  * @typedef {{bytes: Uint8Array, stats: object}} DecompressOut
  * @typedef {{index: number, bytes: Uint8Array, lengths: Uint32Array, bits?: Float32Array}} TokensOut
