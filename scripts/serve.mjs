@@ -28,6 +28,13 @@ function fail(lines) {
   process.exit(1);
 }
 
+let ortDir;
+try {
+  // The package's main file lies in dist/ (its exports do not expose package.json).
+  ortDir = dirname(createRequire(import.meta.url).resolve('onnxruntime-web'));
+} catch {
+  fail(['onnxruntime-web is not installed: run `npm ci` (or `npm install`) in ' + repoRoot]);
+}
 const wasmFile = join(repoRoot, 'web/lib/wasm/kolmo_wasm.wasm');
 if (!existsSync(wasmFile)) {
   console.log('kolmo: web/lib/wasm/ has no WASM build yet; building it (bash scripts/build.sh wasm) ...');
@@ -42,13 +49,6 @@ if (!existsSync(wasmFile)) {
   }
 }
 
-let ortDir;
-try {
-  // The package's main file lies in dist/ (its exports do not expose package.json).
-  ortDir = dirname(createRequire(import.meta.url).resolve('onnxruntime-web'));
-} catch {
-  fail(['onnxruntime-web is not installed: run `npm ci` (or `npm install`) in ' + repoRoot]);
-}
 const modelsDir = join(repoRoot, 'models');
 if (!existsSync(join(modelsDir, 'manifest.json'))) fail(['models/manifest.json is missing: the page has no model to load']);
 
