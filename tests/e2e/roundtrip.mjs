@@ -71,6 +71,16 @@ export function roundTripSuite(backend, { texts: cases, timeoutMs, alsoOpenOn })
           const errors = collectPageErrors(opened);
           const t0 = Date.now();
           await opened.goto(link);
+          if (backend === 'webgpu' && name === 'english') {
+            // About 2 s per token here: the text shows while it decodes, marked unverified.
+            await opened.waitForFunction(() => {
+              const el = /** @type {HTMLElement} */ (document.querySelector('[data-kolmo="output"]'));
+              return el.dataset.kolmoState === 'decoding' && (el.textContent ?? '').length > 8;
+            }, undefined, { timeout: timeoutMs, polling: 100 });
+            assert.ok(await opened.$eval('[data-kolmo="output"]', (el) => el.classList.contains('unverified')));
+            assert.match(await opened.textContent('[data-kolmo="verified"]') ?? '', /unverified/);
+            await opened.screenshot({ path: screenshotPath(`decoding_${backend}_phone.png`) });
+          }
           const out = await waitForOutput(opened, timeoutMs);
           assert.equal(out.state, 'done', `decode failed: ${out.text}`);
           assert.equal(out.text, text, 'the opened link shows a different text');

@@ -406,7 +406,7 @@ function sharedKolmo(options) {
  * @param {KolmoOptions & CallOptions & {tokenCosts?: boolean}} [options]
  * @returns {Promise<{bytes: Uint8Array, fragment: string, stats: CompressStats}>}
  */
-export function compress(input, options = {}) {
+export async function compress(input, options = {}) {
   return sharedKolmo(options).compress(input, options);
 }
 
@@ -418,7 +418,7 @@ export function compress(input, options = {}) {
  *   onTokens?: (t: DecodedTokens) => void, onStats?: (s: DecompressStats) => void}} [options]
  * @returns {Promise<O extends 'bytes' ? Uint8Array : string>}
  */
-export function decompress(input, options = {}) {
+export async function decompress(input, options = {}) {
   return sharedKolmo(options).decompress(input, options);
 }
 
@@ -426,6 +426,6 @@ export function decompress(input, options = {}) {
  * Loads the model ahead of time for these options; see Kolmo#load.
  * @param {KolmoOptions & CallOptions} [options]
  */
-export function load(options = {}) {
+export async function load(options = {}) {
   return sharedKolmo(options).load(options);
 }
