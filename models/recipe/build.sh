@@ -47,6 +47,11 @@ $py "$here/export.py" --ckpt "$work/run/ckpt.pt" --out "$work/export"
 cp "$work/tokenizer.kbpe" "$work/export/tokenizer.kbpe"
 $py "$here/export_hf_tokenizer.py" "$work/export/tokenizer.kbpe" "$work/export/tokenizer.json"
 node "$here/check_onnx.mjs" "$work/export" > "$work/export/check.json"
+if python3 -c 'import regex' 2>/dev/null; then
+  python3 "$here/check_hf_tokenizer.py" "$work/export/tokenizer.json" "$tool" "$work/export/tokenizer.kbpe" "$root"/../shared/eval/*/*.txt
+else
+  echo "build.sh: skipping the tokenizer.json check (needs a python3 with the regex module)" >&2
+fi
 $py "$here/evaluate.py" --ckpt "$work/run/ckpt.pt" --tokenizer "$work/export/tokenizer.kbpe" --tool "$tool" \
   --out "$work/export/eval.json" --dump-logits "$work/export/logits.bin"
 $py "$here/make_card.py" --export "$work/export" --run "$work/run" --mix "$work/mix.json" --models "$root/models"
