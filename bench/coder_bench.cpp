@@ -10,7 +10,7 @@
 //   5. flag prior on short texts (behind kFragileFlagPrior);
 //   6. with --dump FILE: sections 3 and 4 on a logits dump from a real model.
 //
-// Usage: coder_bench [--dump FILE] [--counts FILE] [--max-steps N] [--synthetic-steps N]
+// Usage: coder_bench [--dump FILE [--dump-only]] [--counts FILE] [--max-steps N] [--synthetic-texts N]
 // Dump format (little-endian): uint32 vocab, uint32 numSteps, then per step uint32 token
 // followed by vocab float32 logits (the logits the model produced for predicting that token).
 // Counts file: vocab uint64 unigram counts for the tree; without it the tree is built from the
@@ -23,6 +23,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -289,42 +290,48 @@ void printCostTable(const char* title, const kolmo::TokenTree& tree, const StepS
   }
 }
 
-// Real sessions on the same steps (default config): payload bytes vs the simulation, decode check.
+// Real sessions on the same steps (default config): payload bytes vs the simulated coded
+// bits, and a decode of every payload. Two streaming passes (encode, then decode), one
+// session per EOT-terminated text, so memory does not grow with the dump.
 void checkAgainstSessions(const kolmo::TokenTree& tree, const StepSource& source, uint32_t eot) {
-  std::vector<uint32_t> tokens;
-  std::vector<std::vector<float>> allLogits;
-  source([&](uint32_t token, const std::vector<float>& logits) {
-    tokens.push_back(token);
-    allLogits.push_back(logits);
-  });
-  std::vector<SimulatedCoder> coders;
-  coders.emplace_back(kolmo::GridSpec(), 1e-4);
-  size_t texts = 0, bytes = 0;
+  std::vector<std::vector<uint8_t>> payloads;
   double coded = 0;
-  bool allExact = true;
-  size_t begin = 0;
-  for (size_t i = 0; i < tokens.size(); ++i) {
-    if (tokens[i] != eot && i + 1 != tokens.size()) continue;
-    kolmo::EncoderSession encoder(tree, eot);
-    for (size_t k = begin; k <= i; ++k) encoder.encodeStep(allLogits[k].data(), allLogits[k].size(), tokens[k]);
-    if (tokens[i] != eot) break;  // a dump cut mid-text: nothing to finish
-    std::vector<uint8_t> payload;
-    encoder.finish(&payload);
-    kolmo::DecoderSession decoder(tree, eot, payload.data(), payload.size());
-    for (size_t k = begin; k <= i; ++k) {
-      uint32_t t;
-      allExact = allExact && decoder.decodeStep(allLogits[k].data(), allLogits[k].size(), &t) == kolmo::Status::kOk &&
-                 t == tokens[k];
-    }
-    coded += encoder.stats().codedBits;
-    bytes += payload.size();
-    ++texts;
-    begin = i + 1;
+  size_t bytes = 0;
+  {
+    std::unique_ptr<kolmo::EncoderSession> encoder;
+    source([&](uint32_t token, const std::vector<float>& logits) {
+      if (!encoder) encoder = std::make_unique<kolmo::EncoderSession>(tree, eot);
+      encoder->encodeStep(logits.data(), logits.size(), token);
+      if (token != eot) return;
+      payloads.emplace_back();
+      encoder->finish(&payloads.back());
+      coded += encoder->stats().codedBits;
+      bytes += payloads.back().size();
+      encoder.reset();
+    });
   }
-  if (texts > 0) {
+  bool allExact = true;
+  {
+    size_t text = 0;
+    std::unique_ptr<kolmo::DecoderSession> decoder;
+    source([&](uint32_t token, const std::vector<float>& logits) {
+      if (text >= payloads.size()) return;  // a dump cut mid-text: nothing was finished
+      if (!decoder) {
+        decoder = std::make_unique<kolmo::DecoderSession>(tree, eot, payloads[text].data(), payloads[text].size());
+      }
+      uint32_t decoded = ~0u;
+      allExact = allExact && decoder->decodeStep(logits.data(), logits.size(), &decoded) == kolmo::Status::kOk &&
+                 decoded == token;
+      if (token != eot) return;
+      allExact = allExact && decoder->done();
+      decoder.reset();
+      ++text;
+    });
+  }
+  if (!payloads.empty()) {
     std::printf("   sessions (eps 1e-4): %zu texts, payload %zu bytes vs coded %.1f bytes (%.2f bytes/text over), "
                 "decoded exactly: %s\n",
-                texts, bytes, coded / 8, (bytes - coded / 8) / texts, allExact ? "yes" : "NO");
+                payloads.size(), bytes, coded / 8, (bytes - coded / 8) / payloads.size(), allExact ? "yes" : "NO");
   }
 }
 
@@ -452,29 +459,8 @@ bool readCounts(const std::string& path, size_t vocab, std::vector<uint64_t>* co
   return ok;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  std::string dumpPath, countsPath;
-  size_t maxSteps = ~size_t{0};
-  size_t syntheticTexts = 10;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--dump" && i + 1 < argc) {
-      dumpPath = argv[++i];
-    } else if (arg == "--counts" && i + 1 < argc) {
-      countsPath = argv[++i];
-    } else if (arg == "--max-steps" && i + 1 < argc) {
-      maxSteps = std::strtoull(argv[++i], nullptr, 10);
-    } else if (arg == "--synthetic-texts" && i + 1 < argc) {
-      syntheticTexts = std::strtoull(argv[++i], nullptr, 10);
-    } else {
-      std::fprintf(stderr,
-                   "usage: coder_bench [--dump FILE] [--counts FILE] [--max-steps N] [--synthetic-texts N]\n");
-      return 2;
-    }
-  }
-
+// Sections 1-5 (everything that needs no dump).
+void runSyntheticSections(size_t syntheticTexts) {
   benchRangeCoder();
 
   const size_t vocab = 8192;
@@ -494,6 +480,35 @@ int main(int argc, char** argv) {
   }
 
   sweepFlagPrior(tree, vocab);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string dumpPath, countsPath;
+  size_t maxSteps = ~size_t{0};
+  size_t syntheticTexts = 10;
+  bool dumpOnly = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--dump" && i + 1 < argc) {
+      dumpPath = argv[++i];
+    } else if (arg == "--counts" && i + 1 < argc) {
+      countsPath = argv[++i];
+    } else if (arg == "--max-steps" && i + 1 < argc) {
+      maxSteps = std::strtoull(argv[++i], nullptr, 10);
+    } else if (arg == "--synthetic-texts" && i + 1 < argc) {
+      syntheticTexts = std::strtoull(argv[++i], nullptr, 10);
+    } else if (arg == "--dump-only") {
+      dumpOnly = true;
+    } else {
+      std::fprintf(stderr,
+                   "usage: coder_bench [--dump FILE [--dump-only]] [--counts FILE] [--max-steps N] [--synthetic-texts N]\n");
+      return 2;
+    }
+  }
+
+  if (!dumpOnly) runSyntheticSections(syntheticTexts);
 
   if (!dumpPath.empty()) {
     std::FILE* file = std::fopen(dumpPath.c_str(), "rb");
