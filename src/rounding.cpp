@@ -274,10 +274,11 @@ bool Quantizer::isFragile(int grid, double r, double epsilon) const {
 // < V e^-700 / e^-(600 + ln V) < e^-66 relative, far below tau.
 
 StepEvaluator::StepEvaluator(const TokenTree& tree)
-    : tree_(tree), mass_(2 * tree.vocabSize() - 1, 1.0) {}
+    : tree_(tree), mass_(tree.vocabSize() >= 2 ? 2 * tree.vocabSize() - 1 : 0, 1.0) {}
 
 Status StepEvaluator::load(const float* logits, size_t vocab) {
-  if (logits == nullptr || vocab != tree_.vocabSize()) return Status::kBadArgument;
+  // A default-constructed (never built) tree has no nodes: nothing to evaluate.
+  if (logits == nullptr || vocab != tree_.vocabSize() || vocab < 2) return Status::kBadArgument;
   // Finiteness from the bits: immune to any compiler assumption about NaN comparisons.
   float maxLogit = logits[0];
   for (size_t i = 0; i < vocab; ++i) {

@@ -465,6 +465,13 @@ TEST_SUITE("session") {
       EncoderSession bad(tree, kEot, badGrid);
       CHECK(bad.encodeStep(logits.data(), kVocab, 1) == Status::kBadArgument);
       CHECK(DecoderSession(tree, kVocab, nullptr, 0).status() == Status::kBadArgument);
+      const TokenTree unbuilt;  // never built: sessions over it fail cleanly
+      EncoderSession overNothing(unbuilt, 0);
+      CHECK(overNothing.status() == Status::kBadArgument);
+      CHECK(overNothing.encodeStep(logits.data(), kVocab, 0) == Status::kBadArgument);
+      DecoderSession fromNothing(unbuilt, 0, nullptr, 0);
+      uint32_t t;
+      CHECK(fromNothing.decodeStep(logits.data(), kVocab, &t) == Status::kBadArgument);
       CHECK(DecoderSession(tree, kEot, nullptr, 5).status() == Status::kBadArgument);
     }
     SUBCASE("encoder steps") {
