@@ -128,6 +128,7 @@ function beginProgress() {
   clearTimeout(showProgressTimer);
   ui.downloadRow.hidden = true;
   ui.codeRow.hidden = true;
+  ui.codeBar.value = 0;
   showProgressTimer = setTimeout(() => (ui.progressCard.hidden = false), 400);
 }
 /** @param {import('./lib/index.js').Progress} p */
@@ -378,12 +379,19 @@ async function openLink(fragment) {
   const live = new TextDecoder('utf-8', { ignoreBOM: true });
   const started = performance.now();
   beginProgress();
+  let decodedTokens = 0;
   /** @type {import('./lib/index.js').DecompressStats|null} */
   let stats = null;
   try {
     const bytes = await kolmo.decompress(fragment, {
       output: 'bytes', tokenCosts: true, onProgress, signal: controller.signal,
-      onTokens: (t) => ui.output.append(live.decode(t.bytes, { stream: true })),
+      onTokens: (t) => {
+        ui.output.append(live.decode(t.bytes, { stream: true }));
+        decodedTokens += t.lengths.length;
+        ui.codeRow.hidden = false;
+        ui.codeLabel.textContent = 'Decoding';
+        ui.codeNote.textContent = `${formatCount(decodedTokens)} tokens`;
+      },
       onStats: (s) => (stats = s),
     });
     const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
