@@ -19,7 +19,7 @@ cd "$ROOT"
 # which its JS optimizer needs), the baseline compressors the benchmarks compare against,
 # and Chromium for the browser end-to-end tests (driven by npm playwright-core).
 APT_PACKAGES=(build-essential cmake doctest-dev clang-14 libclang-rt-14-dev emscripten node-acorn
-              brotli xz-utils zstd chromium)
+              brotli xz-utils zstd chromium fonts-wqy-microhei fonts-noto-color-emoji)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
