@@ -120,24 +120,34 @@ using StepVisitor = std::function<void(uint32_t token, const std::vector<float>&
 using StepSource = std::function<bool(const StepVisitor&)>;
 
 // Texts drawn from the synthetic model (logits optionally multiplied by `sharpen`), each
-// followed by EOT: `numTexts` texts of `textLength` tokens.
+// followed by EOT: `numTexts` texts of `textLength` tokens. Tokens are sampled once (the
+// expensive part) and kept; each pass regenerates the logits from the previous token.
 StepSource syntheticSource(size_t vocab, float sharpen, size_t numTexts, size_t textLength, uint64_t seed) {
+  auto tokens = std::make_shared<std::vector<uint32_t>>();
+  const uint32_t eot = static_cast<uint32_t>(vocab - 1);
+  auto logitsAfter = [vocab, sharpen](uint32_t prev) {
+    std::vector<float> logits = kolmo_test::syntheticLogits(prev, vocab);
+    for (auto& l : logits) l *= sharpen;
+    return logits;
+  };
+  std::mt19937_64 rng(seed);
+  for (size_t text = 0; text < numTexts; ++text) {
+    uint32_t prev = eot;
+    for (size_t i = 0; i < textLength; ++i) {
+      const std::vector<float> logits = logitsAfter(prev);
+      uint32_t token;
+      do token = kolmo_test::sampleToken(logits, rng);
+      while (token == eot);
+      tokens->push_back(token);
+      prev = token;
+    }
+    tokens->push_back(eot);
+  }
   return [=](const StepVisitor& visit) {
-    const uint32_t eot = static_cast<uint32_t>(vocab - 1);
-    std::mt19937_64 rng(seed);
-    for (size_t text = 0; text < numTexts; ++text) {
-      uint32_t prev = eot;
-      for (size_t i = 0; i <= textLength; ++i) {
-        std::vector<float> logits = kolmo_test::syntheticLogits(prev, vocab);
-        for (auto& l : logits) l *= sharpen;
-        uint32_t token = eot;
-        if (i < textLength) {
-          do token = kolmo_test::sampleToken(logits, rng);
-          while (token == eot);
-        }
-        visit(token, logits);
-        prev = token;
-      }
+    uint32_t prev = eot;
+    for (uint32_t token : *tokens) {
+      visit(token, logitsAfter(prev));
+      prev = token;
     }
     return true;
   };
@@ -394,19 +404,35 @@ void sweepGrids(const kolmo::TokenTree& tree, const StepSource& source) {
 
 void sweepFlagPrior(const kolmo::TokenTree& tree, size_t vocab) {
   const uint32_t priors[] = {4, 10, 20, 40, 80, 160};
-  std::printf("== 5. flag prior: flag bits per text, 200 texts of 30 tokens, synthetic model\n");
+  const double epsilons[] = {1e-4, 3e-4, 1e-3};
+  const int numTexts = 200;
+  std::printf("== 5. flag prior: flag bits per text, %d texts of 30 tokens, synthetic model\n", numTexts);
+  std::vector<double> flagBits(std::size(priors) * std::size(epsilons), 0.0);
+  const StepSource texts = syntheticSource(vocab, 1.0f, numTexts, 30, 1000);
+  // Each text gets fresh coders (a short text starts with fresh flag counts).
+  std::vector<SimulatedCoder> coders;
+  auto freshCoders = [&]() {
+    coders.clear();
+    for (uint32_t prior : priors) {
+      for (double eps : epsilons) coders.emplace_back(kolmo::GridSpec(), eps, prior);
+    }
+  };
+  freshCoders();
+  const uint32_t eot = static_cast<uint32_t>(vocab - 1);
+  StepSource oneByOne = [&](const StepVisitor& visit) {
+    return texts([&](uint32_t token, const std::vector<float>& logits) {
+      visit(token, logits);
+      if (token != eot) return;
+      for (size_t i = 0; i < coders.size(); ++i) flagBits[i] += coders[i].flagBits;
+      freshCoders();
+    });
+  };
+  runSimulation(tree, oneByOne, &coders);
   std::printf("%8s %14s %14s %14s\n", "prior", "eps 1e-4", "eps 3e-4", "eps 1e-3");
-  for (uint32_t prior : priors) {
-    std::printf("%8u", prior);
-    for (double eps : {1e-4, 3e-4, 1e-3}) {
-      double flagBits = 0;
-      for (int text = 0; text < 200; ++text) {
-        std::vector<SimulatedCoder> coders;
-        coders.emplace_back(kolmo::GridSpec(), eps, prior);
-        runSimulation(tree, syntheticSource(vocab, 1.0f, 1, 30, 1000 + text), &coders);
-        flagBits += coders[0].flagBits;
-      }
-      std::printf(" %14.3f", flagBits / 200);
+  for (size_t i = 0; i < std::size(priors); ++i) {
+    std::printf("%8u", priors[i]);
+    for (size_t j = 0; j < std::size(epsilons); ++j) {
+      std::printf(" %14.3f", flagBits[i * std::size(epsilons) + j] / numTexts);
     }
     std::printf("\n");
   }
