@@ -256,8 +256,9 @@ bool Quantizer::isFragile(int grid, double r, double epsilon) const {
 
 // ---- StepEvaluator ----
 //
-// Error budget behind kFragilityTau (u = 2^-53 ~ 1.1e-16, V <= 2^24, tree height h <= 96
-// since Huffman depth grows at least like the Fibonacci numbers and weights are < 2^64):
+// Error budget behind kFragilityTau (u = 2^-53 ~ 1.1e-16, V <= 2^24, tree height h <= ~96:
+// Huffman subtree weights grow at least like the Fibonacci numbers along a path, and weights
+// stay below 2^64; even h = 1000 would only add 1e-13):
 //  * x_i = fl(l_i - M) is l_i - M to within u |x_i| <= 700u (|x_i| <= 700 after the floor);
 //  * detExp adds <= 2.5e-16 relative (measured), so each leaf mass has relative error
 //    <= 700u + 2.5e-16 ~ 7.8e-14;

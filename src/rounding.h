@@ -94,7 +94,8 @@ class TokenTree {
 // Defaults, chosen with bench/coder_bench on the synthetic model (docs/DETERMINISM.md): the
 // cube-root law, which minimises quantization loss + fragility cost per decision, with
 // centralWidth 0.5 (a theta step of 0.25 at p = 1/2). The theta grid with log-odds tails of
-// the original design is {0.4, 0.5, 1.0}; it measured 0-0.5 points of overhead worse.
+// the original design is {0.4, 0.5, 1.0}: it measured 0-0.4 points of overhead worse at
+// epsilon <= 3e-4 and 1-2 points worse at 1e-3.
 struct GridSpec {
   double centralWidth = 0.5;          // bin width in r at r = 0
   double widthExponent = 1.0 / 3.0;   // growth of the width with confidence (see above)
@@ -104,9 +105,9 @@ struct GridSpec {
 };
 
 // Half-width margin added to 2 epsilon in the fragility test: it covers the rounding error
-// of this layer's own double arithmetic on both sides. Worst case per side (derived in
-// rounding.cpp next to the evaluator) is below 2e-12 in r, so 1e-9 leaves a 250x margin
-// while costing nothing measurable (epsilon is ~1e-4).
+// of this layer's own double arithmetic on both sides. The worst case (derived in
+// rounding.cpp next to the evaluator) is below 6e-13 in r per side, 1.2e-12 for both, so
+// 1e-9 leaves a margin of ~800x while costing nothing measurable (epsilon is ~1e-4).
 constexpr double kFragilityTau = 1e-9;
 
 class Quantizer {
