@@ -7,10 +7,13 @@
 #
 # Usage: bash scripts/setup.sh            (from anywhere; works on the repository it lives in)
 #        bash scripts/setup.sh --check    (install nothing: report what is missing, exit 1 if any)
+#        bash scripts/setup.sh --demo     (only what `npm start` needs: no browser, fuzzing, fonts)
 set -euo pipefail
 
 CHECK_ONLY=0
+DEMO_ONLY=0
 [ "${1:-}" = "--check" ] && CHECK_ONLY=1
+[ "${1:-}" = "--demo" ] && DEMO_ONLY=1
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -20,6 +23,9 @@ cd "$ROOT"
 # and Chromium for the browser end-to-end tests (driven by npm playwright-core).
 APT_PACKAGES=(build-essential cmake doctest-dev clang-14 libclang-rt-14-dev emscripten node-acorn
               brotli xz-utils zstd chromium fonts-wqy-microhei fonts-noto-color-emoji)
+if [ "$DEMO_ONLY" = 1 ]; then
+  APT_PACKAGES=(build-essential cmake emscripten node-acorn)  # enough to build the WASM codec
+fi
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
