@@ -134,7 +134,7 @@ TEST_SUITE("tokenizer") {
   TEST_CASE("shipped vocabulary: any bytes round-trip, Chinese characters are tokens") {
     const Tokenizer tok = shippedTokenizer();
     CHECK(tok.vocabSize() == 8192);
-    for (const std::string s :
+    for (const std::string& s :
          {std::string(""), std::string("Hello, world! The quick brown fox."),
           std::string("我们是中国人，今天天气很好。"), std::string("emoji 😀👍🏽 mixed"),
           std::string("   \n\n\t  "), std::string("\xff\xfe\x00\x80 broken \xc3", 13),
@@ -142,7 +142,7 @@ TEST_SUITE("tokenizer") {
       CHECK(decode(tok, encode(tok, s)) == s);
     }
     // Common Chinese characters and words must be tokens, not raw bytes.
-    for (const std::string w : {"的", "是", "中国", "我们"}) {
+    for (const char* w : {"的", "是", "中国", "我们"}) {
       const auto ids = encode(tok, w);
       CHECK_MESSAGE(ids.size() == 1, w);
     }
