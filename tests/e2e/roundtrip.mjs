@@ -11,7 +11,7 @@ import {
 /** Texts named after what they exercise. */
 export const texts = {
   english: 'The quick brown fox jumps over the lazy dog, and then it goes home to sleep.',
-  chinese: '今天天气很好，我们一起去公园散步吧。',
+  chinese: '北京的冬天很冷，但是南方的朋友常常不习惯没有暖气的房间。',
   emoji: 'Party time 🎉🎉 see you at 8 👍🏽 — ok? 🇯🇵',
   whitespace: ' \n\t  \n\n   ',
   empty: '',
