@@ -2,6 +2,8 @@
 // model-id sensitivity, and the measured false-acceptance rate of the 16-bit check.
 #include <doctest/doctest.h>
 
+#include "test_util.h"
+
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -13,12 +15,7 @@ using namespace kolmo;
 
 namespace {
 
-uint64_t splitMix(uint64_t* state) {
-  uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
+using kolmo_test::splitMix;
 
 const uint8_t* bytesOf(const std::string& s) { return reinterpret_cast<const uint8_t*>(s.data()); }
 

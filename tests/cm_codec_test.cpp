@@ -3,6 +3,8 @@
 // determinism, and compression sanity on text-like and repetitive inputs.
 #include <doctest/doctest.h>
 
+#include "test_util.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -15,12 +17,7 @@ using namespace kolmo;
 
 namespace {
 
-uint64_t splitMix(uint64_t* state) {
-  uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
+using kolmo_test::splitMix;
 
 // hashBytes64(0, cm stream of pseudoText(5000, 3)): changes only with the cm format.
 constexpr uint64_t kPinnedHash = 7373971090368362822ull;

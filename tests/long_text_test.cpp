@@ -4,8 +4,8 @@
 // the token at contextStart(), so encoder and decoder must apply the window rule identically.
 #include <doctest/doctest.h>
 
-#include <fstream>
-#include <iterator>
+#include "test_util.h"
+
 #include <string>
 #include <vector>
 
@@ -16,25 +16,7 @@ using kolmo::Status;
 
 namespace {
 
-std::string readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-kolmo::Tokenizer shippedTokenizer() {
-  const std::string root = KOLMO_SOURCE_DIR;
-  const std::string manifest = readFile(root + "/models/manifest.json");
-  const std::string key = "\"default\": \"";
-  const size_t start = manifest.find(key);
-  REQUIRE(start != std::string::npos);
-  const size_t from = start + key.size();
-  const std::string id = manifest.substr(from, manifest.find('"', from) - from);
-  const std::string file = readFile(root + "/models/" + id + "/tokenizer.kbpe");
-  kolmo::Tokenizer tok;
-  REQUIRE(kolmo::Tokenizer::parse(reinterpret_cast<const uint8_t*>(file.data()), file.size(), &tok) ==
-          Status::kOk);
-  return tok;
-}
+using kolmo_test::shippedTokenizer;
 
 // Deterministic mixed text: English words, Chinese, digits, punctuation and newlines.
 std::string longText(size_t size) {

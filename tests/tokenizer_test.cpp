@@ -2,8 +2,8 @@
 // byte sequence (invalid UTF-8 included) with the shipped vocabulary, and malformed files.
 #include <doctest/doctest.h>
 
-#include <fstream>
-#include <iterator>
+#include "test_util.h"
+
 #include <random>
 #include <string>
 #include <vector>
@@ -29,27 +29,7 @@ std::vector<std::string> pretokens(const std::string& s) {
   return out;
 }
 
-std::string readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-// The shipped default tokenizer, located through models/manifest.json's "default" entry.
-Tokenizer shippedTokenizer() {
-  const std::string root = KOLMO_SOURCE_DIR;
-  const std::string manifest = readFile(root + "/models/manifest.json");
-  REQUIRE_MESSAGE(!manifest.empty(), "models/manifest.json missing");
-  const std::string key = "\"default\": \"";
-  const size_t at = manifest.find(key);
-  REQUIRE(at != std::string::npos);
-  const size_t start = at + key.size();
-  const std::string id = manifest.substr(start, manifest.find('"', start) - start);
-  const std::string file = readFile(root + "/models/" + id + "/tokenizer.kbpe");
-  Tokenizer tok;
-  REQUIRE(Tokenizer::parse(reinterpret_cast<const uint8_t*>(file.data()), file.size(), &tok) ==
-          Status::kOk);
-  return tok;
-}
+using kolmo_test::shippedTokenizer;
 
 std::vector<uint32_t> encode(const Tokenizer& tok, const std::string& s) {
   std::vector<uint32_t> ids;

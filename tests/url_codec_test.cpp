@@ -2,6 +2,8 @@
 // canonical-form rejection, and decoding of arbitrary text without crashing.
 #include <doctest/doctest.h>
 
+#include "test_util.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -12,12 +14,7 @@ using namespace kolmo;
 
 namespace {
 
-uint64_t splitMix(uint64_t* state) {
-  uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
+using kolmo_test::splitMix;
 
 std::vector<uint8_t> randomBytes(size_t n, uint64_t seed) {
   std::vector<uint8_t> v(n);
