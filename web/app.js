@@ -51,9 +51,12 @@ function describe(error) {
         'when it was copied. Ask for the whole link again. (' + detail + ')';
     case 'unknown_version':
     case 'unknown_mode':
-      return 'This link was made by a newer version of kolmo. Reload the page to get the latest version, then open the link again.';
+      // A cut or altered link can carry any header byte, so these codes may also mean damage.
+      return 'This link was made by a newer version of kolmo — or it is damaged or incomplete. Reload the page to ' +
+        'get the latest version and open the link again; if that does not help, ask for the whole link again.';
     case 'unknown_model':
-      return 'This link needs a model version this page does not have, so it cannot be decoded here. (' + detail + ')';
+      return 'This link needs a model version this page does not have, so it cannot be decoded here — or it is ' +
+        'damaged or incomplete. (' + detail + ')';
     case 'webgpu_unavailable':
       return 'WebGPU is not available in this browser. Open the page without ?backend=webgpu to use WASM instead. (' + detail + ')';
     case 'out_of_memory':
