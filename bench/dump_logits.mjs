@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { loadCodec } from '../web/lib/codec.js';
 import { createLanguageModel } from '../web/lib/model.js';
 import { manifestEntry } from '../web/lib/model_manifest.js';
+import { codedSequence, encoderWindows } from '../web/lib/pipeline.js';
 
 const [out, countsOut, ...files] = process.argv.slice(2);
 if (!out || !countsOut || files.length === 0) {
@@ -36,15 +37,8 @@ fs.writeFileSync(countsOut, Buffer.from(BigUint64Array.from(counts, (c) => BigIn
 const chunks = [];
 let steps = 0;
 for (const file of files) {
-  const ids = tokenizer.encode(new Uint8Array(fs.readFileSync(file)));
-  const seq = new Uint32Array(ids.length + 2);
-  seq[0] = entry.eot_id;
-  seq.set(ids, 1);
-  seq[seq.length - 1] = entry.eot_id;
-  for (let pos = 1; pos < seq.length;) {
-    const start = codec.contextStart(pos, entry.context);
-    let last = pos;
-    while (last + 1 < seq.length && codec.contextStart(last + 1, entry.context) === start) last++;
+  const seq = codedSequence(tokenizer.encode(new Uint8Array(fs.readFileSync(file))), entry.eot_id);
+  for (const { start, pos, last } of encoderWindows(codec, seq.length, entry.context)) {
     const logits = await model.prefill(seq.subarray(start, last));
     for (let p = pos; p <= last; p++) {
       const row = logits.subarray((p - 1 - start) * V, (p - start) * V);
@@ -54,7 +48,6 @@ for (const file of files) {
       chunks.push(rec);
       steps++;
     }
-    pos = last + 1;
   }
 }
 const head = Buffer.alloc(8);

@@ -33,6 +33,31 @@ export function tokenBits(logits, offset, vocab, token) {
   return (Math.log(sum) - (logits[offset + token] - max)) / Math.LN2;
 }
 
+/** The sequence the model sees for a text's token ids: EOT (as BOS), ids, EOT. */
+export function codedSequence(ids, eotId) {
+  const seq = new Uint32Array(ids.length + 2);
+  seq[0] = eotId;
+  seq.set(ids, 1);
+  seq[seq.length - 1] = eotId;
+  return seq;
+}
+
+/**
+ * The encoder's batched passes over a sequence of `length` tokens: for each window start, the
+ * positions pos..last (inclusive) that the context-window rule predicts from tokens
+ * [start, position); one pass over tokens [start, last) gives all their logits.
+ * @returns {Generator<{start: number, pos: number, last: number}>}
+ */
+export function* encoderWindows(codec, length, context) {
+  for (let pos = 1; pos < length;) {
+    const start = codec.contextStart(pos, context);
+    let last = pos;
+    while (last + 1 < length && codec.contextStart(last + 1, context) === start) last++;
+    yield { start, pos, last };
+    pos = last + 1;
+  }
+}
+
 /**
  * Codes token ids into an LM payload.
  * @param {{codec: import('./codec.js').Codec, lm: LoadedModel, ids: Uint32Array, epsilon?: number,
@@ -45,24 +70,17 @@ export function tokenBits(logits, offset, vocab, token) {
 export async function encodeTokens({ codec, lm, ids, epsilon, onProgress, onTokenCost, signal }) {
   const { model, tree } = lm;
   const vocab = model.vocabSize;
-  const seq = new Uint32Array(ids.length + 2);
-  seq[0] = model.eotId;
-  seq.set(ids, 1);
-  seq[seq.length - 1] = model.eotId;
+  const seq = codedSequence(ids, model.eotId);
   const encoder = codec.createEncoder({ tree, eotId: model.eotId, epsilon });
   try {
-    for (let pos = 1; pos < seq.length;) {
+    for (const { start, pos, last } of encoderWindows(codec, seq.length, model.context)) {
       throwIfAborted(signal);
-      const start = codec.contextStart(pos, model.context);
-      let last = pos;
-      while (last + 1 < seq.length && codec.contextStart(last + 1, model.context) === start) last++;
       const logits = await model.prefill(seq.subarray(start, last)); // row r predicts start + r + 1
       encoder.encodeMany(logits.subarray((pos - 1 - start) * vocab, (last - start) * vocab), seq.subarray(pos, last + 1));
       if (onTokenCost) {
         for (let p = pos; p <= last; p++) onTokenCost(p - 1, tokenBits(logits, (p - 1 - start) * vocab, vocab, seq[p]));
       }
-      pos = last + 1;
-      onProgress?.({ phase: 'encode', done: pos - 1, total: seq.length - 1 });
+      onProgress?.({ phase: 'encode', done: last, total: seq.length - 1 });
     }
     const payload = encoder.finish();
     return { payload, stats: encoder.stats() };
