@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { expandInt8Weights } from '../../web/lib/onnx_weights.js';
+import { decoderFeeds } from '../../web/lib/model.js';
 
 const require = createRequire(import.meta.url);
 const dir = process.argv[2];
@@ -22,21 +23,8 @@ const [V, T, L, H, D] = [0, 1, 2, 3, 4].map((i) => ref.readUInt32LE(4 * i));
 const seq = new BigInt64Array(ref.buffer.slice(ref.byteOffset + 20, ref.byteOffset + 20 + 8 * T));
 const want = new Float32Array(ref.buffer.slice(ref.byteOffset + 20 + 8 * T, ref.byteOffset + 20 + 8 * T + 4 * T * V));
 
-function feeds(ort, ids, pastLen, past, posStart) {
-  const T = ids.length;
-  const f = {
-    input_ids: new ort.Tensor('int64', BigInt64Array.from(ids), [1, T]),
-    attention_mask: new ort.Tensor('int64', new BigInt64Array(pastLen + T).fill(1n), [1, pastLen + T]),
-    position_ids: new ort.Tensor('int64', BigInt64Array.from({ length: T }, (_, i) => BigInt(posStart + i)), [1, T]),
-  };
-  for (let i = 0; i < L; i++) {
-    for (const kv of ['key', 'value']) {
-      f[`past_key_values.${i}.${kv}`] = past ? past[`present.${i}.${kv}`]
-        : new ort.Tensor('float32', new Float32Array(0), [1, H, 0, D]);
-    }
-  }
-  return f;
-}
+const shape = { n_layers: L, n_heads: H, head_dim: D };
+const feeds = (ort, ids, pastLen, past) => decoderFeeds(ort, shape, ids, pastLen, past);
 
 function maxDiff(a, offsetA, b, offsetB, n) {
   let m = 0;
@@ -49,12 +37,12 @@ const shippedBytes = new Uint8Array(fs.readFileSync(path.join(dir, 'model.onnx')
 async function check(ort, label, options, modelBytes = shippedBytes) {
   const session = await ort.InferenceSession.create(modelBytes, options);
   const ids = Array.from(seq);
-  const batched = await session.run(feeds(ort, ids, 0, null, 0));
+  const batched = await session.run(feeds(ort, ids, 0, null));
   const batchedDiff = maxDiff(batched.logits.data, 0, want, 0, T * V);
   let past = null;
   let stepDiff = 0;
   for (let t = 0; t < T; t++) {
-    const out = await session.run(feeds(ort, [ids[t]], t, past, t));
+    const out = await session.run(feeds(ort, [ids[t]], t, past));
     stepDiff = Math.max(stepDiff, maxDiff(out.logits.data, 0, want, t * V, V));
     past = out;
   }
@@ -66,7 +54,7 @@ async function check(ort, label, options, modelBytes = shippedBytes) {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   for (let t = 0; t < steps; t++) {
-    past = await session.run(feeds(ort, [ids[t % T]], t, past, t));
+    past = await session.run(feeds(ort, [ids[t % T]], t, past));
   }
   const cpu = process.cpuUsage(cpu0);
   const tokensPerSecond = steps / ((performance.now() - t0) / 1000);

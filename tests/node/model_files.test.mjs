@@ -10,6 +10,7 @@ import { repoRoot } from './helpers.mjs';
 import {
   manifestEntry, entryForLinkIndex, verifyModelFiles, checkGraphConvention, modelIdHash, sha256Hex,
 } from '../../web/lib/model_manifest.js';
+import { decoderFeeds } from '../../web/lib/model.js';
 
 const require = createRequire(import.meta.url);
 const manifest = JSON.parse(readFileSync(join(repoRoot, 'models/manifest.json'), 'utf8'));
@@ -55,18 +56,7 @@ async function checkRuntime(ort, options) {
   const session = await ort.InferenceSession.create(files['model.onnx'], options);
   checkGraphConvention(session.inputNames, session.outputNames, entry.n_layers);
   const ids = [entry.eot_id, 464, 2048, 17, 999, 5000, 12];
-  const emptyPast = () => new ort.Tensor('float32', new Float32Array(0), [1, entry.n_heads, 0, entry.head_dim]);
-  const feeds = (tokens, pastLen, past) => {
-    const f = {
-      input_ids: new ort.Tensor('int64', BigInt64Array.from(tokens.map(BigInt)), [1, tokens.length]),
-      attention_mask: new ort.Tensor('int64', new BigInt64Array(pastLen + tokens.length).fill(1n), [1, pastLen + tokens.length]),
-      position_ids: new ort.Tensor('int64', BigInt64Array.from(tokens.map((_, i) => BigInt(pastLen + i))), [1, tokens.length]),
-    };
-    for (let i = 0; i < entry.n_layers; i++) {
-      for (const kv of ['key', 'value']) f[`past_key_values.${i}.${kv}`] = past ? past[`present.${i}.${kv}`] : emptyPast();
-    }
-    return f;
-  };
+  const feeds = (tokens, pastLength, past) => decoderFeeds(ort, entry, tokens, pastLength, past);
   const batched = await session.run(feeds(ids, 0, null));
   assert.deepEqual(batched.logits.dims, [1, ids.length, entry.vocab_size]);
   let past = null;

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { repoRoot } from './helpers.mjs';
 import { manifestEntry } from '../../web/lib/model_manifest.js';
 import { expandInt8Weights } from '../../web/lib/onnx_weights.js';
+import { decoderFeeds } from '../../web/lib/model.js';
 
 const require = createRequire(import.meta.url);
 const ort = require('onnxruntime-node');
@@ -17,16 +18,7 @@ const modelBytes = new Uint8Array(readFileSync(join(repoRoot, 'models', entry.id
 
 async function logits(bytes, ids) {
   const session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'] });
-  const feeds = {
-    input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]),
-    attention_mask: new ort.Tensor('int64', new BigInt64Array(ids.length).fill(1n), [1, ids.length]),
-    position_ids: new ort.Tensor('int64', BigInt64Array.from(ids, (_, i) => BigInt(i)), [1, ids.length]),
-  };
-  for (let i = 0; i < entry.n_layers; i++) {
-    for (const kv of ['key', 'value']) {
-      feeds[`past_key_values.${i}.${kv}`] = new ort.Tensor('float32', new Float32Array(0), [1, entry.n_heads, 0, entry.head_dim]);
-    }
-  }
+  const feeds = decoderFeeds(ort, entry, ids, 0, null);
   const out = await session.run(feeds);
   return { data: out.logits.data, inputs: session.inputNames, outputs: session.outputNames };
 }

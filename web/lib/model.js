@@ -13,6 +13,31 @@ import { expandInt8Weights } from './onnx_weights.js';
  * @typedef {{vocab_size: number, eot_id: number, context: number, n_layers: number, n_heads: number, head_dim: number}} ModelShape
  */
 
+/**
+ * The inputs of one run of an Optimum-style decoder, batch 1: `tokens` at positions
+ * pastLength.., attending to everything before them; `past` is the previous run's outputs
+ * (its present.* tensors become past_key_values.*) or null for an empty cache.
+ * @param {any} ort @param {ModelShape} shape @param {ArrayLike<number>} tokens
+ * @param {number} pastLength @param {Record<string, any>|null} past
+ */
+export function decoderFeeds(ort, shape, tokens, pastLength, past) {
+  const n = tokens.length;
+  /** @type {Record<string, any>} */
+  const feeds = {
+    input_ids: new ort.Tensor('int64', BigInt64Array.from(tokens, (t) => BigInt(t)), [1, n]),
+    attention_mask: new ort.Tensor('int64', new BigInt64Array(pastLength + n).fill(1n), [1, pastLength + n]),
+    position_ids: new ort.Tensor('int64', BigInt64Array.from(tokens, (_, i) => BigInt(pastLength + i)), [1, n]),
+  };
+  for (let i = 0; i < shape.n_layers; i++) {
+    for (const kv of ['key', 'value']) {
+      feeds[`past_key_values.${i}.${kv}`] = past
+        ? past[`present.${i}.${kv}`]
+        : new ort.Tensor('float32', new Float32Array(0), [1, shape.n_heads, 0, shape.head_dim]);
+    }
+  }
+  return feeds;
+}
+
 export class LanguageModel {
   #ort;
   #session;
@@ -34,23 +59,9 @@ export class LanguageModel {
   }
 
   #feeds(tokens, pastLength) {
-    const ort = this.#ort;
-    const n = tokens.length;
-    const feeds = {
-      input_ids: new ort.Tensor('int64', BigInt64Array.from(tokens, BigInt), [1, n]),
-      attention_mask: new ort.Tensor('int64', new BigInt64Array(pastLength + n).fill(1n), [1, pastLength + n]),
-      position_ids: new ort.Tensor('int64', BigInt64Array.from(tokens, (_, i) => BigInt(pastLength + i)), [1, n]),
-    };
-    const { n_layers: layers, n_heads: heads, head_dim: headDim } = this.#shape;
-    for (let i = 0; i < layers; i++) {
-      for (const kv of ['key', 'value']) {
-        feeds[`past_key_values.${i}.${kv}`] = this.#past
-          ? this.#past[`present.${i}.${kv}`]
-          : new ort.Tensor('float32', new Float32Array(0), [1, heads, 0, headDim]);
-      }
-    }
-    return feeds;
+    return decoderFeeds(this.#ort, this.#shape, tokens, pastLength, this.#past);
   }
+
 
   async #run(feeds) {
     try {
