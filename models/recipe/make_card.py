@@ -170,7 +170,7 @@ By size bucket (all categories):
 {fmt_table(size_rows, ['size', 'files', 'model bpb', 'brotli bpb', 'xz bpb', 'model / brotli'])}
 
 ## ONNX Runtime vs PyTorch
-`node models/recipe/check_onnx.mjs models/{mid}` (40-token reference from `export.py`; PyTorch
+`node models/recipe/check_onnx.mjs models/recipe/work/export` (the folder `export.py` writes: the model and a 40-token reference; PyTorch
 with the same dequantized weights):
 
 {fmt_table(check_rows, ['path', 'max abs logit diff, batched', 'max abs logit diff, single-step', 'single-step tokens/s'])}
