@@ -90,6 +90,58 @@ export async function encodeTokens({ codec, lm, ids, epsilon, onProgress, onToke
 }
 
 /**
+ * The decoder's way to get logits: one batched pass over the window where the context-window
+ * rule starts a new one, a single KV-cache step inside it. `next(seq, pos)` gives the (vocab,)
+ * logits that predict seq[pos] from seq[contextStart(pos), pos); positions come in order 1, 2, ...
+ */
+export class StepwiseLogits {
+  #codec;
+  #model;
+  #windowStart = -1;
+
+  /** @param {import('./codec.js').Codec} codec @param {import('./model.js').LanguageModel} model */
+  constructor(codec, model) {
+    this.#codec = codec;
+    this.#model = model;
+  }
+
+  /** @param {Uint32Array} seq @param {number} pos @returns {Promise<Float32Array>} */
+  async next(seq, pos) {
+    const model = this.#model;
+    const start = this.#codec.contextStart(pos, model.context);
+    if (start === this.#windowStart) return model.step(seq[pos - 1]);
+    const rows = await model.prefill(seq.subarray(start, pos));
+    this.#windowStart = start;
+    return rows.subarray((pos - 1 - start) * model.vocabSize, (pos - start) * model.vocabSize);
+  }
+}
+
+/**
+ * Every logits row a coded sequence gets, the way the encoder computes them ('batched': one pass
+ * per window) or the way the decoder does ('stepwise': StepwiseLogits). Row i predicts seq[i + 1].
+ * For measuring how far two inference paths drift apart (bench/drift.mjs, the conformance tests).
+ * @param {import('./codec.js').Codec} codec @param {import('./model.js').LanguageModel} model
+ * @param {Uint32Array} seq @param {'batched'|'stepwise'} mode
+ * @returns {Promise<Float32Array>} (seq.length - 1, vocab) row-major
+ */
+export async function sequenceLogits(codec, model, seq, mode) {
+  const vocab = model.vocabSize;
+  const out = new Float32Array((seq.length - 1) * vocab);
+  if (mode === 'batched') {
+    for (const { start, pos, last } of encoderWindows(codec, seq.length, model.context)) {
+      const logits = await model.prefill(seq.subarray(start, last));
+      out.set(logits.subarray((pos - 1 - start) * vocab, (last - start) * vocab), (pos - 1) * vocab);
+    }
+  } else if (mode === 'stepwise') {
+    const stepper = new StepwiseLogits(codec, model);
+    for (let pos = 1; pos < seq.length; pos++) out.set(await stepper.next(seq, pos), (pos - 1) * vocab);
+  } else {
+    throw new KolmoError('bad_argument', `sequenceLogits: mode ${mode}`);
+  }
+  return out;
+}
+
+/**
  * Decodes an LM payload into token ids (without the EOTs).
  * @param {{codec: import('./codec.js').Codec, lm: LoadedModel, payload: Uint8Array, maxTokens?: number,
  *   onToken?: (id: number, index: number) => void, onTokenCost?: (index: number, bits: number) => void,
@@ -101,23 +153,15 @@ export async function decodeTokens({ codec, lm, payload, maxTokens, onToken, onT
   const { model, tree } = lm;
   const vocab = model.vocabSize;
   const decoder = codec.createDecoder({ tree, eotId: model.eotId, payload, maxTokens });
+  const stepper = new StepwiseLogits(codec, model);
   let seq = new Uint32Array(1024);
   seq[0] = model.eotId;
   let length = 1;
-  let windowStart = -1;
   try {
     for (;;) {
       throwIfAborted(signal);
       const pos = length;
-      const start = codec.contextStart(pos, model.context);
-      let logits;
-      if (start !== windowStart) {
-        const rows = await model.prefill(seq.subarray(start, pos));
-        logits = rows.subarray((pos - 1 - start) * vocab, (pos - start) * vocab);
-        windowStart = start;
-      } else {
-        logits = await model.step(seq[pos - 1]);
-      }
+      const logits = await stepper.next(seq, pos);
       const token = decoder.decode(logits);
       onTokenCost?.(pos - 1, tokenBits(logits, 0, vocab, token));
       if (token === model.eotId) break;
@@ -141,8 +185,16 @@ export async function decodeTokens({ codec, lm, payload, maxTokens, onToken, onT
 }
 
 /**
- * Compresses bytes into the smallest container: LM when a model is given and wins, else the
- * model-free cm codec or stored bytes.
+ * The most tokens (EOT included) a text may have to be coded with the model. Decoding costs one
+ * model step per token (~300 tokens/s in a browser): this bound keeps opening any LM link under
+ * about 4 minutes, and is the longest LM text the golden links hold (tests/golden). Longer texts
+ * (up to the container's 4 MiB) are coded with the model-free codecs.
+ */
+export const kMaxLmTokens = 1 << 16;
+
+/**
+ * Compresses bytes into the smallest container: LM when a model is given, the text has at most
+ * kMaxLmTokens tokens and LM wins, else the model-free cm codec or stored bytes.
  * @param {Uint8Array} bytes
  * @param {{codec: import('./codec.js').Codec, lm?: LoadedModel|null, epsilon?: number,
  *   onProgress?: (p: Progress) => void, onTokenCost?: (index: number, bits: number) => void,
@@ -156,8 +208,8 @@ export async function compressBytes(bytes, { codec, lm = null, epsilon, onProgre
   }
   let lmBody = null;
   let stats = null;
-  if (lm) {
-    const ids = lm.tokenizer.encode(bytes);
+  const ids = lm ? lm.tokenizer.encode(bytes) : null;
+  if (lm && ids && ids.length + 1 <= kMaxLmTokens) {
     ({ payload: lmBody, stats } = await encodeTokens({ codec, lm, ids, epsilon, onProgress, onTokenCost, signal }));
     stats = { ...stats, tokens: ids.length };
   }
