@@ -152,6 +152,10 @@ size_t tokenTreeDepth(const TokenTree& tree, uint32_t token) {
   return token < tree.vocabSize() ? tree.depth(token) : 0;
 }
 
+// Children of every internal node, flattened ([2i] child 0, [2i+1] child 1; node ids, leaf iff
+// < vocabSize): for tests that aim perturbations at one decision (tests/node/noise.test.mjs).
+val tokenTreeChildren(const TokenTree& tree) { return idsToJs(tree.children()); }
+
 // The quantization grids (GridSpec) are a format constant: JS always gets the default spec,
 // so the bindings never expose (or depend on) its fields. Benches that vary it are native.
 
@@ -161,6 +165,12 @@ val quantizerBuild() {
   Status status = Quantizer::build(GridSpec{}, quantizer.get());
   if (!isOk(status)) return result(status);
   return result(status, val(std::move(quantizer)));
+}
+
+// Boundaries of `grid` (0 or 1) in log-odds, ascending, as a Float64Array.
+val quantizerBoundaries(const Quantizer& quantizer, int grid) {
+  const std::vector<double>& b = quantizer.boundaries(grid & 1);
+  return typedArrayCopy("Float64Array", b.data(), b.size());
 }
 
 // dumpNodeTable(tree, quantizer, logits, epsilon) -> {status, value: Uint32Array of
@@ -463,11 +473,13 @@ EMSCRIPTEN_BINDINGS(kolmo) {
       .class_function("build", &tokenTreeBuild)
       .function("vocabSize", &tokenTreeVocabSize)
       .function("maxDepth", &tokenTreeMaxDepth)
-      .function("depth", &tokenTreeDepth);
+      .function("depth", &tokenTreeDepth)
+      .function("children", &tokenTreeChildren);
 
   class_<Quantizer>("Quantizer")
       .smart_ptr<std::shared_ptr<Quantizer>>("QuantizerPtr")
-      .class_function("build", &quantizerBuild);
+      .class_function("build", &quantizerBuild)
+      .function("boundaries", &quantizerBoundaries);
   constant("kNodeDumpWords", kNodeDumpWords);
   function("dumpNodeTable", &dumpNodeTableJs);
 

@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 export const evalDir = fileURLToPath(new URL('../data/eval', import.meta.url));
 
 /**
- * Every eval text, sorted by name. @returns {{name: string, category: string, bytes: Uint8Array}[]}
+ * Every eval text, sorted by name; KOLMO_EVAL_LIMIT=N keeps the first N (a quick local run of the
+ * slow suites; CI leaves it unset). @returns {{name: string, category: string, bytes: Uint8Array}[]}
  * name: "<category>/NNN"
  */
 export function evalTexts() {
@@ -24,7 +25,9 @@ export function evalTexts() {
       });
     }
   }
-  return texts.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  texts.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const limit = Number(process.env.KOLMO_EVAL_LIMIT ?? Infinity);
+  return texts.slice(0, limit >= 0 ? limit : Infinity);
 }
 
 /** The `perCategory` shortest texts of each category (for the slow paths). */

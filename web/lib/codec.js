@@ -176,10 +176,22 @@ export class TokenTree extends Owned {
   depth(token) {
     return this.handle.depth(token);
   }
+  /**
+   * Children of every internal node i (node id vocabSize + i): [2i] child 0, [2i+1] child 1, as
+   * node ids (a leaf's id is its token id). @returns {Uint32Array}
+   */
+  children() {
+    return this.handle.children();
+  }
 }
 
 /** The two quantization grids of the rounding layer (src/rounding.h, Quantizer). */
-export class Quantizer extends Owned {}
+export class Quantizer extends Owned {
+  /** Bin boundaries of grid 0 or 1, in log-odds, ascending. @param {0|1} grid @returns {Float64Array} */
+  boundaries(grid) {
+    return this.handle.boundaries(grid);
+  }
+}
 
 // ---- sessions ----
 
