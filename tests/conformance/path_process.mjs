@@ -1,6 +1,6 @@
 // One Node inference path in a process of its own (forked by paths.mjs), because ORT Web's WASM
 // module fixes its thread count once per process. Answers messages from the parent:
-//   {id, op: 'compress', bytes}      -> {id, fragment, mode}       (the public API, web/lib/index.js)
+//   {id, op: 'compress', bytes, modes} -> {id, fragment, mode}     (the public API, web/lib/index.js)
 //   {id, op: 'decompress', fragment} -> {id, bytes} | {id, error: {code, message}}
 //   {id, op: 'logits', seq, mode}    -> {id, logits: Float32Array}  (pipeline.sequenceLogits)
 // argv: BACKEND THREADS
@@ -17,7 +17,7 @@ let direct = null;
 async function answer(message) {
   switch (message.op) {
     case 'compress': {
-      const { fragment, stats } = await kolmo.compress(message.bytes);
+      const { fragment, stats } = await kolmo.compress(message.bytes, { modes: message.modes });
       if (stats.backend !== backend) throw new Error(`ran on ${stats.backend}, not ${backend}`);
       return { fragment, mode: stats.mode };
     }

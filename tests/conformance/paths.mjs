@@ -1,7 +1,8 @@
 // Inference paths: one ONNX Runtime backend with one thread count, in Node or in Chromium. Every
 // path answers the same three calls, so the conformance tests and bench/drift.mjs can pair any
 // two of them:
-//   compress(bytes) -> fragment             the public API (web/lib/index.js), as a user runs it
+//   compress(bytes) -> {fragment, mode}     the public API (web/lib/index.js), as a user runs it,
+//                                            always with the model (modes: ['lm'])
 //   decompress(fragment) -> {bytes} | {error: {code, message}}
 //   logits(seq, mode) -> Float32Array        pipeline.sequenceLogits: 'batched' (the encoder's
 //                                            passes) or 'stepwise' (the decoder's KV-cache steps)
@@ -57,9 +58,10 @@ export class NodePath {
     });
   }
 
-  /** @param {Uint8Array} bytes @returns {Promise<string>} */
+  /** @param {Uint8Array} bytes @returns {Promise<{fragment: string, mode: string}>} */
   async compress(bytes) {
-    return (await this.#call({ op: 'compress', bytes })).fragment;
+    const { fragment, mode } = await this.#call({ op: 'compress', bytes, modes: ['lm'] });
+    return { fragment, mode };
   }
 
   /** @param {string} fragment @returns {Promise<{bytes?: Uint8Array, error?: {code: string, message: string}}>} */
@@ -125,9 +127,9 @@ export class BrowserPath {
       };
       /** @type {any} */ (window).kolmoPath = {
         async compress(/** @type {string} */ b64) {
-          const { fragment, stats } = await kolmo.compress(fromBase64(b64));
+          const { fragment, stats } = await kolmo.compress(fromBase64(b64), { modes: ['lm'] });
           if (stats.backend !== backend) throw new Error(`ran on ${stats.backend}, not ${backend}`);
-          return fragment;
+          return { fragment, mode: stats.mode };
         },
         async decompress(/** @type {string} */ fragment) {
           try {
@@ -148,7 +150,7 @@ export class BrowserPath {
     return new BrowserPath(spec, context, page);
   }
 
-  /** @param {Uint8Array} bytes @returns {Promise<string>} */
+  /** @param {Uint8Array} bytes @returns {Promise<{fragment: string, mode: string}>} */
   async compress(bytes) {
     return this.page.evaluate((b64) => /** @type {any} */ (window).kolmoPath.compress(b64), toBase64(bytes));
   }

@@ -204,6 +204,32 @@ test('a text over the limit is refused before any work', async () => {
   await assert.rejects(compress(new Uint8Array(limit + 1)), { code: 'length_over_limit' });
 });
 
+test('modes restricts the container modes: the model can be insisted on, or left out', async () => {
+  const oneChar = 'a'; // stored wins by default
+  const auto = await compress(oneChar);
+  assert.equal(auto.stats.mode, 'stored');
+  const lm = await compress(oneChar, { modes: ['lm'] });
+  assert.equal(lm.stats.mode, 'lm');
+  assert.equal(await decompress(lm.fragment), oneChar);
+  const cm = await compress(texts.english, { modes: ['cm', 'stored'] });
+  assert.equal(cm.stats.mode, 'cm');
+  assert.equal(cm.stats.tokens, 0, 'the model did not run');
+  assert.equal(await decompress(cm.fragment), texts.english);
+  for (const modes of [[], ['zip'], 'lm']) {
+    await assert.rejects(compress(oneChar, { modes: /** @type {any} */ (modes) }), { code: 'bad_argument' }, JSON.stringify(modes));
+  }
+});
+
+test('a text of more tokens than the model codes (2^16) gets a model-free link', async () => {
+  // Pseudo-random bytes rarely merge: ~1 token per byte.
+  let x = 12345;
+  const bytes = Uint8Array.from({ length: 70_000 }, () => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 24));
+  const { fragment, stats } = await compress(bytes);
+  assert.notEqual(stats.mode, 'lm');
+  assert.deepEqual(await decompress(fragment, { output: 'bytes' }), bytes);
+  await assert.rejects(compress(bytes, { modes: ['lm'] }), (error) => error.code === 'bad_argument' && /65536/.test(error.message));
+});
+
 // ---- model by URL, sha256 check, cache ----
 
 /** Serves models/ over HTTP; `tamper(path, bytes)` may change what is sent. */

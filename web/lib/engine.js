@@ -257,10 +257,11 @@ export class Engine {
   /**
    * Compresses bytes with the default model -> the smallest container and its fragment text.
    * @param {Uint8Array} bytes
-   * @param {{onProgress?: (p: Progress) => void, tokenCosts?: boolean, signal?: AbortSignal}} [options]
-   *   tokenCosts: add stats.tokenCosts = {lengths, bits}: each token's byte length and cost
+   * @param {{onProgress?: (p: Progress) => void, tokenCosts?: boolean, signal?: AbortSignal, modes?: string[]}} [options]
+   *   tokenCosts: add stats.tokenCosts = {lengths, bits}: each token's byte length and cost;
+   *   modes: the container modes to choose from (default all)
    */
-  async compress(bytes, { onProgress, tokenCosts = false, signal } = {}) {
+  async compress(bytes, { onProgress, tokenCosts = false, signal, modes } = {}) {
     const codec = await this.codec();
     const limits = codec.defaultContainerLimits();
     if (bytes.length > limits.maxTextBytes) {
@@ -280,7 +281,7 @@ export class Engine {
     }
     const costs = bits;
     const result = await compressBytes(bytes, {
-      codec, lm, onProgress, signal,
+      codec, lm, onProgress, signal, modes,
       onTokenCost: costs ? (index, b) => void (costs[index] = b) : undefined,
     });
     const t2 = now();

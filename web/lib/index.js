@@ -129,7 +129,7 @@ function inProcessHost() {
         const onProgress = (/** @type {Progress} */ p) => onEvent?.(Kind.progress, p);
         try {
           if (type === Kind.load) return await e.load({ onProgress, signal });
-          if (type === Kind.compress) return await e.compress(input.bytes, { onProgress, tokenCosts: input.tokenCosts, signal });
+          if (type === Kind.compress) return await e.compress(input.bytes, { onProgress, tokenCosts: input.tokenCosts, modes: input.modes, signal });
           return await e.decompress(input.container ?? input.fragment, {
             onProgress, signal, tokenCosts: input.tokenCosts,
             onTokens: input.wantTokens ? (t) => onEvent?.(Kind.tokens, t) : undefined,
@@ -336,13 +336,16 @@ export class Kolmo {
    * Compresses text (a string, coded as UTF-8) or bytes into a container and its URL fragment
    * text. Never larger than the model-free fallbacks (stored, cm) would be.
    * @param {string|Uint8Array|ArrayBuffer} input
-   * @param {CallOptions & {tokenCosts?: boolean}} [options]  tokenCosts: add stats.tokenCosts
+   * @param {CallOptions & {tokenCosts?: boolean, modes?: Array<'stored'|'cm'|'lm'>}} [options]
+   *   tokenCosts: add stats.tokenCosts; modes: the container modes to choose from, default all
+   *   three (['lm'] insists on the model, e.g. to test a backend; KolmoError 'bad_argument' when
+   *   no allowed mode can code the text)
    * @returns {Promise<{bytes: Uint8Array, fragment: string, stats: CompressStats}>}
    *   bytes: the container (docs/FORMAT.md); fragment: the text after '#' in a link
    */
-  async compress(input, { onProgress, signal, tokenCosts = false } = {}) {
+  async compress(input, { onProgress, signal, tokenCosts = false, modes } = {}) {
     const bytes = inputBytes(input);
-    const out = await this.#host.call(Kind.compress, { settings: this.#settings, bytes, tokenCosts }, {
+    const out = await this.#host.call(Kind.compress, { settings: this.#settings, bytes, tokenCosts, modes }, {
       signal, onEvent: (type, p) => type === Kind.progress && onProgress?.(p),
     });
     const stats = { ...out.stats, bitsPerByte: out.stats.inputBytes ? (out.container.length * 8) / out.stats.inputBytes : 0 };
@@ -389,7 +392,7 @@ const shared = new Map();
 
 /** The shared instance for these options. @param {KolmoOptions} options */
 function sharedKolmo(options) {
-  const { onProgress, signal, onTokens, onStats, output, tokenCosts, ...rest } = /** @type {any} */ (options);
+  const { onProgress, signal, onTokens, onStats, output, tokenCosts, modes, ...rest } = /** @type {any} */ (options);
   const key = JSON.stringify(engineSettings(rest)) + (rest.worker === false ? ':inline' : '');
   let kolmo = shared.get(key);
   if (!kolmo) {
@@ -403,7 +406,7 @@ function sharedKolmo(options) {
  * Compresses text or bytes; see Kolmo#compress. Options combine KolmoOptions (which model and
  * backend) with the call's options.
  * @param {string|Uint8Array|ArrayBuffer} input
- * @param {KolmoOptions & CallOptions & {tokenCosts?: boolean}} [options]
+ * @param {KolmoOptions & CallOptions & {tokenCosts?: boolean, modes?: Array<'stored'|'cm'|'lm'>}} [options]
  * @returns {Promise<{bytes: Uint8Array, fragment: string, stats: CompressStats}>}
  */
 export async function compress(input, options = {}) {

@@ -192,31 +192,53 @@ export async function decodeTokens({ codec, lm, payload, maxTokens, onToken, onT
  */
 export const kMaxLmTokens = 1 << 16;
 
+const kAllModes = ['stored', 'cm', 'lm'];
+
 /**
  * Compresses bytes into the smallest container: LM when a model is given, the text has at most
  * kMaxLmTokens tokens and LM wins, else the model-free cm codec or stored bytes.
  * @param {Uint8Array} bytes
  * @param {{codec: import('./codec.js').Codec, lm?: LoadedModel|null, epsilon?: number,
  *   onProgress?: (p: Progress) => void, onTokenCost?: (index: number, bits: number) => void,
- *   signal?: AbortSignal}} options
+ *   signal?: AbortSignal, modes?: string[]}} options
+ *   modes: the container modes to choose from (default all three)
  * @returns {Promise<{container: Uint8Array, mode: string, stats: object|null}>}
  */
-export async function compressBytes(bytes, { codec, lm = null, epsilon, onProgress, onTokenCost, signal }) {
+export async function compressBytes(bytes, { codec, lm = null, epsilon, onProgress, onTokenCost, signal, modes = kAllModes }) {
+  if (!Array.isArray(modes) || modes.length === 0 || modes.some((m) => !kAllModes.includes(m))) {
+    throw new KolmoError('bad_argument', `modes: expected a non-empty list of ${kAllModes.join(', ')}`);
+  }
   const limits = codec.defaultContainerLimits();
   if (bytes.length > limits.maxTextBytes) {
     throw new KolmoError('length_over_limit', `text is ${bytes.length} bytes; the limit is ${limits.maxTextBytes}`);
   }
   let lmBody = null;
   let stats = null;
-  const ids = lm ? lm.tokenizer.encode(bytes) : null;
+  const ids = lm && modes.includes('lm') ? lm.tokenizer.encode(bytes) : null;
   if (lm && ids && ids.length + 1 <= kMaxLmTokens) {
     ({ payload: lmBody, stats } = await encodeTokens({ codec, lm, ids, epsilon, onProgress, onTokenCost, signal }));
     stats = { ...stats, tokens: ids.length };
   }
-  const packed = codec.containerPackBest({
-    text: bytes, lmBody, modelIndex: lm?.entry.index ?? 0, modelIdHash: lm?.entry.id_hash ?? '0',
-  });
-  return { container: packed.bytes, mode: packed.mode, stats };
+  const model = { modelIndex: lm?.entry.index ?? 0, modelIdHash: lm?.entry.id_hash ?? '0' };
+  if (modes.length === kAllModes.length) {
+    const packed = codec.containerPackBest({ text: bytes, lmBody, ...model });
+    return { container: packed.bytes, mode: packed.mode, stats };
+  }
+  /** @type {{container: Uint8Array, mode: string}[]} */
+  const candidates = [];
+  const pack = (/** @type {string} */ mode, /** @type {Uint8Array} */ body) =>
+    candidates.push({ container: codec.containerPack({ mode, text: bytes, body, ...model }), mode });
+  // In packBest's order: ties prefer the cheaper mode to decode.
+  if (modes.includes('stored')) pack('stored', bytes);
+  if (modes.includes('cm')) pack('cm', codec.cmEncode(bytes));
+  if (modes.includes('lm') && lmBody) pack('lm', lmBody);
+  if (candidates.length === 0) {
+    throw new KolmoError('bad_argument', lm
+      ? `only the model was allowed, and the text has ${(ids?.length ?? 0) + 1} tokens: the model codes at most ${kMaxLmTokens}`
+      : 'only the model was allowed, and no model is loaded');
+  }
+  const best = candidates.reduce((a, b) => (b.container.length < a.container.length ? b : a));
+  return { ...best, stats };
 }
 
 /**

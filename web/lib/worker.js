@@ -41,7 +41,7 @@ async function handle(message) {
         out = await engine.load({ onProgress });
         break;
       case Kind.compress:
-        out = await engine.compress(input.bytes, { onProgress, tokenCosts: input.tokenCosts });
+        out = await engine.compress(input.bytes, { onProgress, tokenCosts: input.tokenCosts, modes: input.modes });
         break;
       case Kind.decompress:
         out = await engine.decompress(input.container ?? input.fragment, {
