@@ -3,7 +3,7 @@
 // kolmo command line: compress files (or stdin) into kolmo files or link fragments, and back.
 // A thin layer over web/lib/index.js; the same containers and fragments as the web page.
 //
-//   kolmo compress [FILE] [-o OUT] [--url] [--backend node|wasm]
+//   kolmo compress [FILE] [-o OUT] [--url] [--backend node|wasm] [--mode lm|cm|stored]
 //   kolmo decompress [FILE] [-o OUT] [--url] [--backend node|wasm]
 //
 // Files are the file form: "KLMO" + the link's container. --url reads or writes the fragment
@@ -12,7 +12,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { compress, decompress, KolmoError } from '../web/lib/index.js';
 
-const kUsage = `usage: kolmo compress [FILE] [-o OUT] [--url] [--backend node|wasm]
+const kUsage = `usage: kolmo compress [FILE] [-o OUT] [--url] [--backend node|wasm] [--mode lm|cm|stored]
        kolmo decompress [FILE] [-o OUT] [--url] [--backend node|wasm]
 
   compress     FILE (or stdin) -> a kolmo file ("KLMO" + container) on OUT (or stdout);
@@ -20,6 +20,8 @@ const kUsage = `usage: kolmo compress [FILE] [-o OUT] [--url] [--backend node|wa
   decompress   a kolmo file, or with --url fragment text or a whole link, from FILE (or
                stdin) -> the original bytes on OUT (or stdout)
   --backend    ONNX Runtime backend: node (native CPU) or wasm; default: node, else wasm
+  --mode       compress: code with this mode only (lm: the model, cm: the model-free codec,
+               stored: as is); default: the smallest of the three
   --quiet      no progress on stderr`;
 
 const kMagic = new TextEncoder().encode('KLMO');
@@ -28,7 +30,7 @@ class UsageError extends Error {}
 
 /** @param {string[]} args */
 function parseArgs(args) {
-  /** @type {{command?: string, file?: string, out?: string, url: boolean, backend?: string, quiet: boolean, help: boolean}} */
+  /** @type {{command?: string, file?: string, out?: string, url: boolean, backend?: string, mode?: string, quiet: boolean, help: boolean}} */
   const options = { url: false, quiet: false, help: false };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
@@ -42,6 +44,10 @@ function parseArgs(args) {
       const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : args[++i];
       if (value !== 'node' && value !== 'wasm') throw new UsageError(`--backend: expected node or wasm, got ${value ?? 'nothing'}`);
       options.backend = value;
+    } else if (arg === '--mode' || arg.startsWith('--mode=')) {
+      const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : args[++i];
+      if (value !== 'lm' && value !== 'cm' && value !== 'stored') throw new UsageError(`--mode: expected lm, cm or stored, got ${value ?? 'nothing'}`);
+      options.mode = value;
     } else if (arg.startsWith('-') && arg !== '-') {
       throw new UsageError(`unknown option ${arg}`);
     } else if (options.command === undefined) {
@@ -103,7 +109,8 @@ async function main() {
   const clearProgress = () => libOptions.onProgress && process.stderr.write('\r\x1b[K');
 
   if (options.command === 'compress') {
-    const { bytes, fragment } = await compress(input, libOptions);
+    const modes = options.mode ? [/** @type {'lm'|'cm'|'stored'} */ (options.mode)] : undefined;
+    const { bytes, fragment } = await compress(input, { ...libOptions, modes });
     clearProgress();
     if (options.url) {
       await writeOutput(options.out, fragment + '\n');

@@ -111,6 +111,21 @@ test('bad input: non-zero exit and one line on stderr', async () => {
   assert.match(option.stderr, /^kolmo: --backend: expected node or wasm/);
 });
 
+test('--mode codes with one mode only', async () => {
+  for (const mode of ['lm', 'cm', 'stored']) {
+    const r = await kolmo(['compress', '--url', '--mode', mode], 'a');
+    assert.equal(r.code, 0, r.stderr);
+    const fragment = r.stdout.toString().trim();
+    /** @type {any} */
+    let stats = null;
+    assert.equal(await decompress(fragment, { onStats: (s) => void (stats = s) }), 'a');
+    assert.equal(stats.mode, mode);
+  }
+  const wrong = await kolmo(['compress', '--mode', 'zip']);
+  assert.equal(wrong.code, 2);
+  assert.match(wrong.stderr, /^kolmo: --mode: expected lm, cm or stored/);
+});
+
 test('--help prints the usage', async () => {
   const r = await kolmo(['--help']);
   assert.equal(r.code, 0);

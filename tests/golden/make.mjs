@@ -1,0 +1,102 @@
+// Makes the golden links (tests/golden/vectors.json, links/, texts/) with the CLI, as a user
+// would: node bin/kolmo.js compress --url --backend node [--mode M] FILE.
+//
+//   node tests/golden/make.mjs
+//
+// Append-only: a vector that exists is never rewritten (links that shipped must decode
+// forever; tests/golden/README.md). Add a spec below and run this to add one; an old vector that
+// fails means the change broke shipped links.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { evalTexts } from '../conformance/eval_texts.mjs';
+import { loadShippedFiles } from '../conformance/shipped_model.mjs';
+import { kMaxLmTokens } from '../../web/lib/pipeline.js';
+import { evalConcat, sha256 } from './sources.mjs';
+import { invalidUtf8 } from '../node/helpers.mjs';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const repoRoot = join(here, '../..');
+const vectorsFile = join(here, 'vectors.json');
+const vectors = existsSync(vectorsFile) ? JSON.parse(readFileSync(vectorsFile, 'utf8')) : [];
+const { codec, tokenizer, entry } = await loadShippedFiles();
+
+const texts = evalTexts();
+const categories = [...new Set(texts.map((t) => t.category))];
+// Per category, the longest text up to 1.5 KB: real content, quick to decode.
+const perCategory = categories.map((category) => {
+  const text = texts.filter((t) => t.category === category && t.bytes.length <= 1536).sort((a, b) => b.bytes.length - a.bytes.length)[0];
+  return { name: `eval-${category}`, description: `eval text ${text.name} (${text.bytes.length} B)`, bytes: text.bytes };
+});
+const longest = texts.filter((t) => t.category === 'en-prose').sort((a, b) => b.bytes.length - a.bytes.length)[0];
+
+/** The longest prefix of evalConcat with exactly `tokens` tokens. */
+function evalConcatWithTokens(tokens) {
+  let lo = 1;
+  let hi = 8 * tokens; // bytes; > 1 byte per token on this text
+  const count = (n) => tokenizer.encode(evalConcat(n)).length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (count(mid) <= tokens) lo = mid;
+    else hi = mid - 1;
+  }
+  for (let n = lo; n > 0; n--) if (count(n) === tokens) return n;
+  throw new Error(`no prefix with ${tokens} tokens`);
+}
+
+const utf8 = (/** @type {string} */ s) => new TextEncoder().encode(s);
+const invalid = new Uint8Array(invalidUtf8.flatMap((b) => [...b]));
+const lmMaxBytes = evalConcatWithTokens(kMaxLmTokens - 1); // + EOT = kMaxLmTokens
+const limits = codec.defaultContainerLimits();
+const specs = [
+  ...perCategory,
+  { name: 'empty', description: 'the empty text', bytes: new Uint8Array(0) },
+  { name: 'one-char', description: 'one character', bytes: utf8('a') },
+  { name: 'one-char-lm', description: 'one two-byte character, coded with the model', bytes: utf8('é'), mode: 'lm' },
+  { name: 'invalid-utf8', description: 'bytes that are not UTF-8 (every byte value, broken sequences)', bytes: invalid },
+  { name: 'invalid-utf8-lm', description: 'bytes that are not UTF-8, coded with the model', bytes: invalid, mode: 'lm' },
+  {
+    name: 'over-context', description: `eval text ${longest.name}: ${tokenizer.encode(longest.bytes).length} tokens, several context windows of ${entry.context}`,
+    bytes: longest.bytes,
+  },
+  {
+    name: 'largest-lm', description: `the longest text the model codes: ${kMaxLmTokens - 1} tokens + EOT (eval texts repeated)`,
+    generated: { evalConcat: lmMaxBytes }, mode: 'lm',
+  },
+  {
+    name: 'largest-text', description: `the largest text a link may hold: ${limits.maxTextBytes} bytes (eval texts repeated; model-free)`,
+    generated: { evalConcat: limits.maxTextBytes },
+  },
+];
+
+const work = mkdtempSync(join(tmpdir(), 'kolmo-golden-'));
+mkdirSync(join(here, 'links'), { recursive: true });
+mkdirSync(join(here, 'texts'), { recursive: true });
+try {
+  for (const spec of specs) {
+    if (vectors.some((v) => v.name === spec.name)) continue;
+    const bytes = spec.bytes ?? evalConcat(spec.generated.evalConcat);
+    const input = join(work, spec.name);
+    writeFileSync(input, bytes);
+    const args = [join(repoRoot, 'bin/kolmo.js'), 'compress', '--url', '--backend', 'node', '--quiet', ...(spec.mode ? ['--mode', spec.mode] : []), input];
+    const run = spawnSync(process.execPath, args, { maxBuffer: 1 << 30 });
+    if (run.status !== 0) throw new Error(`${spec.name}: ${run.stderr}`);
+    const link = run.stdout.toString().trim();
+    const view = codec.containerParse(codec.urlDecode(link));
+    writeFileSync(join(here, 'links', `${spec.name}.txt`), link + '\n');
+    const text = spec.bytes ? { file: `texts/${spec.name}.bin` } : { generated: spec.generated };
+    if (spec.bytes) writeFileSync(join(here, text.file), bytes);
+    vectors.push({
+      name: spec.name, description: spec.description,
+      version: view.version, mode: view.mode, model: view.mode === 'lm' ? entry.id : null, modelIndex: view.mode === 'lm' ? view.modelIndex : null,
+      textBytes: bytes.length, textSha256: sha256(bytes), text, link: `links/${spec.name}.txt`, linkChars: link.length,
+      madeWith: `kolmo ${JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version}: ${args.slice(1).join(' ').replace(input, 'FILE').replace(repoRoot + '/', '')}`,
+    });
+    console.log(`${spec.name}: ${view.mode}, ${bytes.length} B -> ${link.length} chars`);
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+writeFileSync(vectorsFile, JSON.stringify(vectors, null, 1) + '\n');

@@ -1,0 +1,75 @@
+// Golden links (tests/golden/): fragments made by earlier versions of kolmo, with the texts they
+// must open to, forever. A change of the container format, tokenizer, model or rounding layer
+// that breaks one must bump the container version or the model id and keep the old path
+// decoding (tests/golden/README.md). One link per eval category, plus edge cases: the empty
+// text, one character, bytes that are not UTF-8 (made and opened with the CLI), a text longer
+// than the model's context, the longest text the model codes and the largest a link may hold.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from './helpers.mjs';
+import { decompress } from '../../web/lib/index.js';
+import { loadCodec } from '../../web/lib/codec.js';
+import { entryForLinkIndex } from '../../web/lib/model_manifest.js';
+import { evalConcat, sha256 } from '../golden/sources.mjs';
+
+const goldenDir = join(repoRoot, 'tests/golden');
+const vectors = JSON.parse(readFileSync(join(goldenDir, 'vectors.json'), 'utf8'));
+const manifest = JSON.parse(readFileSync(join(repoRoot, 'models/manifest.json'), 'utf8'));
+const codec = await loadCodec();
+const kBump = 'a shipped link no longer opens: bump the container version or the model id and keep the old path decoding (tests/golden/README.md)';
+
+/** @returns {Uint8Array} */
+function expectedText(vector) {
+  const bytes = vector.text.file
+    ? new Uint8Array(readFileSync(join(goldenDir, vector.text.file)))
+    : evalConcat(vector.text.generated.evalConcat);
+  assert.equal(sha256(bytes), vector.textSha256, `${vector.name}: the expected text itself changed (tests/data/eval edited?)`);
+  return bytes;
+}
+
+const linkOf = (vector) => readFileSync(join(goldenDir, vector.link), 'utf8').trim();
+
+test('the golden set covers every eval category and each edge case', () => {
+  const names = new Set(vectors.map((v) => v.name));
+  for (const required of ['eval-code', 'eval-en-chat', 'eval-en-prose', 'eval-json', 'eval-markdown', 'eval-mixed',
+    'eval-zh-chat', 'eval-zh-prose', 'empty', 'one-char', 'invalid-utf8', 'over-context', 'largest-lm', 'largest-text']) {
+    assert.ok(names.has(required), `missing golden link ${required}`);
+  }
+  const modes = new Set(vectors.map((v) => v.mode));
+  assert.deepEqual([...modes].sort(), ['cm', 'lm', 'stored']);
+});
+
+test('every model a golden link names is still shipped, at the same link index', () => {
+  for (const vector of vectors.filter((v) => v.model)) {
+    const entry = entryForLinkIndex(manifest, vector.modelIndex);
+    assert.equal(entry?.id, vector.model, `${vector.name}: link index ${vector.modelIndex} must stay ${vector.model}`);
+  }
+});
+
+for (const vector of vectors) {
+  test(`golden ${vector.name} (${vector.mode}, ${vector.textBytes} B): ${vector.description}`, async () => {
+    const expected = expectedText(vector);
+    const link = linkOf(vector);
+    const view = codec.containerParse(codec.urlDecode(link));
+    assert.equal(view.version, vector.version);
+    assert.equal(view.mode, vector.mode);
+    let decoded;
+    try {
+      decoded = await decompress(link, { output: 'bytes', backend: 'node' });
+    } catch (error) {
+      assert.fail(`${vector.name}: ${error.code}: ${error.message}; ${kBump}`);
+    }
+    assert.ok(Buffer.compare(Buffer.from(decoded), Buffer.from(expected)) === 0, `${vector.name}: a different text; ${kBump}`);
+  });
+}
+
+test('golden links open with the CLI too (bytes that are not UTF-8 come back exactly)', () => {
+  for (const vector of vectors.filter((v) => v.name.startsWith('invalid-utf8') || v.name === 'empty')) {
+    const run = spawnSync(process.execPath, [join(repoRoot, 'bin/kolmo.js'), 'decompress', '--url', '--quiet', join(goldenDir, vector.link)]);
+    assert.equal(run.status, 0, `${vector.name}: ${run.stderr}`);
+    assert.ok(Buffer.compare(run.stdout, Buffer.from(expectedText(vector))) === 0, `${vector.name}: a different text; ${kBump}`);
+  }
+});
