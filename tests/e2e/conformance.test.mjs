@@ -1,0 +1,63 @@
+// Conformance matrix, browser paths (tests/conformance/): every eval text compressed in Chromium
+// on ORT Web WASM with 1 and 2 threads, or in Node on ORT Node, opens exactly on each of them;
+// WebGPU (SwiftShader here: ~0.6 s per token) makes and opens the shortest text of each category.
+// Then golden links (tests/golden/) open in the page. Minutes: 160 texts, ~61,000 tokens.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startServer, launchBrowser, webgpuMissing, chromiumPath, repoRoot } from './browser.mjs';
+import { evalTexts, shortestPerCategory } from '../conformance/eval_texts.mjs';
+import { runMatrix } from '../conformance/matrix.mjs';
+import { NodePath, BrowserPath, nodePathSpecs, browserPathSpecs } from '../conformance/paths.mjs';
+
+const skip = chromiumPath() ? false : 'chromium is not installed (apt-get install -y chromium)';
+
+test('every eval text made on any browser path or Node opens exactly on every one of them', { skip, timeout: 60 * 60 * 1000 }, async (t) => {
+  const server = await startServer();
+  const browser = await launchBrowser({ webgpu: true });
+  /** @type {any[]} */
+  const paths = [];
+  t.after(async () => {
+    for (const path of paths) await path.close();
+    await browser.close();
+    await server.stop();
+  });
+  const webgpuReason = await webgpuMissing(browser, server.url);
+  for (const spec of browserPathSpecs) {
+    if (spec.backend === 'webgpu' && webgpuReason) {
+      t.diagnostic(`WebGPU left out: ${webgpuReason}`);
+      continue;
+    }
+    paths.push(await BrowserPath.open(spec, browser, server.url));
+  }
+  paths.push(new NodePath(nodePathSpecs[0]));
+
+  const texts = evalTexts();
+  const gpuTexts = new Set(shortestPerCategory(texts, 1).map((text) => text.name));
+  const takes = (/** @type {any} */ path, /** @type {any} */ text) => path.spec.backend !== 'webgpu' || gpuTexts.has(text.name);
+  const result = await runMatrix(texts, paths, paths, { encodes: takes, decodes: takes, log: (line) => t.diagnostic(line) });
+  t.diagnostic(`${texts.length} texts on ${paths.map((p) => p.name).join(', ')} (WebGPU: ${gpuTexts.size} texts): ` +
+    `${result.pairs} pairs checked with ${result.decodes} decodes of ${result.distinct} distinct fragments`);
+  assert.deepEqual(result.failures, []);
+  assert.deepEqual(Object.keys(result.modes), ['lm'], 'every link is coded with the model');
+  const full = paths.filter((p) => p.spec.backend !== 'webgpu').length;
+  const gpu = paths.length - full;
+  const expected = (texts.length - gpuTexts.size) * full * full + gpuTexts.size * paths.length * paths.length;
+  assert.equal(result.pairs, expected);
+  assert.ok(gpu === 1 || webgpuReason, 'WebGPU ran');
+
+  // Golden links, made by the CLI in Node, open in the page: one per eval category and the
+  // small edge cases on WASM, one on WebGPU.
+  const goldenDir = join(repoRoot, 'tests/golden');
+  const vectors = JSON.parse(readFileSync(join(goldenDir, 'vectors.json'), 'utf8'));
+  for (const path of paths.filter((p) => p instanceof BrowserPath)) {
+    const chosen = vectors.filter((v) => (path.spec.backend === 'webgpu' ? v.name === 'one-char-lm' : v.textBytes <= 2048));
+    for (const vector of chosen) {
+      const out = await path.decompress(readFileSync(join(goldenDir, vector.link), 'utf8').trim());
+      assert.equal(out.error, undefined, `${vector.name} on ${path.name}: ${JSON.stringify(out.error)}`);
+      assert.deepEqual(out.bytes, new Uint8Array(readFileSync(join(goldenDir, vector.text.file))), `${vector.name} on ${path.name}`);
+    }
+    t.diagnostic(`${path.name}: ${chosen.length} golden links open`);
+  }
+});
