@@ -30,12 +30,11 @@ const kBaseArgs = [
   '--disable-sync',
 ];
 // WebGPU on the CPU: SwiftShader's Vulkan behind ANGLE (no GPU on test machines).
-const kWebGpuArgs = [
-  '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-  '--use-angle=swiftshader',
-  '--use-webgpu-adapter=swiftshader',
-];
+// KOLMO_WEBGPU_ADAPTER=hardware keeps chromium's own adapter choice, for a machine with a GPU
+// (e.g. bench/drift.mjs measuring a real GPU's drift).
+const kWebGpuArgs = process.env.KOLMO_WEBGPU_ADAPTER === 'hardware'
+  ? ['--enable-unsafe-webgpu', '--enable-features=Vulkan']
+  : ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=swiftshader', '--use-webgpu-adapter=swiftshader'];
 
 /**
  * Launches headless chromium. @param {{webgpu?: boolean}} [options]
