@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # The whole test suite (npm test): dependency check, build (native + WASM), the doctest suite
-# under CTest, the Node tests (WASM module, web/lib, CLI, native == WASM), the type check, the
-# browser end-to-end tests, the npm package test, and a time-bounded fuzz run once
-# tests/fuzz/run.sh exists.
+# under CTest, the Node tests (WASM module, web/lib, CLI, native == WASM, the cross-backend
+# conformance matrix, noise injection, golden links), the type check, the browser end-to-end
+# tests (with the browser conformance matrix), the npm package test, and a time-bounded fuzz run
+# once tests/fuzz/run.sh exists.
 #
 # Env: KOLMO_FUZZ_SECONDS (default 20): seconds per fuzz target (tests/fuzz/run.sh runs 3)
 #      KOLMO_SKIP_BUILD=1: test what is already built
 #      KOLMO_SKIP_E2E=1: leave out the browser tests
+#      KOLMO_EVAL_LIMIT=N: the conformance and noise tests take the first N eval texts only
+#        (a quick local run; CI runs all 160)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
