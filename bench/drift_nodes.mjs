@@ -12,6 +12,7 @@
 // page's default), the pair with the largest drift over all eval texts in bench/drift.mjs.
 import { evalTexts } from '../tests/conformance/eval_texts.mjs';
 import { openShippedModel } from '../tests/conformance/shipped_model.mjs';
+import { TreePaths, dumpedLogOdds } from '../tests/conformance/tree_view.mjs';
 import { codedSequence, sequenceLogits } from '../web/lib/pipeline.js';
 
 const args = process.argv.slice(2);
@@ -22,21 +23,11 @@ const { codec, tokenizer, tree, entry } = encoder;
 const quantizer = codec.buildQuantizer();
 const epsilon = codec.defaultEpsilon();
 const V = entry.vocab_size;
-const children = tree.children();
-const parent = new Uint32Array(2 * V - 1).fill(0xffffffff);
-for (let i = 0; i < V - 1; i++) parent[children[2 * i]] = parent[children[2 * i + 1]] = V + i;
+const paths = new TreePaths(tree);
 
 const logOdds = (/** @type {Float32Array} */ row) => {
   const words = codec.dumpNodeTable(tree, quantizer, row, epsilon);
-  const r = new Float64Array(V - 1);
-  const bits = new Uint32Array(2);
-  const asDouble = new Float64Array(bits.buffer);
-  for (let n = 0; n < V - 1; n++) {
-    bits[0] = words[6 * n + 4];
-    bits[1] = words[6 * n + 5];
-    r[n] = asDouble[0];
-  }
-  return r;
+  return Float64Array.from({ length: V - 1 }, (_, n) => dumpedLogOdds(words, n));
 };
 
 const worst = { maxNorm: 0, shifted: 0, allNodes: 0, pathNodes: 0 };
@@ -60,8 +51,7 @@ for (const text of evalTexts().slice(0, limit)) {
     const rA = logOdds(ra);
     const rB = logOdds(rb);
     for (let n = 0; n < V - 1; n++) figures.allNodes = Math.max(figures.allNodes, Math.abs(rA[n] - rB[n]) / 2);
-    for (let id = seq[row + 1]; parent[id] !== 0xffffffff; id = parent[id]) {
-      const n = parent[id] - V;
+    for (const n of paths.path(seq[row + 1])) {
       figures.pathNodes = Math.max(figures.pathNodes, Math.abs(rA[n] - rB[n]) / 2);
     }
     for (const key of Object.keys(worst)) {

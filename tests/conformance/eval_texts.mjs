@@ -8,8 +8,7 @@ import { fileURLToPath } from 'node:url';
 export const evalDir = fileURLToPath(new URL('../data/eval', import.meta.url));
 
 /**
- * Every eval text, sorted by name; KOLMO_EVAL_LIMIT=N keeps the first N (a quick local run of the
- * slow suites; CI leaves it unset). @returns {{name: string, category: string, bytes: Uint8Array}[]}
+ * Every eval text, sorted by name. @returns {{name: string, category: string, bytes: Uint8Array}[]}
  * name: "<category>/NNN"
  */
 export function evalTexts() {
@@ -25,9 +24,16 @@ export function evalTexts() {
       });
     }
   }
-  texts.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return texts.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/**
+ * The eval texts the slow tests take: all of them, or the first N with KOLMO_EVAL_LIMIT=N (a
+ * quick local run; CI leaves it unset). Benches and generated texts always take all.
+ */
+export function testedEvalTexts() {
   const limit = Number(process.env.KOLMO_EVAL_LIMIT ?? Infinity);
-  return texts.slice(0, limit >= 0 ? limit : Infinity);
+  return evalTexts().slice(0, limit >= 0 ? limit : Infinity);
 }
 
 /** The `perCategory` shortest texts of each category (for the slow paths). */

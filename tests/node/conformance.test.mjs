@@ -4,12 +4,12 @@
 // tokens, decoded once per distinct fragment on each of 4 paths.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { evalTexts } from '../conformance/eval_texts.mjs';
+import { testedEvalTexts } from '../conformance/eval_texts.mjs';
 import { runMatrix } from '../conformance/matrix.mjs';
 import { NodePath, nodePathSpecs } from '../conformance/paths.mjs';
 
 test('every eval text made on any Node path opens exactly on every Node path', async (t) => {
-  const texts = evalTexts();
+  const texts = testedEvalTexts();
   const paths = nodePathSpecs.map((spec) => new NodePath(spec));
   try {
     const result = await runMatrix(texts, paths, paths, { log: (line) => t.diagnostic(line) });

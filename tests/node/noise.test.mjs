@@ -6,7 +6,8 @@
 //     text or an error (checksum or stream), never a different text as if it were right.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { evalTexts } from '../conformance/eval_texts.mjs';
+import { testedEvalTexts } from '../conformance/eval_texts.mjs';
+import { TreePaths, dumpedLogOdds, dumpedFragile } from '../conformance/tree_view.mjs';
 import { openShippedModel } from '../conformance/shipped_model.mjs';
 import { codedSequence, sequenceLogits, encodeTokens, decodeTokens } from '../../web/lib/pipeline.js';
 import { KolmoError } from '../../web/lib/codec.js';
@@ -15,7 +16,7 @@ const { codec, tokenizer, tree, entry, model, lm } = await openShippedModel({ ba
 const quantizer = codec.buildQuantizer();
 const epsilon = codec.defaultEpsilon();
 const V = entry.vocab_size;
-const texts = evalTexts();
+const texts = testedEvalTexts();
 
 // Deterministic noise: xorshift32, uniform in [0, 1).
 function random(seed) {
@@ -37,27 +38,7 @@ function perturb(logit, delta) {
 }
 
 // ---- the tree, for aiming at one decision ----
-const children = tree.children();
-const parent = new Uint32Array(2 * V - 1).fill(0xffffffff);
-for (let i = 0; i < V - 1; i++) {
-  parent[children[2 * i]] = V + i;
-  parent[children[2 * i + 1]] = V + i;
-}
-/** Internal indices of the nodes on a token's path. */
-function pathOf(token) {
-  const nodes = [];
-  for (let id = token; parent[id] !== 0xffffffff; id = parent[id]) nodes.push(parent[id] - V);
-  return nodes;
-}
-/** Calls f(token) for every leaf under node id. */
-function forLeaves(id, f) {
-  const stack = [id];
-  while (stack.length) {
-    const n = /** @type {number} */ (stack.pop());
-    if (n < V) f(n);
-    else stack.push(children[2 * (n - V)], children[2 * (n - V) + 1]);
-  }
-}
+const paths = new TreePaths(tree);
 const boundaries = [quantizer.boundaries(0), quantizer.boundaries(1)];
 function nearestBoundary(grid, r) {
   let best = Infinity;
@@ -73,13 +54,9 @@ function nearestBoundary(grid, r) {
  */
 function aimedNoise(row, token, rng, amplitude = 0.9 * epsilon) {
   const words = codec.dumpNodeTable(tree, quantizer, row, epsilon);
-  const path = pathOf(token);
-  const value = (node) => {
-    const w = 6 * node;
-    const bits = new Uint32Array([words[w + 4], words[w + 5]]);
-    return new Float64Array(bits.buffer)[0];
-  };
-  const fragile = (node, grid) => (words[6 * node + 2] & (1 << grid)) !== 0;
+  const path = paths.path(token);
+  const value = (node) => dumpedLogOdds(words, node);
+  const fragile = (node, grid) => dumpedFragile(words, node, grid);
   const grid = path.some((n) => fragile(n, 0)) && !path.some((n) => fragile(n, 1)) ? 1 : 0;
   let target = path[0];
   let distance = Infinity;
@@ -90,8 +67,8 @@ function aimedNoise(row, token, rng, amplitude = 0.9 * epsilon) {
   const towardUpper = nearestBoundary(grid, value(target)) > value(target);
   const out = new Float32Array(row.length);
   for (let i = 0; i < row.length; i++) out[i] = perturb(row[i], rng() < 0.5 ? amplitude : -amplitude);
-  forLeaves(children[2 * target], (t) => void (out[t] = perturb(row[t], towardUpper ? amplitude : -amplitude)));
-  forLeaves(children[2 * target + 1], (t) => void (out[t] = perturb(row[t], towardUpper ? -amplitude : amplitude)));
+  paths.forLeaves(paths.children[2 * target], (t) => void (out[t] = perturb(row[t], towardUpper ? amplitude : -amplitude)));
+  paths.forLeaves(paths.children[2 * target + 1], (t) => void (out[t] = perturb(row[t], towardUpper ? -amplitude : amplitude)));
   return out;
 }
 
