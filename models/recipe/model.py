@@ -153,7 +153,8 @@ class GPT(nn.Module):
             mask = mask | (attention_mask == 0).view(B, 1, 1, P + T)
         x = self.wte(idx)
         if self.training and past is None and attention_mask is None:
-            bias = torch.zeros(T, T).masked_fill(torch.ones(T, T, dtype=torch.bool).triu(1), float("-inf"))
+            causal = torch.ones(T, T, dtype=torch.bool, device=idx.device).triu(1)
+            bias = torch.zeros(T, T, device=idx.device, dtype=x.dtype).masked_fill(causal, float("-inf"))
             for block in self.blocks:
                 x = block.forward_train(x, cos, sin, bias)
             return F.linear(self.ln_f(x), self.wte.weight), None
