@@ -3,14 +3,29 @@
 # under CTest, the Node tests (WASM module, web/lib, CLI, native == WASM, the cross-backend
 # conformance matrix, noise injection, golden links), the type check, the browser end-to-end
 # tests (with the browser conformance matrix), the npm package test, and a time-bounded fuzz run
-# once tests/fuzz/run.sh exists.
+# once tests/fuzz/run.sh exists. The conformance matrix and noise tests run on a sample of the
+# eval set (tests/conformance/eval_texts.mjs: every category, the hardest texts by drift).
+#
+#   scripts/test.sh                 every suite (npm test)
+#   scripts/test.sh --conformance   build, then only the conformance matrix (Node and browser)
+#                                   and noise tests, on all 160 eval texts (npm run conformance:
+#                                   before a release and whenever the model, rounding layer or
+#                                   backends change)
 #
 # Env: KOLMO_FUZZ_SECONDS (default 20): seconds per fuzz target (tests/fuzz/run.sh runs 3)
 #      KOLMO_SKIP_BUILD=1: test what is already built
 #      KOLMO_SKIP_E2E=1: leave out the browser tests
-#      KOLMO_EVAL_LIMIT=N: the conformance and noise tests take the first N eval texts only
-#        (a quick local run; CI runs all 160)
+#      KOLMO_EVAL=all|sample: the eval texts of the conformance and noise tests (default
+#        sample; --conformance sets all)
+#      KOLMO_EVAL_LIMIT=N: of those, the first N only (a quick local run)
 set -euo pipefail
+
+conformance=0
+case "${1:-}" in
+  '') ;;
+  --conformance) conformance=1 ;;
+  *) echo "usage: $0 [--conformance]" >&2; exit 2 ;;
+esac
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -27,6 +42,15 @@ step() {
     'BEGIN { printf "==== %s: %s in %.1f s\n", n, rc == 0 ? "ok" : "FAILED (exit " rc ")", e - s }'
   [ "$rc" = 0 ] || failed+=("$name")
 }
+# finish WHAT: the summary line and exit status of the whole run.
+finish() {
+  if [ "${#failed[@]}" -gt 0 ]; then
+    echo "$1: FAILED: ${failed[*]}" >&2
+    exit 1
+  fi
+  echo "$1: all suites passed"
+  exit 0
+}
 
 # Missing tools or a broken build make every later step meaningless: stop there. setup.sh
 # installs what is missing when run as root (idempotent, quick when all is there) and otherwise
@@ -35,6 +59,14 @@ bash scripts/setup.sh
 if [ "${KOLMO_SKIP_BUILD:-0}" != 1 ]; then
   step "build" bash scripts/build.sh
   [ "${#failed[@]}" = 0 ] || exit 1
+fi
+if [ "$conformance" = 1 ]; then
+  export KOLMO_EVAL="${KOLMO_EVAL:-all}"
+  step "conformance + noise (node, KOLMO_EVAL=$KOLMO_EVAL)" node --test tests/node/conformance.test.mjs tests/node/noise.test.mjs
+  if [ "${KOLMO_SKIP_E2E:-0}" != 1 ]; then
+    step "conformance (browser, KOLMO_EVAL=$KOLMO_EVAL)" node --test tests/e2e/conformance.test.mjs
+  fi
+  finish "npm run conformance"
 fi
 step "ctest" ctest --test-dir build-native --output-on-failure
 step "node --test" node --test tests/node/*.test.mjs
@@ -52,8 +84,4 @@ if [ -f tests/fuzz/run.sh ]; then
   step "fuzz" timeout --kill-after=30 $((3 * fuzz_seconds + 600)) bash tests/fuzz/run.sh "$fuzz_seconds"
 fi
 
-if [ "${#failed[@]}" -gt 0 ]; then
-  echo "npm test: FAILED: ${failed[*]}" >&2
-  exit 1
-fi
-echo "npm test: all suites passed"
+finish "npm test"

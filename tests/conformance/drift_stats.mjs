@@ -22,27 +22,29 @@ export class DriftStats {
    * Adds every entry of two equally long logits arrays. @param {Float32Array} a @param {Float32Array} b
    * @param {string} [label] names the text, for argmax
    * @param {number} [vocab] row length, for argmax
+   * @returns {number} the max |Δ| of these two arrays alone
    */
   add(a, b, label = '', vocab = a.length) {
     if (a.length !== b.length) throw new Error(`DriftStats: ${a.length} vs ${b.length} entries`);
     if (this.#diff.length < a.length) this.#diff = new Float32Array(a.length);
     const diff = this.#diff;
-    let max = this.max;
+    let max = 0;
     let at = -1;
     for (let i = 0; i < a.length; i++) {
       const d = Math.abs(a[i] - b[i]);
+      if (Number.isNaN(d)) throw new Error('DriftStats: NaN logits');
       diff[i] = d;
       if (d > max) { max = d; at = i; }
     }
-    if (Number.isNaN(max)) throw new Error('DriftStats: NaN logits');
     const bits = new Uint32Array(diff.buffer, 0, a.length);
     const histogram = this.histogram;
     for (let i = 0; i < bits.length; i++) histogram[bits[i] >>> kShift]++;
-    if (at >= 0) {
+    if (max > this.max) {
       this.max = max;
       this.argmax = { label, row: Math.floor(at / vocab), column: at % vocab };
     }
     this.count += a.length;
+    return max;
   }
 
   /** Upper edge of the histogram bin holding the q-quantile (0 < q < 1) of |Δ|. */

@@ -1,11 +1,13 @@
 // The public evaluation set, copied from the team's shared folder into tests/data/eval (its
 // README.md and SOURCES.tsv give each file's source and licence): 8 categories x 20 texts of
-// ~60 B to ~7 KB. The conformance, noise and golden-link tests and bench/drift.mjs run on it.
-import { readdirSync, readFileSync } from 'node:fs';
+// ~60 B to ~7 KB. The conformance, noise and golden-link tests and bench/drift.mjs run on it:
+// `npm test` on a sample (sampleEvalTexts), `npm run conformance` on every text.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const evalDir = fileURLToPath(new URL('../data/eval', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
  * Every eval text, sorted by name. @returns {{name: string, category: string, bytes: Uint8Array}[]}
@@ -28,12 +30,52 @@ export function evalTexts() {
 }
 
 /**
- * The eval texts the slow tests take: all of them, or the first N with KOLMO_EVAL_LIMIT=N (a
- * quick local run; CI leaves it unset). Benches and generated texts always take all.
+ * The texts `npm test` gives the conformance and noise tests (the exhaustive run, `npm run
+ * conformance`, takes all 160): in each category the shortest text (so WebGPU, which takes the
+ * shortest per category, runs the same texts in both tiers), and the `kHardest` texts with the
+ * largest cross-backend drift (of equal drifts, the shorter text). Drift is measured per text
+ * by bench/drift.mjs (max |Δlogit| between ORT Node CPU and ORT Web WASM, batched and stepwise:
+ * the pairs with the largest drift; thread count and Node vs Chromium change no bit), committed
+ * as bench/results/drift-texts-<model>.json with the command that made it.
+ */
+const kHardest = 6;
+const driftFile = (/** @type {string} */ modelId) => `bench/results/drift-texts-${modelId}.json`;
+
+/**
+ * @param {ReturnType<typeof evalTexts>} texts all eval texts
+ * @param {{name: string, max: number}[]} drift per text, from bench/drift.mjs --per-text
+ */
+export function sampleEvalTexts(texts, drift) {
+  const maxOf = new Map(drift.map((d) => [d.name, d.max]));
+  const missing = texts.filter((t) => !maxOf.has(t.name)).map((t) => t.name);
+  if (missing.length) throw new Error(`no drift measured for ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''}`);
+  const byDrift = [...texts].sort((a, b) => maxOf.get(b.name) - maxOf.get(a.name) || a.bytes.length - b.bytes.length);
+  const chosen = new Set([...shortestPerCategory(texts, 1), ...byDrift.slice(0, kHardest)]);
+  return texts.filter((t) => chosen.has(t));
+}
+
+/**
+ * The eval texts the conformance and noise tests take. KOLMO_EVAL=all: every text (`npm run
+ * conformance`); unset or KOLMO_EVAL=sample: sampleEvalTexts() (`npm test`). KOLMO_EVAL_LIMIT=N
+ * then keeps the first N of those (a quick local run). Benches and generated texts always take all.
+ * @returns {ReturnType<typeof evalTexts> & {tier: 'all'|'sample', limited: boolean}}
  */
 export function testedEvalTexts() {
+  const tier = process.env.KOLMO_EVAL ?? 'sample';
+  if (tier !== 'all' && tier !== 'sample') throw new Error(`KOLMO_EVAL=${tier}: expected 'all' or 'sample'`);
+  let texts = evalTexts();
+  if (tier === 'sample') {
+    const manifest = JSON.parse(readFileSync(join(repoRoot, 'models/manifest.json'), 'utf8'));
+    const file = driftFile(manifest.default);
+    if (!existsSync(join(repoRoot, file))) {
+      throw new Error(`${file} is missing: measure the drift of model ${manifest.default} with ` +
+        `\`node bench/drift.mjs --no-browser --paths node-cpu-1t,node-wasm-1t --per-text ${file}\` (~15 min)`);
+    }
+    texts = sampleEvalTexts(texts, JSON.parse(readFileSync(join(repoRoot, file), 'utf8')).texts);
+  }
   const limit = Number(process.env.KOLMO_EVAL_LIMIT ?? Infinity);
-  return evalTexts().slice(0, limit >= 0 ? limit : Infinity);
+  const limited = limit >= 0 && limit < texts.length;
+  return Object.assign(limited ? texts.slice(0, limit) : texts, { tier: /** @type {'all'|'sample'} */ (tier), limited });
 }
 
 /** The `perCategory` shortest texts of each category (for the slow paths). */

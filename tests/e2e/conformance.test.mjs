@@ -1,7 +1,8 @@
-// Conformance matrix, browser paths (tests/conformance/): every eval text compressed in Chromium
-// on ORT Web WASM with 1 and 2 threads, or in Node on ORT Node, opens exactly on each of them;
-// WebGPU (SwiftShader here: ~0.6 s per token) makes and opens the shortest text of each category.
-// Then golden links (tests/golden/) open in the page. Minutes: 160 texts, ~61,000 tokens.
+// Conformance matrix, browser paths (tests/conformance/): every tested eval text compressed in
+// Chromium on ORT Web WASM with 1 and 2 threads, or in Node on ORT Node, opens exactly on each of
+// them; WebGPU (SwiftShader here: ~0.6 s per token) makes and opens the shortest text of each
+// category. Then golden links (tests/golden/) open in the page. `npm test` takes the sample of
+// testedEvalTexts(); `npm run conformance` all 160 texts, ~61,000 tokens (minutes).
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -37,7 +38,7 @@ test('every eval text made on any browser path or Node opens exactly on every on
   const gpuTexts = new Set(shortestPerCategory(texts, 1).map((text) => text.name));
   const takes = (/** @type {any} */ path, /** @type {any} */ text) => path.spec.backend !== 'webgpu' || gpuTexts.has(text.name);
   const result = await runMatrix(texts, paths, paths, { encodes: takes, decodes: takes, log: (line) => t.diagnostic(line) });
-  t.diagnostic(`${texts.length} texts on ${paths.map((p) => p.name).join(', ')} (WebGPU: ${gpuTexts.size} texts): ` +
+  t.diagnostic(`${texts.length} texts (KOLMO_EVAL=${texts.tier}) on ${paths.map((p) => p.name).join(', ')} (WebGPU: ${gpuTexts.size} texts): ` +
     `${result.pairs} pairs checked with ${result.decodes} decodes of ${result.distinct} distinct fragments`);
   assert.deepEqual(result.failures, []);
   assert.deepEqual(Object.keys(result.modes), ['lm'], 'every link is coded with the model');

@@ -1,7 +1,8 @@
 // Noise injection with the shipped model (docs/DETERMINISM.md §5, §7): the rounding layer's
 // promise, checked on real logits instead of a synthetic model.
 //   - Within ε: the decoder gets the encoder's own logits plus uniform noise in [-ε, ε], or
-//     ±0.9ε aimed at the decision closest to a bin boundary: every eval text decodes exactly.
+//     ±0.9ε aimed at the decision closest to a bin boundary: every tested eval text decodes
+//     exactly (`npm test`: the sample of testedEvalTexts(); `npm run conformance`: all 160).
 //   - Beyond ε (10ε, 30ε, 100ε, the model in the loop, ORT Node): every decode returns the exact
 //     text or an error (checksum or stream), never a different text as if it were right.
 import test from 'node:test';
@@ -121,8 +122,8 @@ test('within ε: recorded encoder logits plus uniform or aimed noise decode ever
   }
   t.diagnostic(`${texts.length} texts, ${steps} steps (${fragileSteps} on the safe path): all exact under ε noise; ` +
     `the 3ε control broke ${controlBroken} of ${texts.length} decodes`);
-  if (texts.length === 160) {
-    assert.ok(steps > 50_000, `the eval set has ${steps} steps`);
+  if (!texts.limited) {
+    if (texts.tier === 'all') assert.ok(steps > 50_000, `the eval set has ${steps} steps`);
     assert.ok(controlBroken > 0, 'aimed noise at 3ε broke no decode: the aim is wrong');
   }
 });
