@@ -9,7 +9,8 @@
 const kVersion = 'kolmo-app-1';
 const kShell = ['./', './index.html', './app.js', './style.css', './lib/index.js', './lib/messages.js',
   './lib/model_store.js', './lib/codec.js', './lib/model_manifest.js', './lib/worker.js', './lib/engine.js',
-  './lib/model.js', './lib/pipeline.js', './lib/onnx_weights.js', './lib/wasm/kolmo_wasm.js', './lib/wasm/kolmo_wasm.wasm'];
+  './lib/model.js', './lib/pipeline.js', './lib/onnx_weights.js', './lib/errors.js', './lib/wasm/kolmo_wasm.js',
+  './lib/wasm/kolmo_wasm.wasm'];
 
 // Folders beside this file (the page may be served below a path prefix).
 const kModelsPath = new URL('./models/', self.location.href).pathname;

@@ -11,6 +11,7 @@ import { join, relative } from 'node:path';
 import { repoRoot, utf8, invalidUtf8 } from './helpers.mjs';
 import { compress, decompress, load, Kolmo, KolmoError } from '../../web/lib/index.js';
 import { asKolmoError } from '../../web/lib/engine.js';
+import { isOutOfMemory } from '../../web/lib/errors.js';
 import { loadCodec } from '../../web/lib/codec.js';
 
 const manifest = JSON.parse(readFileSync(join(repoRoot, 'models/manifest.json'), 'utf8'));
@@ -196,6 +197,18 @@ test('memory exhaustion is reported as out_of_memory', () => {
   }
   assert.equal(asKolmoError(new KolmoError('truncated')).code, 'truncated');
   assert.match(asKolmoError(new KolmoError('truncated')).message, /incomplete/);
+});
+
+test('a memory trap or other RangeError is not reported as out_of_memory', () => {
+  // A WASM trap is a bug (a bad index), not a lack of memory.
+  for (const error of [new WebAssembly.RuntimeError('memory access out of bounds'), new Error('RuntimeError: memory access out of bounds'),
+    new RangeError('Offset is outside the bounds of the DataView'), new Error('ZOOM level')]) {
+    assert.equal(asKolmoError(error).code, 'internal', String(error));
+    assert.equal(isOutOfMemory(error), false, String(error));
+  }
+  // What a crashed worker reports (index.js reads only the message).
+  assert.equal(isOutOfMemory('Uncaught RangeError: WebAssembly.Memory(): could not allocate memory'), true);
+  assert.equal(isOutOfMemory('Uncaught RuntimeError: memory access out of bounds'), false);
 });
 
 test('a text over the limit is refused before any work', async () => {

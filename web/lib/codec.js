@@ -12,21 +12,11 @@
 // as codec.wasm for tests; code outside web/lib should not need it.
 
 import createKolmoModule from './wasm/kolmo_wasm.js';
+import { KolmoError } from './errors.js';
 
 // ---- errors ----
 
-/** An error from the kolmo core: `code` is the stable status name, e.g. 'checksum_mismatch'. */
-export class KolmoError extends Error {
-  /**
-   * @param {string} code stable status name (kolmo::statusName), e.g. 'truncated'
-   * @param {string} [message]
-   */
-  constructor(code, message) {
-    super(message ? `${code}: ${message}` : code);
-    this.name = 'KolmoError';
-    this.code = code;
-  }
-}
+export { KolmoError }; // defined in errors.js, offered here too
 
 // ---- loading ----
 

@@ -7,6 +7,7 @@
 // Backends are tried in the order given; the first that creates a session is kept for every
 // later model, and the reason any earlier one failed is reported as `fallback`.
 import { loadCodec, KolmoError } from './codec.js';
+import { isOutOfMemory } from './errors.js';
 import { createLanguageModel } from './model.js';
 import { manifestEntry, entryForLinkIndex } from './model_manifest.js';
 import { loadManifest, loadModelFiles } from './model_store.js';
@@ -28,9 +29,6 @@ const now = () => (typeof performance !== 'undefined' ? performance.now() : Date
 const kFileMagic = [0x4b, 0x4c, 0x4d, 0x4f]; // "KLMO": the file form (CLI) of a container
 
 // ---- errors ----
-
-const kOutOfMemory =
-  /out of memory|bad_alloc|Cannot enlarge memory|failed to allocate|Array buffer allocation failed|Aborted\(OOM\)|memory access out of bounds|Out of memory|OOM/;
 
 // What the core's bare status codes mean to someone holding a link or a file.
 /** @type {Record<string, string>} */
@@ -60,7 +58,7 @@ export function asKolmoError(error) {
     return new KolmoError(error.code, kExplanations[error.code]);
   }
   if (error instanceof KolmoError && error.code !== 'backend_failed') return error;
-  if (kOutOfMemory.test(message) || (error instanceof RangeError && /memory|allocat|buffer/i.test(message))) {
+  if (isOutOfMemory(error)) {
     return new KolmoError('out_of_memory', 'not enough memory for this text on this device: ' + message);
   }
   if (error instanceof KolmoError) return error;

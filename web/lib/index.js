@@ -13,6 +13,7 @@
 // Errors are KolmoError with a stable `code` (see KolmoErrorCode); a link that cannot be
 // restored exactly is an error, never a different text.
 import { KolmoError } from './codec.js';
+import { isOutOfMemory } from './errors.js';
 import { Kind, request, transferablesOf } from './messages.js';
 import { defaultModelBaseUrl } from './model_store.js';
 
@@ -168,7 +169,7 @@ function workerHost() {
     w.onerror = (event) => {
       event.preventDefault?.();
       const message = event.message || 'the kolmo worker failed to start or crashed';
-      const code = /memory/i.test(message) ? 'out_of_memory' : 'worker_failed';
+      const code = isOutOfMemory(message) ? 'out_of_memory' : 'worker_failed';
       failCurrent?.(new KolmoError(code, message));
       stop();
     };
