@@ -5,21 +5,24 @@
 
 namespace kolmo {
 
+// The values are pinned: they cross the WASM boundary as integers (wasm/bindings.cpp,
+// web/lib/codec.js) and a C++ caller may store them, so a value never changes meaning. A new
+// status takes the next free value; tests/status_test.cpp pins every value and name.
 enum class Status : int {
   kOk = 0,
-  kTruncated,          // input ends before the format says it should
-  kBadMagic,           // file does not start with the kolmo file magic
-  kUnknownVersion,     // container version this build does not know
-  kUnknownMode,        // container mode this build does not know
-  kUnknownModel,       // link names a model index/id that is not loaded
-  kChecksumMismatch,   // decoded bytes fail the integrity check (damaged link or logit drift > epsilon)
-  kLengthOverLimit,    // text, token count or payload over the configured limit
-  kCorrupt,            // stream is internally inconsistent (reserved bits set, bad symbol, trailing garbage)
-  kBadUrlText,         // fragment text has characters or a length outside the URL alphabet
-  kNonFiniteLogits,    // NaN or Inf in model logits (a broken backend)
-  kBadArgument,        // caller error: wrong sizes, token id out of range, call out of order
-  kBadTokenizer,       // tokenizer file malformed
-  kOutOfMemory,        // allocation failed
+  kTruncated = 1,          // input ends before the format says it should
+  kBadMagic = 2,           // file does not start with the kolmo file magic
+  kUnknownVersion = 3,     // container version this build does not know
+  kUnknownMode = 4,        // container mode this build does not know
+  kUnknownModel = 5,       // link names a model index/id that is not loaded
+  kChecksumMismatch = 6,   // decoded bytes fail the integrity check (damaged link or logit drift > epsilon)
+  kLengthOverLimit = 7,    // text, token count or payload over the configured limit
+  kCorrupt = 8,            // stream is internally inconsistent (reserved bits set, bad symbol, trailing garbage)
+  kBadUrlText = 9,         // fragment text has characters or a length outside the URL alphabet
+  kNonFiniteLogits = 10,   // NaN or Inf in model logits (a broken backend)
+  kBadArgument = 11,       // caller error: wrong sizes, token id out of range, call out of order
+  kBadTokenizer = 12,      // tokenizer file malformed
+  kOutOfMemory = 13,       // allocation failed
 };
 
 // Stable lowercase name of a status, e.g. "checksum_mismatch". Never null.
