@@ -4,7 +4,7 @@
 //   1. range coder: coded size vs sum(-log2(f/total)) for several distributions
 //      (target <= 0.01 bit/symbol and <= 4 bytes/stream);
 //   2. speed of the per-step evaluator and of encode/decode steps at V = 8192;
-//   3. rounding-layer cost on the synthetic model (DESIGN.md), plain and sharpened: ideal bits,
+//   3. rounding-layer cost on the synthetic model (tests/synthetic_model.h), plain and sharpened: ideal bits,
 //      coded bits, overhead %, fragile and escape rates at eps = 1e-4, 3e-4, 1e-3;
 //   4. grid sweep (the measurement behind the GridSpec defaults);
 //   5. flag prior on short texts (behind kFragileFlagPrior);

@@ -1,4 +1,4 @@
-// The synthetic deterministic "language model" of DESIGN.md, shared by the C++ tests and
+// The synthetic deterministic "language model", defined here and shared by the C++ tests and
 // benches (the JS tests implement the same formula with Math.imul / >>> 0 / Math.fround, so
 // native and WASM sessions can be driven with identical logits).
 //

@@ -1,4 +1,4 @@
-// The synthetic deterministic "language model" of docs (DESIGN.md), in JS: identical logits
+// The synthetic deterministic "language model" of tests/synthetic_model.h, in JS: identical logits
 // to tests/synthetic_model.h in C++, so native and WASM tests drive the codec with the same
 // float32 values. u32 arithmetic wraps via Math.imul and >>> 0; float casts via Math.fround
 // (Float32Array stores round the same way).
