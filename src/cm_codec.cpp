@@ -24,135 +24,23 @@
 #include <cstring>
 #include <memory>
 
+#include "mixing.h"
 #include "range_coder.h"
 
 namespace kolmo {
 
 namespace {
 
-// ---- logistic helpers: the stretch domain is ln(p/(1-p)) * 256, clamped to [-2047, 2047] ----
-
-// 12-bit probability of a stretch value (interpolated from 33 points of 4096/(1+e^-x/256)).
-constexpr int squash(int d) {
-  constexpr int kPoints[33] = {1,    2,    3,    6,    10,   16,   27,   45,   73,   120,  194,
-                               310,  488,  747,  1101, 1546, 2047, 2549, 2994, 3348, 3607, 3785,
-                               3901, 3975, 4022, 4050, 4068, 4079, 4085, 4089, 4092, 4093, 4094};
-  if (d > 2047) return 4095;
-  if (d < -2047) return 1;
-  int w = d & 127;
-  int i = (d >> 7) + 16;
-  return (kPoints[i] * (128 - w) + kPoints[i + 1] * w + 64) >> 7;
-}
-
-// stretch(p) = the smallest x with squash(x) >= p: the inverse of squash on 12-bit p.
-constexpr std::array<int16_t, 4096> makeStretchTable() {
-  std::array<int16_t, 4096> t{};
-  int pi = 0;
-  for (int x = -2047; x <= 2047; ++x) {
-    int v = squash(x);
-    for (int i = pi; i <= v; ++i) t[i] = static_cast<int16_t>(x);
-    pi = v + 1;
-  }
-  for (int i = pi; i < 4096; ++i) t[i] = 2047;
-  return t;
-}
-constexpr std::array<int16_t, 4096> kStretch = makeStretchTable();
-
-constexpr int clampStretch(int64_t x) {
-  return x > 2047 ? 2047 : (x < -2047 ? -2047 : static_cast<int>(x));
-}
-
-constexpr uint64_t mixHash(uint64_t x) {
-  x ^= x >> 31;
-  x *= 0x9FB21C651E98DF25ull;
-  x ^= x >> 29;
-  return x;
-}
-
-// ---- bit histories: a state byte is (n0 << 4) | n1, the counts of 0s and 1s seen in a
-// context, each <= 15; a bit halves a large opposite count, so recent bits weigh more ----
-
-constexpr std::array<uint8_t, 512> makeNextState() {
-  std::array<uint8_t, 512> t{};
-  for (int s = 0; s < 256; ++s) {
-    for (int bit = 0; bit < 2; ++bit) {
-      int n0 = s >> 4;
-      int n1 = s & 15;
-      int& same = bit ? n1 : n0;
-      int& other = bit ? n0 : n1;
-      if (same < 15) ++same;
-      if (other > 2) other = other / 2 + 1;
-      t[s * 2 + bit] = static_cast<uint8_t>((n0 << 4) | n1);
-    }
-  }
-  return t;
-}
-constexpr std::array<uint8_t, 512> kNextState = makeNextState();
-
-// 65536 / (n + 1.5): the adaptation rate of a probability seen n times.
-constexpr std::array<int32_t, 1024> makeReciprocals() {
-  std::array<int32_t, 1024> t{};
-  for (int n = 0; n < 1024; ++n) t[n] = 65536 * 2 / (2 * n + 3);
-  return t;
-}
-constexpr std::array<int32_t, 1024> kReciprocal = makeReciprocals();
-
-// Adaptive probability per context: p (P(1) * 2^22) moves toward each bit by 1/(n + 1.5)
-// until n reaches `limit`, then at that fixed rate.
-template <int N>
-class AdaptiveMap {
- public:
-  void init(int limit) {
-    limit_ = limit;
-    for (int i = 0; i < N; ++i) {
-      p_[i] = 1u << 21;
-      n_[i] = 0;
-    }
-  }
-  void set(int cx, uint32_t p22) { p_[cx] = p22; }
-  int p12(int cx) const { return static_cast<int>(p_[cx] >> 10); }
-  void update(int cx, int bit) {
-    int64_t target = bit ? (int64_t{1} << 22) - 1 : 0;
-    int64_t p = p_[cx];
-    p += ((target - p) * kReciprocal[n_[cx]]) >> 16;
-    p_[cx] = static_cast<uint32_t>(p);
-    if (n_[cx] < limit_) ++n_[cx];
-  }
-
- private:
-  uint32_t p_[N];
-  uint16_t n_[N];
-  int limit_ = 0;
-};
-
-// Gated linear mixing in the stretch domain: one weight vector (16.16 fixed point) per
-// selector value, trained online on the coding loss.
-template <int N>
-class Mixer {
- public:
-  void init(int numSets, int32_t initialWeight) {
-    weights_.assign(static_cast<size_t>(N) * numSets, initialWeight);
-  }
-  // Stretch of the mixed prediction with weight set `set`; remembers it for train().
-  int mix(const int* inputs, int set) {
-    inputs_ = inputs;
-    w_ = &weights_[static_cast<size_t>(set) * N];
-    int64_t dot = 0;
-    for (int i = 0; i < N; ++i) dot += int64_t{w_[i]} * inputs[i];
-    pr_ = squash(clampStretch(dot >> 16));
-    return clampStretch(dot >> 16);
-  }
-  void train(int bit, int rate) {
-    int err = ((bit << 12) - pr_) * rate;
-    for (int i = 0; i < N; ++i) w_[i] += (inputs_[i] * err) >> 11;
-  }
-
- private:
-  std::vector<int32_t> weights_;
-  const int* inputs_ = nullptr;
-  int32_t* w_ = nullptr;
-  int pr_ = 2048;
-};
+using mixing::AdaptiveMap;
+using mixing::apmIndex;
+using mixing::apmRead;
+using mixing::clampStretch;
+using mixing::kApmBins;
+using mixing::kNextState;
+using mixing::kStretch;
+using mixing::Mixer;
+using mixing::mixHash;
+using mixing::squash;
 
 // ---- model shape ----
 constexpr int kNumHashed = 6;               // orders 1, 2, 3, 4, 6 and the word context
@@ -162,7 +50,6 @@ constexpr int kMinTableBits = 10;
 constexpr int kMaxTableBits = 16;  // 2^16 buckets * 16 B = 1 MiB per hashed context
 constexpr int kMatchMinLen = 5;
 constexpr int kMaxMatchBits = 18;  // 2^18 positions * 4 B = 1 MiB
-constexpr int kApmBins = 33;
 constexpr int kApm2Bits = 8;  // hashed order-2 contexts of the second APM
 constexpr int kStateLimit = 1023;
 constexpr int kInitialWeight = 12000;  // ~0.18 per input
@@ -202,23 +89,13 @@ class Predictor {
     matchBits_ = clampInt(bits, kMinTableBits, kMaxMatchBits);
     matchTable_.assign(size_t{1} << matchBits_, 0);
 
-    for (auto& sm : stateMaps_) {
-      sm.init(kStateLimit);
-      for (int s = 0; s < 256; ++s) {
-        uint32_t n0 = static_cast<uint32_t>(s >> 4), n1 = static_cast<uint32_t>(s & 15);
-        sm.set(s, static_cast<uint32_t>(((uint64_t{2} * n1 + 1) << 22) / (2 * (n0 + n1) + 2)));
-      }
-    }
+    for (auto& sm : stateMaps_) sm.initForStates(kStateLimit);
     order0_.init(255);
     matchMap_.init(kStateLimit);
     mixer1_.init(3 * 256, kInitialWeight);
     mixer2_.init(256, kInitialWeight);
-    apm1_.resize(size_t{kApmBins} * 256);
-    apm2_.resize(size_t{kApmBins} << kApm2Bits);
-    for (size_t i = 0; i < apm1_.size(); ++i) {
-      apm1_[i] = static_cast<uint16_t>(squash((static_cast<int>(i % kApmBins) - 16) * 128) * 16);
-    }
-    for (size_t i = 0; i < apm2_.size(); ++i) apm2_[i] = apm1_[i % kApmBins];
+    mixing::apmInit(&apm1_, 256);
+    mixing::apmInit(&apm2_, size_t{1} << kApm2Bits);
     startByte();
     startNibble();
     predict();
@@ -245,8 +122,8 @@ class Predictor {
     matchMap_.update(matchCx_, bit);
     mixer1_.train(bit, mixerRate_);
     mixer2_.train(bit, mixerRate_);
-    updateApm(apm1_.data(), apm1Idx_, bit);
-    updateApm(apm2_.data(), apm2Idx_, bit);
+    mixing::apmUpdate(apm1_.data(), apm1Idx_, mixStretch_, bit, kApmRate);
+    mixing::apmUpdate(apm2_.data(), apm2Idx_, mixStretch_, bit, kApmRate);
 
     c0_ = (c0_ << 1) | static_cast<uint32_t>(bit);
     node_ = (node_ << 1) | bit;
@@ -396,19 +273,6 @@ class Predictor {
     int a1 = apmRead(apm1_.data(), apm1Idx_, mixStretch_);
     int a2 = apmRead(apm2_.data(), apm2Idx_, mixStretch_);
     pr16_ = clampInt((mixPr * 16 * 2 + a1 + a2) >> 2, 1, 65535);
-  }
-
-  static int apmIndex(int cx, int st) { return cx * kApmBins + ((st + 2048) >> 7); }
-  static int apmRead(const uint16_t* t, int idx, int st) {
-    int w = (st + 2048) & 127;
-    return (t[idx] * (128 - w) + t[idx + 1] * w) >> 7;
-  }
-  // Moves the nearer of the two interpolated bins toward the bit.
-  void updateApm(uint16_t* t, int idx, int bit) {
-    int w = (mixStretch_ + 2048) & 127;
-    int target = bit ? 65535 : 0;
-    int j = w < 64 ? idx : idx + 1;
-    t[j] = static_cast<uint16_t>(t[j] + ((target - t[j]) >> kApmRate));
   }
 
   const uint8_t* history_;
