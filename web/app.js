@@ -161,8 +161,13 @@ function endProgress() {
 
 // ---- engine ----
 
+// ONNX Runtime and the models lie beside the page in the site (scripts/site.mjs), which may be
+// served from a sub-path: relative to the page, not to the library's own URL.
 /** @type {import('./lib/index.js').KolmoOptions} */
-const options = {};
+const options = {
+  ortBaseUrl: new URL('ort/', document.baseURI).href,
+  modelBaseUrl: new URL('models/', document.baseURI).href,
+};
 if (forcedBackend === 'wasm' || forcedBackend === 'webgpu') options.backends = [forcedBackend];
 else if (forcedBackend) showMessage(`Unknown backend "${forcedBackend}" in the address: use ?backend=wasm or ?backend=webgpu.`);
 const kolmo = new Kolmo(options);

@@ -1,18 +1,21 @@
-// @file Service worker of the demo page: keeps the page, the library, the WASM codec and ONNX
-// Runtime Web for offline use. The model files are not kept here: web/lib/model_store.js keeps
-// them (checked by sha256) in its own cache, so they are not stored twice.
+// @file Service worker of the page: keeps the page, the library, the WASM codec and ONNX Runtime
+// Web for offline use, and adds the site's response headers to what it serves. The model files
+// are not kept here: web/lib/model_store.js keeps them (checked by sha256) in its own cache, so
+// they are not stored twice.
 //
-//   page, lib/, lib/wasm/   network first (fresh code when online), the cached copy offline
-//   /ort/                   cache first: the version is pinned by package-lock.json, and a
-//                           new version of this file (kVersion) starts an empty cache
-//   /models/                not handled (model_store.js)
-const kVersion = 'kolmo-app-1';
-const kShell = ['./', './index.html', './app.js', './style.css', './lib/index.js', './lib/messages.js',
-  './lib/model_store.js', './lib/codec.js', './lib/model_manifest.js', './lib/worker.js', './lib/engine.js',
-  './lib/model.js', './lib/pipeline.js', './lib/onnx_weights.js', './lib/errors.js', './lib/wasm/kolmo_wasm.js',
-  './lib/wasm/kolmo_wasm.wasm'];
+//   the page, lib/, vendor/, icons/   network first (fresh code when online), the cached copy offline
+//   ort/                              cache first: a new build of the site (kSite.version, a hash
+//                                     of every file) starts an empty cache
+//   models/                           not handled (model_store.js)
+//
+// Headers: scripts/site.mjs fills in kSite.headers (the Content-Security-Policy and cross-origin
+// isolation). Hosts that send no headers of their own (GitHub Pages, python3 -m http.server)
+// thus still give the worker the CSP and, from the second visit on, make the page
+// cross-origin isolated, which ONNX Runtime's WASM threads need (SharedArrayBuffer).
+const kSite = {"version":"dev","shell":["./"],"headers":{}}; // filled in by scripts/site.mjs
+const kVersion = `kolmo-app-${kSite.version}`;
 
-// Folders beside this file (the page may be served below a path prefix).
+// Folders beside this file (the site may be served below a path prefix).
 const kModelsPath = new URL('./models/', self.location.href).pathname;
 const kOrtPath = new URL('./ort/', self.location.href).pathname;
 
@@ -20,7 +23,7 @@ self.addEventListener('install', (event) => {
   event.waitUntil(
     caches.open(kVersion)
       // One by one: a missing file must not keep the others out (runtime caching fills in).
-      .then((cache) => Promise.allSettled(kShell.map((path) => cache.add(path))))
+      .then((cache) => Promise.allSettled(kSite.shell.map((path) => cache.add(path))))
       .then(() => self.skipWaiting()),
   );
 });
@@ -33,6 +36,15 @@ self.addEventListener('activate', (event) => {
     await self.clients.claim();
   })());
 });
+
+/** The response with the site's headers added (a same-origin, readable response only). @param {Response} response */
+function withSiteHeaders(response) {
+  if (response.type !== 'basic' && response.type !== 'default') return response;
+  const headers = new Headers(response.headers);
+  for (const [name, value] of Object.entries(kSite.headers)) headers.set(name, value);
+  const nullBody = [101, 204, 205, 304].includes(response.status);
+  return new Response(nullBody ? null : response.body, { status: response.status, statusText: response.statusText, headers });
+}
 
 /** @param {Request} request */
 async function cacheFirst(request) {
@@ -65,9 +77,6 @@ self.addEventListener('fetch', (event) => {
   if (url.origin !== self.location.origin) return;
   const path = url.pathname;
   if (path.startsWith(kModelsPath)) return;
-  if (path.startsWith(kOrtPath)) {
-    event.respondWith(cacheFirst(request));
-    return;
-  }
-  event.respondWith(networkFirst(request));
+  const serve = path.startsWith(kOrtPath) ? cacheFirst : networkFirst;
+  event.respondWith(serve(request).then(withSiteHeaders));
 });

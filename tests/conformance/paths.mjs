@@ -95,15 +95,16 @@ export class BrowserPath {
    * Opens a page of the demo server for one path.
    * @param {{name: string, backend: string, threads: number}} spec
    * @param {import('playwright-core').Browser} browser  launched with WebGPU for 'webgpu'
-   * @param {string} serverUrl  scripts/serve.mjs (cross-origin isolated: WASM threads work)
+   * @param {string} serverUrl  the site (tests/e2e/browser.mjs startServer), maybe at a sub-path
    */
   static async open(spec, browser, serverUrl) {
     const context = await browser.newContext();
-    const page = await context.newPage();
-    await page.goto(serverUrl + 'style.css');
+    const { isolatedLibraryPage } = await import('../e2e/browser.mjs'); // not loaded for the Node paths
+    const page = await isolatedLibraryPage(context, serverUrl);
     await page.evaluate(async ({ backend, threads }) => {
-      const { Kolmo } = await import('/lib/index.js');
-      const kolmo = new Kolmo({ backends: [backend], threads, ortBaseUrl: '/ort/', modelBaseUrl: '/models/', cache: false });
+      const site = new URL('./', location.href).href; // the site may be served from a sub-path
+      const { Kolmo } = await import(`${site}lib/index.js`);
+      const kolmo = new Kolmo({ backends: [backend], threads, ortBaseUrl: `${site}ort/`, modelBaseUrl: `${site}models/`, cache: false });
       const fromBase64 = (/** @type {string} */ s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
       const toBase64 = (/** @type {Uint8Array} */ u8) => {
         let s = '';
@@ -113,14 +114,14 @@ export class BrowserPath {
       /** @type {Promise<any>|null} */
       let direct = null;
       const openDirect = async () => {
-        const { loadCodec } = await import('/lib/codec.js');
-        const { createLanguageModel } = await import('/lib/model.js');
-        const { manifestEntry } = await import('/lib/model_manifest.js');
-        const entry = manifestEntry(await (await fetch('/models/manifest.json')).json());
-        const ort = await import(backend === 'webgpu' ? '/ort/ort.min.mjs' : '/ort/ort.wasm.min.mjs');
-        ort.env.wasm.wasmPaths = '/ort/';
+        const { loadCodec } = await import(`${site}lib/codec.js`);
+        const { createLanguageModel } = await import(`${site}lib/model.js`);
+        const { manifestEntry } = await import(`${site}lib/model_manifest.js`);
+        const entry = manifestEntry(await (await fetch(`${site}models/manifest.json`)).json());
+        const ort = await import(`${site}ort/${backend === 'webgpu' ? 'ort.min.mjs' : 'ort.wasm.min.mjs'}`);
+        ort.env.wasm.wasmPaths = `${site}ort/`;
         ort.env.wasm.numThreads = threads;
-        const modelBytes = new Uint8Array(await (await fetch(`/models/${entry.id}/model.onnx`)).arrayBuffer());
+        const modelBytes = new Uint8Array(await (await fetch(`${site}models/${entry.id}/model.onnx`)).arrayBuffer());
         const model = await createLanguageModel({ ort, modelBytes, shape: entry, backends: [backend], threads, gpuKvCache: true });
         if (model.backend !== backend) throw new Error(`model runs on ${model.backend}`);
         return { codec: await loadCodec(), model };
@@ -141,7 +142,7 @@ export class BrowserPath {
         async logits(/** @type {number[]} */ seq, /** @type {string} */ mode) {
           direct ??= openDirect();
           const { codec, model } = await direct;
-          const { sequenceLogits } = await import('/lib/pipeline.js');
+          const { sequenceLogits } = await import(`${site}lib/pipeline.js`);
           const logits = await sequenceLogits(codec, model, Uint32Array.from(seq), /** @type {any} */ (mode));
           return toBase64(new Uint8Array(logits.buffer, logits.byteOffset, logits.byteLength));
         },

@@ -1,18 +1,33 @@
 // The one place that knows how the end-to-end tests reach a browser: finds Debian's chromium,
-// sets its flags (WebGPU through SwiftShader when asked), and serves the page with
-// scripts/serve.mjs on a free port. Tests import these helpers; nothing else launches a browser.
+// sets its flags (WebGPU through SwiftShader when asked), builds the site (scripts/site.mjs) and
+// serves it at a sub-path with a plain static file server (python3 -m http.server), and watches
+// every page and worker for Content-Security-Policy violations. Tests import these helpers;
+// nothing else launches a browser.
 //
-//   const server = await startServer();
+//   const server = await startServer();                     // server.url: http://127.0.0.1:PORT/kolmo/
 //   const browser = await launchBrowser({ webgpu: true });
 //   ... browser.newContext() ... page.goto(server.url + '?backend=webgpu') ...
+//   await browser.close();   // throws if any page or worker of this browser violated the CSP
+//
+// CSP violations: every context of a browser from launchBrowser() records them — the
+// `securitypolicyviolation` event in each document (an init script, before the page's own
+// code) and in each worker (registered when the worker appears, before its first message is
+// handled), and chromium's console reports of them. browser.close() fails the test with the
+// list, so no test can pass with a violation while loading, compressing, opening a link or
+// going offline. takeCspViolations(browser) reads and clears them (for a test that provokes one).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { buildSite } from '../../scripts/site.mjs';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const screenshotDir = join(repoRoot, 'tests/e2e/screenshots');
+/** The folder the site is served from, as on https://user.github.io/kolmo/. */
+const kSubPath = 'kolmo';
 
 const kCandidates = [process.env.KOLMO_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean);
 
@@ -37,17 +52,95 @@ const kWebGpuArgs = process.env.KOLMO_WEBGPU_ADAPTER === 'hardware'
   : ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=swiftshader', '--use-webgpu-adapter=swiftshader'];
 
 /**
- * Launches headless chromium. @param {{webgpu?: boolean}} [options]
+ * Launches headless chromium; its contexts record CSP violations, and close() throws if there
+ * were any (see the top of this file). @param {{webgpu?: boolean}} [options]
  * @returns {Promise<import('playwright-core').Browser>}
  */
 export async function launchBrowser({ webgpu = false } = {}) {
   const executablePath = chromiumPath();
   if (!executablePath) throw new Error('chromium not found: apt-get install -y chromium (scripts/setup.sh)');
-  return chromium.launch({
+  const browser = await chromium.launch({
     executablePath,
     headless: true,
     args: [...kBaseArgs, ...(webgpu ? kWebGpuArgs : [])],
   });
+  /** @type {string[]} */
+  const violations = [];
+  kViolations.set(browser, violations);
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (options) => {
+    const context = await newContext(options);
+    await watchCsp(context, violations);
+    return context;
+  };
+  const close = browser.close.bind(browser);
+  browser.close = async (options) => {
+    await close(options);
+    if (violations.length > 0) {
+      throw new Error(`Content-Security-Policy violations (${violations.length}):\n  ${[...new Set(violations)].join('\n  ')}`);
+    }
+  };
+  return browser;
+}
+
+// ---- CSP violations ----
+
+/** @type {WeakMap<import('playwright-core').Browser, string[]>} */
+const kViolations = new WeakMap();
+const kViolationTag = 'kolmo-csp-violation';
+/** Chromium's own console report of a violation (documents; workers only fire the event). */
+const isCspReport = (/** @type {string} */ text) => text.includes(kViolationTag) || /Content Security Policy/i.test(text);
+
+/** Registers the listener in a document or worker: each violation becomes a tagged console error. */
+function listenForViolations(/** @type {string} */ tag) {
+  globalThis.addEventListener('securitypolicyviolation', (event) => {
+    const e = /** @type {SecurityPolicyViolationEvent} */ (event);
+    console.error(`${tag}: ${e.effectiveDirective} blocked ${e.blockedURI || '(inline)'} in ${e.documentURI || e.sourceFile}` +
+      (e.sample ? ` (${e.sample})` : ''));
+  });
+}
+
+/** @param {import('playwright-core').BrowserContext} context @param {string[]} violations */
+async function watchCsp(context, violations) {
+  await context.addInitScript(listenForViolations, kViolationTag);
+  context.on('console', (message) => {
+    if (message.type() === 'error' && isCspReport(message.text())) violations.push(message.text());
+  });
+  context.on('page', (page) => {
+    page.on('worker', (worker) => {
+      worker.evaluate(listenForViolations, kViolationTag).catch(() => {}); // a worker may end at once
+    });
+  });
+}
+
+/**
+ * The CSP violations recorded so far in this browser's contexts; clears them.
+ * @param {import('playwright-core').Browser} browser @returns {string[]}
+ */
+export function takeCspViolations(browser) {
+  const violations = kViolations.get(browser);
+  if (!violations) throw new Error('takeCspViolations: the browser was not launched by launchBrowser()');
+  return violations.splice(0);
+}
+
+/**
+ * A page of the site that runs none of the page's own code (its style.css), controlled by the
+ * site's service worker and so cross-origin isolated as the page is after a first visit: for
+ * tests that drive the library directly (WASM threads need SharedArrayBuffer).
+ * @param {import('playwright-core').BrowserContext} context @param {string} siteUrl ends with '/'
+ */
+export async function isolatedLibraryPage(context, siteUrl) {
+  const page = await context.newPage();
+  await page.goto(siteUrl + 'style.css');
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.register('./sw.js');
+    await navigator.serviceWorker.ready;
+  });
+  await page.reload();
+  if (!(await page.evaluate(() => globalThis.crossOriginIsolated))) {
+    throw new Error(`${siteUrl}style.css is not cross-origin isolated under the site's service worker`);
+  }
+  return page;
 }
 
 /**
@@ -72,38 +165,53 @@ export async function webgpuMissing(browser, url) {
 }
 
 /**
- * Starts `node scripts/serve.mjs` on a free port.
- * @returns {Promise<{url: string, stop: () => Promise<void>}>} url ends with '/'
+ * Builds the site (scripts/site.mjs, what `npm run site` writes to dist/) into a fresh temporary
+ * folder, or takes KOLMO_SITE (a prebuilt dist/, to test exactly what will be deployed), and
+ * serves it at the sub-path /kolmo/ with `python3 -m http.server` on a free port: a plain static
+ * host with no routes and no headers of its own, like GitHub Pages.
+ * @returns {Promise<{url: string, root: string, stop: () => Promise<void>}>} url ends with '/kolmo/'
  */
 export async function startServer() {
-  const child = spawn(process.execPath, [join(repoRoot, 'scripts/serve.mjs')], {
-    cwd: repoRoot,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const top = await mkdtemp(join(tmpdir(), 'kolmo-e2e-'));
+  const root = join(top, kSubPath);
+  if (process.env.KOLMO_SITE) await symlink(resolve(process.env.KOLMO_SITE), root);
+  else await buildSite(root);
+  const child = spawn('python3', ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1', '--directory', top], {
+    stdio: ['ignore', 'pipe', 'ignore'], // stdout: the address; stderr (one line per request) is not read
   });
   let output = '';
   const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 120000);
-    const onData = (/** @type {Buffer} */ chunk) => {
+    const timer = setTimeout(() => reject(new Error(`python3 -m http.server did not start: ${output}`)), 60000);
+    child.stdout.on('data', (/** @type {Buffer} */ chunk) => {
       output += chunk;
-      const match = /on (http:\/\/[\d.]+:\d+\/)/.exec(output);
+      const match = /\((http:\/\/[\d.]+:\d+\/)\)/.exec(output);
       if (match) {
         clearTimeout(timer);
-        resolve(match[1]);
+        resolve(`${match[1]}${kSubPath}/`);
       }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`server exited (${code}): ${output}`)));
+    });
+    child.on('error', (error) => reject(new Error(`cannot run python3 -m http.server (${error.message}): apt-get install -y python3`)));
+    child.on('exit', (code) => reject(new Error(`python3 -m http.server exited (${code}): ${output}`)));
   });
+  // A failing test must not leave the server or the copy behind.
+  const cleanUp = () => {
+    child.kill();
+    rmSync(top, { recursive: true, force: true });
+  };
+  process.once('exit', cleanUp);
   return {
     url,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill();
-      }),
+    root,
+    stop: async () => {
+      process.removeListener('exit', cleanUp);
+      if (child.exitCode === null && child.signalCode === null) {
+        await new Promise((resolve) => {
+          child.once('exit', resolve);
+          child.kill();
+        });
+      }
+      await rm(top, { recursive: true, force: true });
+    },
   };
 }
 

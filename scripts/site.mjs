@@ -1,0 +1,300 @@
+// Builds the static site (npm run site): dist/ holds everything the page loads, with relative
+// URLs only, so it works from any static host and from a sub-path (https://user.github.io/kolmo/)
+// with no build step there:
+//
+//   index.html        web/index.html with the Content-Security-Policy meta tag (kCsp)
+//   app.js, style.css, sw.js, manifest.webmanifest, icons/, lib/ (+ lib/wasm/)   all of web/
+//   ort/              the ONNX Runtime Web files the library loads (kOrtFiles), nothing else
+//   models/           manifest.json and, per model, the files the library fetches (kModelFiles)
+//   vendor/<pkg>/     npm modules the page imports by bare name (kVendor), specifiers rewritten
+//   _headers          the same CSP + cross-origin isolation, for hosts that read such a file
+//                     (Netlify, Cloudflare Pages; scripts/serve.mjs); .nojekyll for GitHub Pages
+//
+// sw.js gets the site's constants filled in (kSiteMarker): a version derived from the content
+// of every file (a new deploy starts fresh caches), the files to keep for offline use, and the
+// response headers it adds to what it serves — that is how a host that sends no headers (GitHub
+// Pages, python3 -m http.server) still gets the CSP in workers and cross-origin isolation
+// (WASM threads) from the second visit on.
+//
+// Usage: node scripts/site.mjs [--out DIR]   (default dist/; builds the WASM codec if missing)
+import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { kModelFiles } from '../web/lib/model_store.js';
+
+const repoRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const webDir = join(repoRoot, 'web');
+const require = createRequire(import.meta.url);
+
+/**
+ * The page's Content-Security-Policy. No inline script or style anywhere; WebAssembly may be
+ * compiled ('wasm-unsafe-eval', not 'unsafe-eval'); everything comes from the site itself.
+ * img-src allows data: for images a library draws into a data: URL (QR code).
+ * frame-ancestors only works as a header (a meta tag ignores it, with a console error), so it
+ * is in kHeaderOnlyCsp.
+ */
+export const kCsp = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "worker-src 'self'",
+  "manifest-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
+const kHeaderOnlyCsp = "frame-ancestors 'none'";
+
+/** Headers for every response: the CSP, and cross-origin isolation (SharedArrayBuffer, threads). */
+export const kSiteHeaders = {
+  'Content-Security-Policy': `${kCsp}; ${kHeaderOnlyCsp}`,
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+};
+
+/**
+ * onnxruntime-web's dist/ files that web/lib/engine.js loads: the WASM-only bundle and its
+ * runtime, and the JSEP bundle (WebGPU, also WASM) and its runtime. Checked against the
+ * bundles' own references at build time (ortRuntimeFiles), so an upgrade that renames them
+ * fails here, not in a user's browser.
+ */
+const kOrtBundles = ['ort.wasm.min.mjs', 'ort.min.mjs'];
+const kOrtFiles = [
+  ...kOrtBundles,
+  'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm',
+  'ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm',
+];
+
+/**
+ * npm modules the page imports by bare name (`import x from 'name'` in web/): name -> the
+ * package's self-contained ES module file (no imports of its own). site.mjs copies it to
+ * vendor/<name>/ and rewrites the specifier in dist/ to a relative URL; Node and tsc keep
+ * resolving the bare name from node_modules. A bare import that is not listed here fails the
+ * build with a message naming it.
+ * @type {Record<string, string>}
+ */
+export const kVendor = {};
+
+/** The line of web/sw.js that this script fills in. */
+const kSiteMarker = /^const kSite = .*; \/\/ filled in by scripts\/site\.mjs$/m;
+
+// ---- helpers ----
+
+/** @param {string} message */
+function fail(message) {
+  throw new Error(`site: ${message}`);
+}
+
+/** Every file under dir, as paths relative to it ('/'-separated). @param {string} dir */
+async function listFiles(dir) {
+  /** @type {string[]} */
+  const out = [];
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) out.push(relative(dir, join(entry.parentPath ?? entry.path, entry.name)).split(sep).join('/'));
+  }
+  return out.sort();
+}
+
+/** The folder of an installed npm package. @param {string} name */
+function packageDir(name) {
+  let dir = dirname(require.resolve(name));
+  while (!existsSync(join(dir, 'package.json'))) {
+    if (dirname(dir) === dir) fail(`cannot find the package folder of ${name}`);
+    dir = dirname(dir);
+  }
+  return dir;
+}
+
+/** Static import/export specifiers of an ES module (not those in comments). @param {string} source */
+export function importSpecifiers(source) {
+  const pattern = /^\s*(?:import|export)\s(?:[^;'"]*?\sfrom\s*)?(['"])([^'"]+)\1/gm;
+  return [...source.matchAll(pattern)].map((match) => match[2]);
+}
+const isBare = (/** @type {string} */ specifier) => !/^(\.{0,2}\/|[a-z]+:)/i.test(specifier);
+
+/** The runtime .mjs files each ORT bundle refers to, with their .wasm. */
+function ortRuntimeFiles(/** @type {string} */ ortDir) {
+  const files = new Set();
+  for (const bundle of kOrtBundles) {
+    const source = readFileSync(join(ortDir, bundle), 'utf8');
+    for (const [name] of source.matchAll(/ort-wasm-simd-threaded[a-z.]*\.mjs/g)) {
+      files.add(name);
+      files.add(name.replace(/\.mjs$/, '.wasm'));
+    }
+  }
+  return files;
+}
+
+/** Builds the WASM codec if web/lib/wasm/ lacks it. */
+function ensureWasmBuilt() {
+  const wasmFile = join(webDir, 'lib/wasm/kolmo_wasm.wasm');
+  if (existsSync(wasmFile)) return;
+  console.log('site: web/lib/wasm/ has no WASM build yet; building it (bash scripts/build.sh wasm) ...');
+  const hasEmcc = spawnSync('sh', ['-c', 'command -v emcmake && command -v emcc'], { stdio: 'ignore' }).status === 0;
+  if (!hasEmcc) {
+    fail('cannot build the WASM codec: Emscripten (emcc, emcmake) is not installed; ' +
+      'install it with: sudo bash scripts/setup.sh --demo   (or: apt-get install emscripten node-acorn cmake)');
+  }
+  const build = spawnSync('bash', [join(repoRoot, 'scripts/build.sh'), 'wasm'], { stdio: 'inherit', cwd: repoRoot });
+  if (build.status !== 0 || !existsSync(wasmFile)) fail('the WASM build failed (see above); `bash scripts/build.sh wasm` reproduces it');
+}
+
+// ---- the build ----
+
+/**
+ * Writes the site into outDir (emptied first).
+ * @param {string} outDir
+ * @returns {Promise<{files: string[], bytes: number, version: string}>}
+ */
+export async function buildSite(outDir) {
+  ensureWasmBuilt();
+  const out = resolve(outDir);
+  if (out === repoRoot || repoRoot.startsWith(out + sep) || out.startsWith(webDir)) fail(`refusing to empty ${out}`);
+  await rm(out, { recursive: true, force: true });
+  await mkdir(out, { recursive: true });
+  /** @type {Map<string, Buffer>} path in dist -> content, for the files this script writes */
+  const written = new Map();
+  const put = async (/** @type {string} */ path, /** @type {Buffer|string} */ content) => {
+    const target = join(out, path);
+    await mkdir(dirname(target), { recursive: true });
+    const bytes = Buffer.isBuffer(content) ? content : Buffer.from(content);
+    await writeFile(target, bytes);
+    written.set(path, bytes);
+  };
+  const copy = async (/** @type {string} */ from, /** @type {string} */ path) => {
+    const target = join(out, path);
+    await mkdir(dirname(target), { recursive: true });
+    await copyFile(from, target);
+  };
+
+  // The page: all of web/, with bare imports pointed at vendor/ and the CSP in index.html.
+  const vendorUsed = new Set();
+  for (const path of await listFiles(webDir)) {
+    const from = join(webDir, path);
+    if (path === 'index.html') {
+      await put(path, withCspMeta(await readFile(from, 'utf8')));
+    } else if (path === 'sw.js') {
+      continue; // last: it lists the other files
+    } else if (/\.m?js$/.test(path)) {
+      const source = await readFile(from, 'utf8');
+      const rewritten = rewriteBareImports(source, path, vendorUsed);
+      if (rewritten === source) await copy(from, path);
+      else await put(path, rewritten);
+    } else {
+      await copy(from, path);
+    }
+  }
+  for (const name of vendorUsed) {
+    const file = join(packageDir(name), kVendor[name]);
+    const source = await readFile(file, 'utf8');
+    const own = importSpecifiers(source);
+    if (own.length > 0) fail(`vendor module ${name} (${kVendor[name]}) imports ${own.join(', ')}: list a self-contained file in kVendor`);
+    await put(vendorPath(name), source);
+  }
+
+  // ONNX Runtime Web: only what the library loads.
+  const ortDir = dirname(require.resolve('onnxruntime-web'));
+  for (const name of ortRuntimeFiles(ortDir)) {
+    if (!kOrtFiles.includes(name)) fail(`onnxruntime-web's bundles load ${name}, which kOrtFiles does not list`);
+  }
+  for (const name of kOrtFiles) await copy(join(ortDir, name), `ort/${name}`);
+
+  // Models: the manifest and the files the library fetches.
+  const manifestText = await readFile(join(repoRoot, 'models/manifest.json'), 'utf8');
+  const manifest = JSON.parse(manifestText);
+  await put('models/manifest.json', manifestText);
+  for (const id of Object.keys(manifest.models ?? {})) {
+    for (const name of kModelFiles) {
+      const from = join(repoRoot, 'models', id, name);
+      if (!existsSync(from)) fail(`models/manifest.json lists ${id}, but models/${id}/${name} is missing`);
+      await copy(from, `models/${id}/${name}`);
+    }
+  }
+
+  await put('_headers', headersFile());
+  await put('.nojekyll', '');
+
+  // The service worker, with the site's constants.
+  const files = await listFiles(out);
+  const hash = createHash('sha256');
+  for (const path of files) {
+    hash.update(path + '\0');
+    hash.update(written.get(path) ?? (await readFile(join(out, path))));
+  }
+  const swSource = await readFile(join(webDir, 'sw.js'), 'utf8');
+  const version = hash.update(swSource).digest('hex').slice(0, 16);
+  // Kept at install: the page itself. ORT (tens of MB, one of two builds used) is kept on first
+  // use; models are kept by the library (model_store.js), checked by sha256.
+  const shell = ['./', ...files.filter((p) => !/^(ort|models)\/|^_headers$|^\.nojekyll$|^sw\.js$/.test(p)).map((p) => `./${p}`)];
+  const site = { version, shell, headers: kSiteHeaders };
+  if (!kSiteMarker.test(swSource)) fail('web/sw.js has no `const kSite = ...; // filled in by scripts/site.mjs` line');
+  await put('sw.js', swSource.replace(kSiteMarker, `const kSite = ${JSON.stringify(site)}; // filled in by scripts/site.mjs`));
+
+  const all = await listFiles(out);
+  let bytes = 0;
+  for (const path of all) bytes += (await stat(join(out, path))).size;
+  return { files: all, bytes, version };
+}
+
+/** @param {string} html */
+function withCspMeta(html) {
+  if (/<script(?![^>]*\ssrc=)[^>]*>/i.test(html) || /<style[\s>]|\sstyle=/i.test(html) || /\son[a-z]+=/i.test(html)) {
+    fail('web/index.html has inline script, style or event handler attributes, which the CSP forbids');
+  }
+  const meta = `<meta http-equiv="Content-Security-Policy" content="${kCsp}">`;
+  const withMeta = html.replace(/(<meta charset="utf-8">)/i, `$1\n  ${meta}`);
+  if (withMeta === html) fail('web/index.html has no <meta charset="utf-8"> to put the CSP after');
+  return withMeta;
+}
+
+/** `_headers` (Netlify / Cloudflare Pages format): every path gets kSiteHeaders. */
+function headersFile() {
+  return '# Response headers for hosts that read this file (Netlify, Cloudflare Pages, scripts/serve.mjs).\n' +
+    '# Made by scripts/site.mjs; index.html carries the same Content-Security-Policy as a meta tag.\n' +
+    '/*\n' + Object.entries(kSiteHeaders).map(([k, v]) => `  ${k}: ${v}\n`).join('');
+}
+
+const vendorPath = (/** @type {string} */ name) => `vendor/${name}/${kVendor[name].split('/').pop()}`;
+
+/**
+ * Points bare import specifiers at vendor/ (relative to the importing file).
+ * @param {string} source @param {string} path the file's path in dist/ @param {Set<string>} used
+ */
+function rewriteBareImports(source, path, used) {
+  const bare = importSpecifiers(source).filter(isBare);
+  if (bare.length === 0) return source;
+  let rewritten = source;
+  for (const name of new Set(bare)) {
+    if (!(name in kVendor)) fail(`web/${path} imports '${name}': add it to kVendor in scripts/site.mjs (its self-contained ES module file)`);
+    used.add(name);
+    const depth = path.split('/').length - 1;
+    const url = (depth === 0 ? './' : '../'.repeat(depth)) + vendorPath(name);
+    const quoted = new RegExp(`(\\sfrom\\s*|^\\s*import\\s*)(['"])${name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\2`, 'gm');
+    rewritten = rewritten.replace(quoted, `$1$2${url}$2`);
+  }
+  return rewritten;
+}
+
+// ---- command line ----
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const { values } = parseArgs({ options: { out: { type: 'string', default: join(repoRoot, 'dist') } } });
+  try {
+    const started = Date.now();
+    const { files, bytes, version } = await buildSite(/** @type {string} */ (values.out));
+    console.log(`site: ${files.length} files, ${(bytes / 1048576).toFixed(1)} MiB in ${values.out} ` +
+      `(version ${version}, ${Date.now() - started} ms)`);
+  } catch (error) {
+    console.error(String(/** @type {any} */ (error)?.message ?? error));
+    process.exit(1);
+  }
+}
