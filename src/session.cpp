@@ -18,6 +18,40 @@ double bitCost(uint32_t prob0, int bit) {
   return 16.0 - detLog(static_cast<double>(p)) * kInvLn2;
 }
 
+// ---- payload version 2: the size class k = bit length of the token count (EOT included),
+// 1..26, coded first with fixed frequencies that favour link-sized texts (16..4095 tokens:
+// k = 5..12 cost 2.2..3.8 bits) ----
+constexpr int kMaxSizeClass = 26;  // 2^26 - 1 >= kMaxTokensHardLimit - 1
+constexpr uint32_t kSizeClassFreq[kMaxSizeClass + 1] = {
+    0, 2, 4, 8, 16, 40, 80, 110, 120, 120, 110, 80, 40, 20, 10, 6, 4, 4,
+    1, 1, 1, 1, 1, 1, 1, 1, 1};
+
+uint32_t sizeClassCum(int k) {
+  uint32_t c = 0;
+  for (int i = 0; i < k; ++i) c += kSizeClassFreq[i];
+  return c;
+}
+
+int sizeClassOf(size_t tokenCount) {
+  int k = 0;
+  while (k < 63 && (tokenCount >> k) != 0) ++k;
+  return k;
+}
+
+void encodeSizeClass(RangeEncoder* rc, int k) {
+  rc->encode(sizeClassCum(k), kSizeClassFreq[k], sizeClassCum(kMaxSizeClass + 1));
+}
+
+// 0 if the coded value falls outside every class (a stream no encoder writes).
+int decodeSizeClass(RangeDecoder* rd) {
+  const uint32_t total = sizeClassCum(kMaxSizeClass + 1);
+  const uint32_t f = rd->decodeFreq(total);
+  int k = 1;
+  while (k < kMaxSizeClass && sizeClassCum(k + 1) <= f) ++k;
+  rd->consume(sizeClassCum(k), kSizeClassFreq[k], total);
+  return rd->hasError() ? 0 : k;
+}
+
 }  // namespace
 
 size_t contextStart(size_t position, size_t contextLength) {
@@ -63,11 +97,22 @@ CodingState::CodingState(const TokenTree& treeRef, uint32_t eot, const GridSpec&
   status = Quantizer::build(grid, &quantizer);
 }
 
-uint32_t CodingState::decisionProbLeft(int grid, uint32_t bin, uint32_t /*node*/) const {
-  return quantizer.probLeft(grid, bin);
+uint32_t CodingState::decisionProbLeft(int grid, uint32_t bin, uint32_t node) {
+  const uint32_t base = grid < 0 ? tree.unigramProbLeft(node) : quantizer.probLeft(grid, bin);
+  return doc ? doc->probLeft(node, base, grid) : base;
 }
 
-void CodingState::observeToken(uint32_t /*token*/) {}
+void CodingState::observeDecision(int bit) {
+  if (doc) doc->update(bit);
+}
+
+void CodingState::observeToken(uint32_t token) {
+  if (doc) doc->observeToken(token);
+}
+
+void CodingState::enableDocModel(int sizeClass, const DocModelParams& params) {
+  doc.reset(new DocModel(tree, eotId, sizeClass, params));
+}
 
 }  // namespace detail
 
@@ -78,11 +123,26 @@ EncoderSession::EncoderSession(const TokenTree& tree, uint32_t eotId, RoundingCo
   if (state_.status == Status::kOk && !(epsilon_ >= 0.0 && epsilon_ < 1.0)) {
     state_.status = Status::kBadArgument;
   }
+  if (state_.status != Status::kOk) return;
+  if (config.payloadVersion == kLmPayloadV2) {
+    if (config.tokenCount == 0 || config.tokenCount > kMaxTokensHardLimit) {
+      state_.status = Status::kBadArgument;
+      return;
+    }
+    const int sizeClass = sizeClassOf(config.tokenCount);
+    encodeSizeClass(&encoder_, sizeClass);
+    maxSteps_ = (uint64_t{1} << sizeClass) - 1;
+    state_.enableDocModel(sizeClass, config.docModel);
+  } else if (config.payloadVersion != kLmPayloadV1) {
+    state_.status = Status::kBadArgument;
+  }
 }
 
 Status EncoderSession::encodeStep(const float* logits, size_t vocab, uint32_t token) {
   if (state_.status != Status::kOk) return state_.status;
-  if (eotCoded_ || finished_ || token >= state_.tree.vocabSize()) return Status::kBadArgument;
+  if (eotCoded_ || finished_ || token >= state_.tree.vocabSize() || state_.stats.steps >= maxSteps_) {
+    return Status::kBadArgument;
+  }
   const Status loaded = state_.evaluator.load(logits, vocab);
   if (loaded != Status::kOk) return loaded;
 
@@ -137,9 +197,10 @@ void EncoderSession::codePath(int grid) {
   for (size_t i = 0; i < path_.size(); ++i) {
     const uint32_t node = path_[i].node;
     const int bit = static_cast<int>(path_[i].bit);
-    const uint32_t p = grid < 0 ? state_.tree.unigramProbLeft(node)
-                                : state_.decisionProbLeft(grid, state_.quantizer.bin(grid, logOdds_[i]), node);
+    const uint32_t bin = grid < 0 ? 0 : state_.quantizer.bin(grid, logOdds_[i]);
+    const uint32_t p = state_.decisionProbLeft(grid, bin, node);
     encoder_.encodeBit(p, bit);
+    state_.observeDecision(bit);
     const double cost = bitCost(p, bit);
     state_.stats.codedBits += cost;
     if (grid < 0) state_.stats.escapeBits += cost;
@@ -167,12 +228,29 @@ Status EncoderSession::finish(std::vector<uint8_t>* payload) {
 // ---- decoder ----
 
 DecoderSession::DecoderSession(const TokenTree& tree, uint32_t eotId, const uint8_t* payload,
-                               size_t size, DecodeLimits limits, const GridSpec& grid)
+                               size_t size, DecodeLimits limits, const GridSpec& grid,
+                               int payloadVersion, const DocModelParams& docModel)
     : state_(tree, eotId, grid),
       decoder_(payload, payload == nullptr ? 0 : size),
       payloadSize_(payload == nullptr ? 0 : size),
       maxTokens_(limits.maxTokens < kMaxTokensHardLimit ? limits.maxTokens : kMaxTokensHardLimit) {
   if (state_.status == Status::kOk && payload == nullptr && size != 0) {
+    state_.status = Status::kBadArgument;
+  }
+  if (state_.status != Status::kOk) return;
+  if (payloadVersion == kLmPayloadV2) {
+    const int sizeClass = decodeSizeClass(&decoder_);
+    if (sizeClass == 0) {
+      state_.status = Status::kCorrupt;
+    } else if ((size_t{1} << (sizeClass - 1)) > maxTokens_) {
+      // The encoder coded at least 2^(class - 1) tokens: refuse before any work.
+      state_.status = Status::kLengthOverLimit;
+    } else {
+      const size_t classMax = (size_t{1} << sizeClass) - 1;
+      if (classMax < maxTokens_) maxTokens_ = classMax;
+      state_.enableDocModel(sizeClass, docModel);
+    }
+  } else if (payloadVersion != kLmPayloadV1) {
     state_.status = Status::kBadArgument;
   }
 }
@@ -185,10 +263,10 @@ uint32_t DecoderSession::descend(int grid) {
   uint32_t id = vocab + tree.rootInternal();
   while (!tree.isLeafId(id)) {
     const uint32_t node = id - vocab;
-    const uint32_t p =
-        grid < 0 ? tree.unigramProbLeft(node)
-                 : state_.decisionProbLeft(grid, state_.quantizer.bin(grid, state_.evaluator.logOdds(node)), node);
+    const uint32_t bin = grid < 0 ? 0 : state_.quantizer.bin(grid, state_.evaluator.logOdds(node));
+    const uint32_t p = state_.decisionProbLeft(grid, bin, node);
     const int bit = decoder_.decodeBit(p);
+    state_.observeDecision(bit);
     const double cost = bitCost(p, bit);
     state_.stats.codedBits += cost;
     if (grid < 0) state_.stats.escapeBits += cost;

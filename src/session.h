@@ -22,6 +22,9 @@
 #include <vector>
 
 #include "kolmo/status.h"
+#include <memory>
+
+#include "doc_model.h"
 #include "range_coder.h"
 #include "rounding.h"
 
@@ -91,15 +94,20 @@ class AdaptiveBit {
 struct CodingState {
   CodingState(const TokenTree& tree, uint32_t eotId, const GridSpec& grid);
 
-  // SEAM for an in-document model (e.g. a match model that predicts a continuation of an
-  // earlier repeat): the probability of child 0 used to code a decision at `node` on `grid`.
-  // Today it is the bin's table probability. A future model may adjust it here, but only in
-  // the integer domain and only from state both sides share: the bin index, the node, and
-  // tokens already coded (fed through observeToken()). It must never read r, logits or any
-  // encoder-only value, and it must clamp to [1, 65535].
-  uint32_t decisionProbLeft(int grid, uint32_t bin, uint32_t node) const;
-  // Called by both sessions after every coded token (the seam's history feed; unused today).
+  // SEAM for the in-document model: the probability of child 0 used to code a decision at
+  // `node` on `grid` (grid < 0: an escaped token, whose base is the tree's unigram
+  // probability; `bin` is then unused). Payload version 1: the bin's table probability (or the
+  // unigram one). Version 2 (doc != null): that probability mixed with the in-document model,
+  // in the integer domain and only from state both sides share: the bin index, the node, and
+  // the decisions and tokens already coded (fed through observeDecision() and observeToken()).
+  // It never reads r, logits or any encoder-only value, and it clamps to [1, 65535].
+  uint32_t decisionProbLeft(int grid, uint32_t bin, uint32_t node);
+  // Called by both sessions after every coded decision of a token's path (the child taken).
+  void observeDecision(int bit);
+  // Called by both sessions after every coded token.
   void observeToken(uint32_t token);
+  // Switches to payload version 2: the in-document model with tables for `sizeClass`.
+  void enableDocModel(int sizeClass, const DocModelParams& params);
 
   const TokenTree& tree;
   uint32_t eotId;
@@ -109,6 +117,7 @@ struct CodingState {
   AdaptiveBit fragileFlag;  // flag A
   AdaptiveBit escapeFlag;   // flag B
   SessionStats stats;
+  std::unique_ptr<DocModel> doc;  // payload version 2 only
 };
 
 }  // namespace detail
@@ -143,6 +152,7 @@ class EncoderSession {
   RangeEncoder encoder_;
   std::vector<TokenTree::PathStep> path_;
   std::vector<double> logOdds_;
+  uint64_t maxSteps_ = ~uint64_t{0};  // version 2: 2^(size class) - 1
   bool eotCoded_ = false;
   bool finished_ = false;
 };
@@ -150,9 +160,14 @@ class EncoderSession {
 // Decodes a payload step by step. The payload bytes and the tree must outlive the session.
 class DecoderSession {
  public:
-  // `grid` must equal the encoder's RoundingConfig::grid (the default in the format).
+  // `grid` must equal the encoder's RoundingConfig::grid (the default in the format);
+  // payloadVersion is the container's (kLmPayloadV1 or kLmPayloadV2), docModel the encoder's
+  // RoundingConfig::docModel (the default in the format). A version-2 payload starts with its
+  // size class: one that needs more than limits.maxTokens tokens is refused here
+  // (status() == kLengthOverLimit), an impossible one is kCorrupt.
   DecoderSession(const TokenTree& tree, uint32_t eotId, const uint8_t* payload, size_t size,
-                 DecodeLimits limits = DecodeLimits(), const GridSpec& grid = GridSpec());
+                 DecodeLimits limits = DecodeLimits(), const GridSpec& grid = GridSpec(),
+                 int payloadVersion = kLmPayloadV1, const DocModelParams& docModel = DocModelParams());
 
   // Decodes the next token with this step's (vocab,) float32 logits; *token is always
   // < vocab when kOk. Errors: kNonFiniteLogits / kBadArgument (bad logits, vocab, null token,
