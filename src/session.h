@@ -38,12 +38,34 @@ struct RoundingConfig {
   // The quantization grids: a format constant. Only benches change it, and a decoder must
   // then be given the same spec.
   GridSpec grid;
+  // LM payload version to write (kLmPayloadV1 or kLmPayloadV2; the container's version says
+  // which one a link holds, docs/FORMAT.md §5.3-5.4).
+  int payloadVersion = 1;
+  // Version 2 only: how many tokens will be coded, EOT included (1..kMaxTokensHardLimit). The
+  // stream starts with its size class (bit length), which sizes the in-document model's tables
+  // and bounds the decoder; coding more than 2^class - 1 tokens is kBadArgument.
+  size_t tokenCount = 0;
+  // Version 2 only: the in-document model's constants (the defaults are the format).
+  DocModelParams docModel;
 };
+
+// LM payload versions (docs/FORMAT.md): 1 codes each decision with the rounding layer's
+// probability alone; 2 mixes it with the in-document model (doc_model.h).
+constexpr int kLmPayloadV1 = 1;
+constexpr int kLmPayloadV2 = 2;
+
+// Most tokens (EOT included) an LM payload holds: the encoder side (web/lib/pipeline.js reads it
+// through the WASM module) offers the model only texts within it, and the decoder refuses more
+// by default, so a crafted link costs at most this many model steps (~3.5 min at 300 tokens/s),
+// not the 2^20 it could cost before. Decoding costs one model step per token; this keeps opening
+// any real link under about 4 minutes. Changing it changes which texts get an lm body, not the
+// format: every link an encoder within the bound wrote decodes.
+constexpr size_t kMaxLmTokens = size_t{1} << 16;
 
 struct DecodeLimits {
   // Most tokens a stream may decode to (EOT included); clamped to kMaxTokensHardLimit.
   // A stream that has not ended by then fails with kLengthOverLimit.
-  size_t maxTokens = size_t{1} << 20;
+  size_t maxTokens = kMaxLmTokens;
 };
 
 constexpr size_t kMaxTokensHardLimit = size_t{1} << 26;

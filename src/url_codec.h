@@ -42,4 +42,40 @@ inline Status urlDecode(const std::string& text, std::vector<uint8_t>* out) {
   return urlDecode(text.data(), text.size(), out);
 }
 
+// ---- the QR form ----
+// An uppercase form of the same bytes for QR codes: QR's alphanumeric mode stores its 45
+// characters (0-9 A-Z space $%*+-./:) at 5.5 bits each against 8 in byte mode. The form uses
+// the 43 of them that a URL fragment carries unchanged (no space, no '%'): 5.43 bits of data per
+// character, so a QR of a link in this form is about 25% smaller than one of the base62 form.
+// The text is kUrlQrMarker, then base43 in chunks of 21 bytes -> 31 characters (a last chunk of
+// n bytes takes the fewest m with 43^m >= 256^n); the marker is never a base62 character, so the
+// form of any fragment is known from its first character. Same decoding rules as base62:
+// characters outside the alphabet, impossible lengths and non-canonical chunks are kBadUrlText.
+// docs/FORMAT.md §1.1.
+
+// The 43 characters in digit order: '0'..'9' = 0..9, 'A'..'Z' = 10..35, then $ * + - . / :
+// (QR's own table order).
+extern const char kUrlQrAlphabet[44];
+constexpr char kUrlQrMarker = '-';
+constexpr size_t kUrlQrChunkBytes = 21;
+constexpr size_t kUrlQrChunkChars = 31;
+
+enum class UrlForm { kBase62, kQr };
+
+// Characters that a QR-form chunk of `numBytes` (0..21) bytes takes.
+size_t urlQrChunkChars(size_t numBytes);
+// Length of urlEncodeQr() of `size` bytes, marker included.
+size_t urlQrEncodedLength(size_t size);
+// Replaces *out with the QR form of data[0, size): the marker, then the base43 digits.
+void urlEncodeQr(const uint8_t* data, size_t size, std::string* out);
+
+// Which form a fragment text is in (from its first character alone).
+UrlForm urlFormOf(const char* text, size_t length);
+// Decodes a fragment text of either form: urlDecode() for base62, the QR form's rules after
+// its marker. What links, the page and the CLI read.
+Status urlDecodeAnyForm(const char* text, size_t length, std::vector<uint8_t>* out);
+inline Status urlDecodeAnyForm(const std::string& text, std::vector<uint8_t>* out) {
+  return urlDecodeAnyForm(text.data(), text.size(), out);
+}
+
 }  // namespace kolmo

@@ -31,6 +31,7 @@
 #include "checksum.h"
 #include "cm_codec.h"
 #include "container.h"
+#include "envelope.h"
 #include "kolmo/status.h"
 #include "rounding.h"
 #include "session.h"
@@ -450,6 +451,69 @@ val cmDecodeJs(const val& stream, size_t maxTextBytes) {
   return result(status, isOk(status) ? bytesToJs(text) : val::undefined());
 }
 
+// ---- hostile-link bound, QR form, password envelope ----
+
+// The most tokens an lm payload holds (session.h): the pipeline's encoder bound, the decoder's default.
+size_t maxLmTokens() { return kMaxLmTokens; }
+
+// urlEncodeQr(bytes) -> the QR form of the fragment text (url_codec.h)
+std::string urlEncodeQrJs(const val& bytes) {
+  std::vector<uint8_t> data = vectorFromJs<uint8_t>(bytes);
+  std::string text;
+  urlEncodeQr(data.data(), data.size(), &text);
+  return text;
+}
+// urlDecodeAnyForm(text) -> {status, value: Uint8Array}: base62 or the QR form, by its first character
+val urlDecodeAnyFormJs(const std::string& text) {
+  std::vector<uint8_t> bytes;
+  Status status = urlDecodeAnyForm(text, &bytes);
+  return result(status, isOk(status) ? bytesToJs(bytes) : val::undefined());
+}
+
+// The envelope's constants for web/lib/crypto.js, which runs the WebCrypto calls they describe.
+val envelopeParams() {
+  val v = val::object();
+  v.set("header", kEnvelopeHeader);
+  v.set("saltBytes", kEnvelopeSaltBytes);
+  v.set("tagBytes", kEnvelopeTagBytes);
+  v.set("ivBytes", kEnvelopeIvBytes);
+  v.set("keyBits", kEnvelopeKeyBits);
+  v.set("iterations", kEnvelopePbkdf2Iterations);
+  v.set("aadBytes", kEnvelopeAadBytes);
+  v.set("overheadBytes", kEnvelopeOverheadBytes);
+  return v;
+}
+bool isEnvelopeJs(const val& bytes) {
+  std::vector<uint8_t> data = vectorFromJs<uint8_t>(bytes);
+  return isEnvelope(data.data(), data.size());
+}
+// envelopeParse(bytes, limits) -> {status, value: {salt, aad, sealed}} (copies)
+val envelopeParseJs(const val& bytes, const ContainerLimits& limits) {
+  std::vector<uint8_t> data = vectorFromJs<uint8_t>(bytes);
+  EnvelopeView view;
+  Status status = envelopeParse(data.data(), data.size(), limits, &view);
+  if (!isOk(status)) return result(status);
+  val v = val::object();
+  v.set("salt", bytesToJs(view.salt, kEnvelopeSaltBytes));
+  v.set("aad", bytesToJs(view.aad, kEnvelopeAadBytes));
+  v.set("sealed", bytesToJs(view.sealed, view.sealedSize));
+  return result(status, v);
+}
+// envelopeWrap(salt, sealed, limits) -> {status, value: Uint8Array envelope}
+val envelopeWrapJs(const val& salt, const val& sealed, const ContainerLimits& limits) {
+  std::vector<uint8_t> saltBytes = vectorFromJs<uint8_t>(salt);
+  std::vector<uint8_t> sealedBytes = vectorFromJs<uint8_t>(sealed);
+  std::vector<uint8_t> out;
+  Status status = envelopeWrap(saltBytes.data(), saltBytes.size(), sealedBytes.data(),
+                               sealedBytes.size(), limits, &out);
+  return result(status, isOk(status) ? bytesToJs(out) : val::undefined());
+}
+// envelopeCheckInner(container, limits) -> int status
+int envelopeCheckInnerJs(const val& bytes, const ContainerLimits& limits) {
+  std::vector<uint8_t> data = vectorFromJs<uint8_t>(bytes);
+  return static_cast<int>(envelopeCheckInner(data.data(), data.size(), limits));
+}
+
 }  // namespace
 }  // namespace kolmo
 
@@ -526,4 +590,14 @@ EMSCRIPTEN_BINDINGS(kolmo) {
 
   function("modelIdHash", &modelIdHashJs);
   function("textCheck16", &textCheck16Js);
+
+  function("maxLmTokens", &maxLmTokens);
+  function("urlEncodeQr", &urlEncodeQrJs);
+  function("urlDecodeAnyForm", &urlDecodeAnyFormJs);
+  function("urlQrEncodedLength", &urlQrEncodedLength);
+  function("envelopeParams", &envelopeParams);
+  function("isEnvelope", &isEnvelopeJs);
+  function("envelopeParse", &envelopeParseJs);
+  function("envelopeWrap", &envelopeWrapJs);
+  function("envelopeCheckInner", &envelopeCheckInnerJs);
 }

@@ -189,6 +189,32 @@ export interface KolmoWasmModule {
 
   cmEncode(text: Uint8Array): Result<Uint8Array>;
   cmDecode(stream: Uint8Array, maxTextBytes: number): Result<Uint8Array>;
+
+  /** kolmo::kMaxLmTokens: the encoder side's token bound and the decoder's default. */
+  maxLmTokens(): number;
+  /** The QR form of a fragment text ('-' + base43). */
+  urlEncodeQr(bytes: Uint8Array): string;
+  urlQrEncodedLength(size: number): number;
+  /** Fragment text of either form -> bytes. */
+  urlDecodeAnyForm(text: string): Result<Uint8Array>;
+  /** The password envelope's constants (src/envelope.h). */
+  envelopeParams(): EnvelopeParams;
+  isEnvelope(bytes: Uint8Array): boolean;
+  envelopeParse(bytes: Uint8Array, limits: ContainerLimits): Result<{ salt: Uint8Array; aad: Uint8Array; sealed: Uint8Array }>;
+  envelopeWrap(salt: Uint8Array, sealed: Uint8Array, limits: ContainerLimits): Result<Uint8Array>;
+  envelopeCheckInner(bytes: Uint8Array, limits: ContainerLimits): Status;
+}
+
+/** src/envelope.h constants: PBKDF2-HMAC-SHA-256 and AES-GCM parameters, sizes in bytes. */
+export interface EnvelopeParams {
+  header: number;
+  saltBytes: number;
+  tagBytes: number;
+  ivBytes: number;
+  keyBits: number;
+  iterations: number;
+  aadBytes: number;
+  overheadBytes: number;
 }
 
 export interface KolmoWasmOptions {

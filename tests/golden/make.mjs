@@ -13,7 +13,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { evalTexts } from '../conformance/eval_texts.mjs';
 import { loadShippedFiles } from '../conformance/shipped_model.mjs';
-import { kMaxLmTokens } from '../../web/lib/pipeline.js';
 import { evalConcat, sha256 } from './sources.mjs';
 import { invalidUtf8 } from '../node/helpers.mjs';
 
@@ -22,6 +21,7 @@ const repoRoot = join(here, '../..');
 const vectorsFile = join(here, 'vectors.json');
 const vectors = existsSync(vectorsFile) ? JSON.parse(readFileSync(vectorsFile, 'utf8')) : [];
 const { codec, tokenizer, entry } = await loadShippedFiles();
+const kMaxLmTokens = codec.maxLmTokens(); // src/session.h: the model codes at most this many tokens
 
 const texts = evalTexts();
 const categories = [...new Set(texts.map((t) => t.category))];

@@ -424,6 +424,52 @@ export class Codec {
   urlEncodedLength(size) {
     return this.wasm.urlEncodedLength(size);
   }
+  /**
+   * Bytes -> the QR form of the fragment text: '-' then base43 in QR's alphanumeric set
+   * (src/url_codec.h), ~25% smaller as a QR code than the base62 form.
+   */
+  urlEncodeQr(bytes) {
+    return this.wasm.urlEncodeQr(asBytes(bytes));
+  }
+  /** Characters urlEncodeQr() gives for `size` bytes, the marker included. */
+  urlQrEncodedLength(size) {
+    return this.wasm.urlQrEncodedLength(size);
+  }
+  /** Fragment text of either form (base62, or the QR form) -> bytes. Throws KolmoError('bad_url_text'). */
+  urlDecodeAnyForm(text) {
+    if (typeof text !== 'string') throw new KolmoError('bad_argument', 'urlDecodeAnyForm: expected a string');
+    return this.check(this.wasm.urlDecodeAnyForm(text));
+  }
+
+  // ---- bounds ----
+
+  /** The most tokens (EOT included) an lm payload holds: the encoder side's bound and the decoder's default (src/session.h). */
+  maxLmTokens() {
+    return this.wasm.maxLmTokens();
+  }
+
+  // ---- password envelope (src/envelope.h; the WebCrypto side is crypto.js) ----
+
+  /** {header, saltBytes, tagBytes, ivBytes, keyBits, iterations, aadBytes, overheadBytes}. */
+  envelopeParams() {
+    return this.wasm.envelopeParams();
+  }
+  /** Whether container bytes are a password envelope (whatever its kind). */
+  isEnvelope(bytes) {
+    return this.wasm.isEnvelope(asBytes(bytes));
+  }
+  /** Envelope -> {salt, aad, sealed}. Throws KolmoError: unknown_mode (newer kind), truncated, length_over_limit. */
+  envelopeParse(bytes, limits) {
+    return this.check(this.wasm.envelopeParse(asBytes(bytes), this.#limits(limits)));
+  }
+  /** salt + AES-GCM output (ciphertext, tag) -> envelope bytes. */
+  envelopeWrap(salt, sealed, limits) {
+    return this.check(this.wasm.envelopeWrap(asBytes(salt), asBytes(sealed), this.#limits(limits)));
+  }
+  /** Throws KolmoError unless decrypted bytes are an ordinary (not nested) container. */
+  envelopeCheckInner(bytes, limits) {
+    this.checkStatus(this.wasm.envelopeCheckInner(asBytes(bytes), this.#limits(limits)));
+  }
 
   // ---- integrity check ----
 

@@ -8,16 +8,13 @@
 // one batched pass where the rule restarts it. Those two ways give logits a few 1e-6 apart, well
 // inside the rounding layer's epsilon.
 import { KolmoError } from './codec.js';
+import { pacer, throwIfAborted } from './pacing.js';
 
 /**
  * @typedef {{model: import('./model.js').LanguageModel, tokenizer: import('./codec.js').Tokenizer,
  *   tree: import('./codec.js').TokenTree, entry: {id: string, index: number, id_hash: string}}} LoadedModel
  * @typedef {{phase: 'encode'|'decode', done: number, total?: number, fraction?: number}} Progress
  */
-
-function throwIfAborted(signal) {
-  if (signal?.aborted) throw new KolmoError('aborted', String(signal.reason ?? 'aborted'));
-}
 
 /**
  * What coding `token` costs under one row of logits: -log2 softmax(row)[token], in bits (the
@@ -72,9 +69,10 @@ export async function encodeTokens({ codec, lm, ids, epsilon, onProgress, onToke
   const vocab = model.vocabSize;
   const seq = codedSequence(ids, model.eotId);
   const encoder = codec.createEncoder({ tree, eotId: model.eotId, epsilon });
+  const pace = pacer(signal);
   try {
     for (const { start, pos, last } of encoderWindows(codec, seq.length, model.context)) {
-      throwIfAborted(signal);
+      await pace();
       const logits = await model.prefill(seq.subarray(start, last)); // row r predicts start + r + 1
       encoder.encodeMany(logits.subarray((pos - 1 - start) * vocab, (last - start) * vocab), seq.subarray(pos, last + 1));
       if (onTokenCost) {
@@ -154,12 +152,13 @@ export async function decodeTokens({ codec, lm, payload, maxTokens, onToken, onT
   const vocab = model.vocabSize;
   const decoder = codec.createDecoder({ tree, eotId: model.eotId, payload, maxTokens });
   const stepper = new StepwiseLogits(codec, model);
+  const pace = pacer(signal);
   let seq = new Uint32Array(1024);
   seq[0] = model.eotId;
   let length = 1;
   try {
     for (;;) {
-      throwIfAborted(signal);
+      await pace();
       const pos = length;
       const logits = await stepper.next(seq, pos);
       const token = decoder.decode(logits);
@@ -184,19 +183,14 @@ export async function decodeTokens({ codec, lm, payload, maxTokens, onToken, onT
   }
 }
 
-/**
- * The most tokens (EOT included) a text may have to be coded with the model. Decoding costs one
- * model step per token (~300 tokens/s in a browser): this bound keeps opening any LM link under
- * about 4 minutes, and is the longest LM text the golden links hold (tests/golden). Longer texts
- * (up to the container's 4 MiB) are coded with the model-free codecs.
- */
-export const kMaxLmTokens = 1 << 16;
-
 const kAllModes = ['stored', 'cm', 'lm'];
 
 /**
  * Compresses bytes into the smallest container: LM when a model is given, the text has at most
- * kMaxLmTokens tokens and LM wins, else the model-free cm codec or stored bytes.
+ * codec.maxLmTokens() tokens (EOT included: kMaxLmTokens in src/session.h, the decoder's default
+ * bound too) and LM wins, else the model-free cm codec or stored bytes. Decoding costs one model
+ * step per token (~300 tokens/s in a browser): the bound keeps opening any LM link, real or
+ * crafted, under about 4 minutes. Longer texts (up to the container's 4 MiB) get cm or stored.
  * @param {Uint8Array} bytes
  * @param {{codec: import('./codec.js').Codec, lm?: LoadedModel|null, epsilon?: number,
  *   onProgress?: (p: Progress) => void, onTokenCost?: (index: number, bits: number) => void,
@@ -214,8 +208,9 @@ export async function compressBytes(bytes, { codec, lm = null, epsilon, onProgre
   }
   let lmBody = null;
   let stats = null;
+  const maxLmTokens = codec.maxLmTokens();
   const ids = lm && modes.includes('lm') ? lm.tokenizer.encode(bytes) : null;
-  if (lm && ids && ids.length + 1 <= kMaxLmTokens) {
+  if (lm && ids && ids.length + 1 <= maxLmTokens) {
     ({ payload: lmBody, stats } = await encodeTokens({ codec, lm, ids, epsilon, onProgress, onTokenCost, signal }));
     stats = { ...stats, tokens: ids.length };
   }
@@ -234,7 +229,7 @@ export async function compressBytes(bytes, { codec, lm = null, epsilon, onProgre
   if (modes.includes('lm') && lmBody) pack('lm', lmBody);
   if (candidates.length === 0) {
     throw new KolmoError('bad_argument', lm
-      ? `only the model was allowed, and the text has ${(ids?.length ?? 0) + 1} tokens: the model codes at most ${kMaxLmTokens}`
+      ? `only the model was allowed, and the text has ${(ids?.length ?? 0) + 1} tokens: the model codes at most ${maxLmTokens}`
       : 'only the model was allowed, and no model is loaded');
   }
   const best = candidates.reduce((a, b) => (b.container.length < a.container.length ? b : a));

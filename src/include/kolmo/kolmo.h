@@ -26,6 +26,7 @@
 #include "checksum.h"
 #include "cm_codec.h"
 #include "container.h"
+#include "envelope.h"
 #include "range_coder.h"
 #include "rounding.h"
 #include "session.h"

@@ -1,0 +1,64 @@
+// @ts-check
+// @file Cooperative pacing of long work: the pipeline awaits pace() between model steps, which
+// hands control back to the event loop (a macrotask, not a microtask) once a time slice has
+// passed and then throws KolmoError('aborted') if the caller's signal fired. Without it a decode
+// on a backend whose inference never leaves the thread (ONNX Runtime Web's WASM in Node, or in a
+// page with worker: false) runs as one long chain of microtasks: timers, I/O and
+// AbortSignal.timeout() never get to run until the whole link is decoded.
+import { KolmoError } from './errors.js';
+
+// Work between two yields. Long enough that yielding costs nothing measurable (a yield is a few
+// microseconds in Node, tens in browsers), short enough that an abort or a timer waits at most
+// this plus one model step.
+export const kSliceMs = 20;
+
+const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+
+/** Throws KolmoError('aborted') if the signal fired. @param {AbortSignal|undefined} signal */
+export function throwIfAborted(signal) {
+  if (signal?.aborted) {
+    const reason = /** @type {any} */ (signal.reason);
+    throw new KolmoError('aborted', String(reason?.message ?? reason ?? 'aborted'));
+  }
+}
+
+/**
+ * Resolves in a later macrotask, after pending timers, I/O and events have had their turn.
+ * Node: setImmediate (after the poll phase; expired timers run on the next loop turn). Browsers
+ * and workers: scheduler.yield() where there is one, else a MessageChannel message
+ * (setTimeout(0) would be clamped to 4 ms once nested).
+ * @returns {Promise<void>}
+ */
+export function nextTask() {
+  if (typeof setImmediate === 'function') return new Promise((resolve) => setImmediate(resolve));
+  const scheduler = /** @type {any} */ (globalThis).scheduler;
+  if (typeof scheduler?.yield === 'function') return scheduler.yield();
+  if (typeof MessageChannel === 'function') {
+    return new Promise((resolve) => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => {
+        channel.port1.close();
+        resolve();
+      };
+      channel.port2.postMessage(null);
+    });
+  }
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/**
+ * A pacer for one call: `await pace()` between units of work yields once `sliceMs` have passed
+ * since the last yield, then checks the signal.
+ * @param {AbortSignal|undefined} signal @param {number} [sliceMs]
+ * @returns {() => Promise<void>}
+ */
+export function pacer(signal, sliceMs = kSliceMs) {
+  let last = now();
+  return async () => {
+    if (now() - last >= sliceMs) {
+      await nextTask();
+      last = now();
+    }
+    throwIfAborted(signal);
+  };
+}
