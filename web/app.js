@@ -5,8 +5,12 @@
 // decoded text of an opened link ends up in [data-kolmo="output"] (textContent), which gets
 // data-kolmo-state="done", or "error" with the message as its text; the editor is
 // [data-kolmo="input"] and the link [data-kolmo="link"] (value; data-kolmo-state="done" once it
-// belongs to the editor's current text).
+// belongs to the editor's current text). [data-kolmo="channels"] lists an <li> per channel
+// (data-kolmo-channel, data-kolmo-fit="fits"|"near"|"over"); [data-kolmo="share"] is the Share
+// button (hidden without the Web Share API). ?title=&text=&url= (the manifest's share_target)
+// puts shared text into the editor.
 import { Kolmo, KolmoError } from './lib/index.js';
+import { channelFits, channelWarning } from './channels.js';
 
 const kMaxTextBytes = 4 << 20; // src/container.h ContainerLimits::maxTextBytes
 const kMaxHeatTokens = 20000; // beyond this the heat view shows the start only
@@ -21,6 +25,7 @@ const ui = {
   codeNote: $('code-note'), cancel: $('cancel'),
   decoded: $('decoded'), verified: $('verified'), output: $('output'), decodeSpeed: $('decode-speed'), edit: $('edit'),
   input: $('input'), limit: $('limit'), link: $('link'), copy: $('copy'), compressNote: $('compress-note'),
+  share: $('share'), channels: $('channels'), channelWarning: $('channel-warning'),
   figBytes: $('fig-bytes'), figLink: $('fig-link'), figBpc: $('fig-bpc'), figGzip: $('fig-gzip'), figB64: $('fig-b64'),
   heatCard: $('heat-card'), heat: $('heat'), heatCaption: $('heat-caption'),
 };
@@ -278,6 +283,7 @@ async function compressOnce(text) {
     ui.copy.disabled = true;
     ui.limit.textContent = `${formatBytes(bytes.length)} — over the ${formatBytes(kMaxTextBytes)} limit`;
     showMessage(`The text is ${formatBytes(bytes.length)}, over the limit of ${formatBytes(kMaxTextBytes)}. Shorten it to get a link.`);
+    showChannels('');
     return;
   }
   ui.limit.textContent = bytes.length > kMaxTextBytes / 4 ? `${formatBytes(bytes.length)} of ${formatBytes(kMaxTextBytes)}` : '';
@@ -346,6 +352,7 @@ async function compressOnce(text) {
   } finally {
     if (current === controller) current = null;
     endProgress();
+    if (ui.link.dataset.kolmoState !== 'pending') showChannels(ui.link.dataset.kolmoState === 'done' && text ? ui.link.value : '');
   }
 }
 
@@ -355,6 +362,41 @@ function ratio(other, ours) {
   const r = other / ours;
   return r >= 1 ? `kolmo: ${r.toFixed(1)}× shorter` : `kolmo: ${(1 / r).toFixed(1)}× longer`;
 }
+
+// ---- where the link fits ----
+
+/** Shows which channels the link fits, and warns when it is about to outgrow one. @param {string} link ('' hides it) */
+function showChannels(link) {
+  ui.share.disabled = !link;
+  ui.channels.replaceChildren(...(link ? channelFits(link.length) : []).map(({ id, name, limit, fit, spare }) => {
+    const chip = document.createElement('li');
+    chip.dataset.kolmoChannel = id;
+    chip.dataset.kolmoFit = fit;
+    chip.textContent = `${fit === 'over' ? '✗' : '✓'} ${name} ${formatCount(limit)}`;
+    chip.title = fit === 'over'
+      ? `${formatCount(-spare)} characters too long for ${name}`
+      : `fits ${name}: ${formatCount(spare)} characters to spare`;
+    return chip;
+  }));
+  const warning = link ? channelWarning(link.length) : '';
+  ui.channelWarning.textContent = warning;
+  ui.channelWarning.hidden = !warning;
+}
+
+// The Share button: the system's share sheet (Web Share API), where the browser has one.
+ui.share.hidden = typeof navigator.share !== 'function';
+ui.share.addEventListener('click', async () => {
+  const data = { title: 'kolmo', url: ui.link.value };
+  try {
+    if (navigator.canShare && !navigator.canShare(data)) throw new Error('this browser cannot share links');
+    await navigator.share(data);
+  } catch (error) {
+    // AbortError: the person closed the share sheet.
+    if (/** @type {any} */ (error)?.name !== 'AbortError') {
+      showMessage(`Sharing did not work (${/** @type {any} */ (error)?.message ?? error}). Copy the link instead.`);
+    }
+  }
+});
 
 ui.copy.addEventListener('click', async () => {
   const link = ui.link.value;
@@ -475,7 +517,30 @@ async function startServiceWorker() {
 
 // ---- start ----
 
+/**
+ * Text shared to kolmo from another app (the web app manifest's share_target opens
+ * ./?title=…&text=…&url=…): the parts joined by lines, each once (apps often repeat the link
+ * of `url` in `text`); null if nothing was shared. The parameters leave the address, so that
+ * they do not end up in the link.
+ */
+function takeSharedText() {
+  const keys = ['title', 'text', 'url'];
+  const parts = keys.map((key) => params.get(key) ?? '').filter((part) => part !== '');
+  if (parts.length === 0) return null;
+  const kept = parts.filter((part, i) => !parts.some((other, j) => j !== i && other.includes(part) && (other !== part || j < i)));
+  const rest = new URLSearchParams(location.search);
+  for (const key of keys) rest.delete(key);
+  const query = rest.toString();
+  history.replaceState(null, '', location.pathname + (query ? `?${query}` : '') + location.hash);
+  return kept.join('\n');
+}
+
 async function start() {
+  const shared = takeSharedText();
+  if (shared !== null) {
+    ui.input.value = shared;
+    ui.link.dataset.kolmoState = 'pending';
+  }
   await startServiceWorker();
   const fragment = location.hash.slice(1);
   if (fragment) {

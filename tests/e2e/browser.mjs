@@ -193,7 +193,10 @@ export async function startServer() {
     child.on('error', (error) => reject(new Error(`cannot run python3 -m http.server (${error.message}): apt-get install -y python3`)));
     child.on('exit', (code) => reject(new Error(`python3 -m http.server exited (${code}): ${output}`)));
   });
-  // A failing test must not leave the server or the copy behind.
+  // A failing test must not leave the server or the copy behind: the server does not keep
+  // this process alive, and goes when it exits.
+  child.unref();
+  /** @type {any} */ (child.stdout).unref();
   const cleanUp = () => {
     child.kill();
     rmSync(top, { recursive: true, force: true });
