@@ -20,9 +20,10 @@ cd "$ROOT"
 
 # Debian packages: compilers and CMake, doctest, clang for libFuzzer, Emscripten (+ acorn,
 # which its JS optimizer needs), the baseline compressors the benchmarks compare against,
-# and Chromium for the browser end-to-end tests (driven by npm playwright-core).
+# and Chromium for the browser end-to-end tests (driven by npm playwright-core), which serve the
+# built site with python3 -m http.server (a plain static host).
 APT_PACKAGES=(build-essential cmake doctest-dev clang-14 libclang-rt-14-dev emscripten node-acorn
-              brotli xz-utils zstd chromium fonts-wqy-microhei fonts-noto-color-emoji)
+              brotli xz-utils zstd chromium fonts-wqy-microhei fonts-noto-color-emoji python3)
 if [ "$DEMO_ONLY" = 1 ]; then
   APT_PACKAGES=(build-essential cmake emscripten node-acorn)  # enough to build the WASM codec
 fi

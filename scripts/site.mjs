@@ -263,21 +263,23 @@ function headersFile() {
     '/*\n' + Object.entries(kSiteHeaders).map(([k, v]) => `  ${k}: ${v}\n`).join('');
 }
 
-const vendorPath = (/** @type {string} */ name) => `vendor/${name}/${kVendor[name].split('/').pop()}`;
+/** Where a vendor module lies in dist/. @param {string} name @param {Record<string, string>} [vendor] */
+const vendorPath = (name, vendor = kVendor) => `vendor/${name}/${vendor[name].split('/').pop()}`;
 
 /**
  * Points bare import specifiers at vendor/ (relative to the importing file).
- * @param {string} source @param {string} path the file's path in dist/ @param {Set<string>} used
+ * @param {string} source @param {string} path the file's path in dist/
+ * @param {Set<string>} used gets the names met @param {Record<string, string>} [vendor]
  */
-function rewriteBareImports(source, path, used) {
+export function rewriteBareImports(source, path, used, vendor = kVendor) {
   const bare = importSpecifiers(source).filter(isBare);
   if (bare.length === 0) return source;
   let rewritten = source;
   for (const name of new Set(bare)) {
-    if (!(name in kVendor)) fail(`web/${path} imports '${name}': add it to kVendor in scripts/site.mjs (its self-contained ES module file)`);
+    if (!(name in vendor)) fail(`web/${path} imports '${name}': add it to kVendor in scripts/site.mjs (its self-contained ES module file)`);
     used.add(name);
     const depth = path.split('/').length - 1;
-    const url = (depth === 0 ? './' : '../'.repeat(depth)) + vendorPath(name);
+    const url = (depth === 0 ? './' : '../'.repeat(depth)) + vendorPath(name, vendor);
     const quoted = new RegExp(`(\\sfrom\\s*|^\\s*import\\s*)(['"])${name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\2`, 'gm');
     rewritten = rewritten.replace(quoted, `$1$2${url}$2`);
   }

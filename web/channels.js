@@ -39,7 +39,8 @@ export function channelWarning(length) {
   const count = (/** @type {number} */ n) => n.toLocaleString('en-US');
   const near = kChannels.find(({ limit }) => length <= limit && length >= limit * kNearShare);
   if (near) {
-    return `${count(near.limit - length + 1)} more characters and the link no longer fits in ${near.what} ` +
+    const more = near.limit - length + 1;
+    return `${count(more)} more ${more === 1 ? 'character' : 'characters'} and the link no longer fits in ${near.what} ` +
       `(${count(length)} of ${count(near.limit)}).`;
   }
   if (length > kChannels[kChannels.length - 1].limit) {
