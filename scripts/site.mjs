@@ -82,7 +82,9 @@ const kOrtFiles = [
  * build with a message naming it.
  * @type {Record<string, string>}
  */
-export const kVendor = {};
+export const kVendor = {
+  'qrcode-generator': 'dist/qrcode.mjs', // web/lib/qr.js: the QR code of a link
+};
 
 /** The line of web/sw.js that this script fills in. */
 const kSiteMarker = /^const kSite = .*; \/\/ filled in by scripts\/site\.mjs$/m;

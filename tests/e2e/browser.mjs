@@ -77,6 +77,7 @@ export async function launchBrowser({ webgpu = false } = {}) {
   browser.close = async (options) => {
     await close(options);
     if (violations.length > 0) {
+      letServersEnd(); // the test's `await server.stop()` after this line will not run
       throw new Error(`Content-Security-Policy violations (${violations.length}):\n  ${[...new Set(violations)].join('\n  ')}`);
     }
   };
@@ -84,6 +85,16 @@ export async function launchBrowser({ webgpu = false } = {}) {
 }
 
 // ---- CSP violations ----
+
+/** Servers not yet stopped: while one runs, this process stays alive. @type {Set<import('node:child_process').ChildProcess>} */
+const kLiveServers = new Set();
+/** Lets this process exit though servers still run (the exit handler stops them). */
+function letServersEnd() {
+  for (const child of kLiveServers) {
+    child.unref();
+    /** @type {any} */ (child.stdout)?.unref();
+  }
+}
 
 /** @type {WeakMap<import('playwright-core').Browser, string[]>} */
 const kViolations = new WeakMap();
@@ -174,8 +185,13 @@ export async function webgpuMissing(browser, url) {
 export async function startServer() {
   const top = await mkdtemp(join(tmpdir(), 'kolmo-e2e-'));
   const root = join(top, kSubPath);
-  if (process.env.KOLMO_SITE) await symlink(resolve(process.env.KOLMO_SITE), root);
-  else await buildSite(root);
+  try {
+    if (process.env.KOLMO_SITE) await symlink(resolve(process.env.KOLMO_SITE), root);
+    else await buildSite(root);
+  } catch (error) {
+    await rm(top, { recursive: true, force: true });
+    throw error;
+  }
   const child = spawn('python3', ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1', '--directory', top], {
     stdio: ['ignore', 'pipe', 'ignore'], // stdout: the address; stderr (one line per request) is not read
   });
@@ -193,10 +209,9 @@ export async function startServer() {
     child.on('error', (error) => reject(new Error(`cannot run python3 -m http.server (${error.message}): apt-get install -y python3`)));
     child.on('exit', (code) => reject(new Error(`python3 -m http.server exited (${code}): ${output}`)));
   });
-  // A failing test must not leave the server or the copy behind: the server does not keep
-  // this process alive, and goes when it exits.
-  child.unref();
-  /** @type {any} */ (child.stdout).unref();
+  // A failing test must not leave the server or the copy behind: they go when this process
+  // exits (see letServersEnd for a test that fails before it stops the server).
+  kLiveServers.add(child);
   const cleanUp = () => {
     child.kill();
     rmSync(top, { recursive: true, force: true });
@@ -207,6 +222,7 @@ export async function startServer() {
     root,
     stop: async () => {
       process.removeListener('exit', cleanUp);
+      kLiveServers.delete(child);
       if (child.exitCode === null && child.signalCode === null) {
         await new Promise((resolve) => {
           child.once('exit', resolve);
