@@ -4,16 +4,20 @@
 // A thin layer over web/lib/index.js; the same containers and fragments as the web page.
 //
 //   kolmo compress [FILE] [-o OUT] [--url] [--backend node|wasm] [--mode lm|cm|stored]
-//   kolmo decompress [FILE] [-o OUT] [--url] [--backend node|wasm]
+//                  [--password-file F] [--qr [IMAGE.svg|IMAGE.png]] [--base-url URL]
+//   kolmo decompress [FILE] [-o OUT] [--url] [--backend node|wasm] [--password-file F]
 //
 // Files are the file form: "KLMO" + the link's container. --url reads or writes the fragment
 // text instead (what follows '#' in a link; decompress also takes a whole link). Errors: one
 // line on stderr, exit status 1 (2 for a wrong command line).
 import { readFile, writeFile } from 'node:fs/promises';
+import { PNG } from 'pngjs';
 import { compress, decompress, KolmoError } from '../web/lib/index.js';
+import { qrPixels, qrSvg, qrSymbol, qrTerminalText } from '../web/lib/qr.js';
 
 const kUsage = `usage: kolmo compress [FILE] [-o OUT] [--url] [--backend node|wasm] [--mode lm|cm|stored]
-       kolmo decompress [FILE] [-o OUT] [--url] [--backend node|wasm]
+                      [--password-file F] [--qr [IMAGE.svg|IMAGE.png]] [--base-url URL]
+       kolmo decompress [FILE] [-o OUT] [--url] [--backend node|wasm] [--password-file F]
 
   compress     FILE (or stdin) -> a kolmo file ("KLMO" + container) on OUT (or stdout);
                --url: the link fragment text instead (what follows # in a link)
@@ -22,6 +26,12 @@ const kUsage = `usage: kolmo compress [FILE] [-o OUT] [--url] [--backend node|wa
   --backend    ONNX Runtime backend: node (native CPU) or wasm; default: node, else wasm
   --mode       compress: code with this mode only (lm: the model, cm: the model-free codec,
                stored: as is); default: the smallest of the three
+  --password-file  encrypt (compress) or open (decompress) with the password in F (its first
+               line); decompress of an encrypted link without it fails with password_required
+  --qr         compress: a QR code of the link (in its uppercase QR form), printed on stderr,
+               or written to IMAGE.svg / IMAGE.png
+  --base-url   the page the QR code's link opens (e.g. https://user.github.io/kolmo/); without
+               it the QR code holds the fragment text alone (kolmo decompress --url opens it)
   --quiet      no progress on stderr`;
 
 const kMagic = new TextEncoder().encode('KLMO');
@@ -30,11 +40,29 @@ class UsageError extends Error {}
 
 /** @param {string[]} args */
 function parseArgs(args) {
-  /** @type {{command?: string, file?: string, out?: string, url: boolean, backend?: string, mode?: string, quiet: boolean, help: boolean}} */
+  /** @type {{command?: string, file?: string, out?: string, url: boolean, backend?: string, mode?: string, quiet: boolean, help: boolean,
+   *   passwordFile?: string, qr?: string|true, baseUrl?: string}} */
   const options = { url: false, quiet: false, help: false };
+  const valueOf = (/** @type {string} */ arg, /** @type {number} */ i) => {
+    const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : args[i + 1];
+    if (value === undefined || value === '') throw new UsageError(`${arg.split('=')[0]} needs a value`);
+    return value;
+  };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === '-h' || arg === '--help') options.help = true;
+    else if (arg === '--password-file' || arg.startsWith('--password-file=')) {
+      options.passwordFile = valueOf(arg, i);
+      if (!arg.includes('=')) i++;
+    } else if (arg === '--base-url' || arg.startsWith('--base-url=')) {
+      options.baseUrl = valueOf(arg, i);
+      if (!arg.includes('=')) i++;
+    } else if (arg.startsWith('--qr=')) options.qr = valueOf(arg, i);
+    else if (arg === '--qr') {
+      // An image file name may follow; anything else is the next argument.
+      if (/\.(svg|png)$/i.test(args[i + 1] ?? '')) options.qr = args[++i];
+      else options.qr = true;
+    }
     else if (arg === '--url') options.url = true;
     else if (arg === '--quiet' || arg === '-q') options.quiet = true;
     else if (arg === '-o' || arg === '--output') {
@@ -68,14 +96,61 @@ async function readInput(/** @type {string|undefined} */ file) {
   return new Uint8Array(Buffer.concat(chunks));
 }
 
+/** Output errors in one line: what failed and why, e.g. a closed pipe or a full disk. */
+class OutputError extends Error {}
+const kOutputReasons = /** @type {Record<string, string>} */ ({
+  EPIPE: 'the reading side closed the pipe',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EBADF: 'standard output is closed',
+});
+function outputError(/** @type {any} */ error, /** @type {string} */ where) {
+  const code = error?.code ?? 'EIO';
+  return new OutputError(`cannot write ${where}: ${code} (${kOutputReasons[code] ?? error?.message ?? error})`);
+}
+
+// stdout's errors arrive as 'error' events too (EPIPE once the reader is gone); without a
+// listener Node would print a stack trace instead of the one line.
+/** @type {((error: Error) => void)|null} */
+let failStdout = null;
+process.stdout.on('error', (error) => failStdout?.(outputError(error, 'the output')));
+
 async function writeOutput(/** @type {string|undefined} */ file, /** @type {Uint8Array|string} */ data) {
   if (file !== undefined && file !== '-') {
-    await writeFile(file, data);
+    await writeFile(file, data).catch((error) => {
+      throw outputError(error, file);
+    });
     return;
   }
   await new Promise((resolve, reject) => {
-    process.stdout.write(data, (error) => (error ? reject(error) : resolve(undefined)));
+    failStdout = reject;
+    process.stdout.write(data, (error) => (error ? reject(outputError(error, 'the output')) : resolve(undefined)));
   });
+}
+
+/** The password in a file: its first line (without the line break). */
+async function readPassword(/** @type {string} */ file) {
+  const text = new TextDecoder('utf-8', { fatal: true }).decode(await readFile(file));
+  const password = text.split(/\r?\n/)[0];
+  if (password === '') throw new UsageError(`--password-file ${file}: the first line is empty`);
+  return password;
+}
+
+/** Writes the QR code of a compressed link: on stderr (a terminal), or to an SVG / PNG file. */
+async function writeQr(/** @type {string|true} */ target, /** @type {string} */ qrFragment, /** @type {string|undefined} */ baseUrl) {
+  const text = baseUrl ? `${baseUrl.replace(/#.*$/, '')}#${qrFragment}` : qrFragment;
+  const symbol = qrSymbol(text);
+  if (target === true) {
+    process.stderr.write(`\x1b[7m${qrTerminalText(symbol).replace(/\n/g, '\x1b[0m\n\x1b[7m')}\x1b[0m` +
+      `kolmo: QR code version ${symbol.version} (${symbol.size}x${symbol.size} modules, ecc ${symbol.ecc}) of ${text.length} characters\n`);
+  } else if (/\.svg$/i.test(target)) {
+    await writeOutput(target, qrSvg(symbol));
+  } else {
+    const { width, height, data } = qrPixels(symbol);
+    const png = new PNG({ width, height });
+    png.data.set(data);
+    await writeOutput(target, PNG.sync.write(png));
+  }
 }
 
 /** Progress on stderr when it is a terminal: one line, rewritten. */
@@ -101,8 +176,12 @@ async function main() {
   if (options.command !== 'compress' && options.command !== 'decompress') {
     throw new UsageError(options.command === undefined ? 'missing command' : `unknown command ${options.command}`);
   }
+  if (options.command === 'decompress' && (options.qr !== undefined || options.baseUrl !== undefined)) {
+    throw new UsageError('--qr and --base-url are options of compress');
+  }
   const libOptions = {
     ...(options.backend ? { backends: /** @type {Array<'node'|'wasm'>} */ ([options.backend]) } : {}),
+    ...(options.passwordFile !== undefined ? { password: await readPassword(options.passwordFile) } : {}),
     onProgress: progressReporter(options.quiet),
   };
   const input = await readInput(options.file);
@@ -110,8 +189,9 @@ async function main() {
 
   if (options.command === 'compress') {
     const modes = options.mode ? [/** @type {'lm'|'cm'|'stored'} */ (options.mode)] : undefined;
-    const { bytes, fragment } = await compress(input, { ...libOptions, modes });
+    const { bytes, fragment, qrFragment } = await compress(input, { ...libOptions, modes });
     clearProgress();
+    if (options.qr !== undefined) await writeQr(options.qr, qrFragment, options.baseUrl);
     if (options.url) {
       await writeOutput(options.out, fragment + '\n');
     } else {

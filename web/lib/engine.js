@@ -12,6 +12,7 @@ import { createLanguageModel } from './model.js';
 import { manifestEntry, entryForLinkIndex } from './model_manifest.js';
 import { loadManifest, loadModelFiles } from './model_store.js';
 import { compressBytes, decompressContainer } from './pipeline.js';
+import { openEnvelope, sealContainer } from './crypto.js';
 
 /**
  * @typedef {import('./messages.js').EngineSettings} EngineSettings
@@ -255,11 +256,13 @@ export class Engine {
   /**
    * Compresses bytes with the default model -> the smallest container and its fragment text.
    * @param {Uint8Array} bytes
-   * @param {{onProgress?: (p: Progress) => void, tokenCosts?: boolean, signal?: AbortSignal, modes?: string[]}} [options]
+   * @param {{onProgress?: (p: Progress) => void, tokenCosts?: boolean, signal?: AbortSignal, modes?: string[],
+   *   password?: string}} [options]
    *   tokenCosts: add stats.tokenCosts = {lengths, bits}: each token's byte length and cost;
-   *   modes: the container modes to choose from (default all)
+   *   modes: the container modes to choose from (default all); password: encrypt the chosen
+   *   container into a password envelope (crypto.js; the mode choice is made before)
    */
-  async compress(bytes, { onProgress, tokenCosts = false, signal, modes } = {}) {
+  async compress(bytes, { onProgress, tokenCosts = false, signal, modes, password } = {}) {
     const codec = await this.codec();
     const limits = codec.defaultContainerLimits();
     if (bytes.length > limits.maxTextBytes) {
@@ -282,18 +285,22 @@ export class Engine {
       codec, lm, onProgress, signal, modes,
       onTokenCost: costs ? (index, b) => void (costs[index] = b) : undefined,
     });
+    const encrypted = password !== undefined && password !== null;
+    const container = encrypted ? await sealContainer(codec, result.container, password, { signal }) : result.container;
     const t2 = now();
-    const fragment = codec.urlEncode(result.container);
+    const fragment = codec.urlEncode(container);
     /** @type {any} */
     const lmStats = result.stats ?? {};
     return {
-      container: result.container,
+      container,
       fragment,
+      qrFragment: codec.urlEncodeQr(container),
       mode: result.mode,
       stats: {
         mode: result.mode,
+        encrypted,
         inputBytes: bytes.length,
-        containerBytes: result.container.length,
+        containerBytes: container.length,
         fragmentChars: fragment.length,
         modelId: lm.entry.id,
         backend: lm.backend,
@@ -321,11 +328,13 @@ export class Engine {
       let text = input.trim();
       const hash = text.lastIndexOf('#');
       if (hash >= 0) text = text.slice(hash + 1);
-      return codec.urlDecode(text);
+      return codec.urlDecodeAnyForm(text); // base62, or the QR form
     }
     if (input.length >= 4 && kFileMagic.every((b, i) => input[i] === b)) {
-      codec.containerParseFile(input); // bad_magic, truncated, ... for a damaged file
-      return input.subarray(4);
+      const container = input.subarray(4);
+      // bad_magic, truncated, ... for a damaged file; an envelope is checked when it is opened
+      if (!codec.isEnvelope(container)) codec.containerParseFile(input);
+      return container;
     }
     return input;
   }
@@ -334,12 +343,15 @@ export class Engine {
    * Decompresses a link or container; the bytes are returned only after the integrity check.
    * @param {Uint8Array|string} input  see containerOf()
    * @param {{onProgress?: (p: Progress) => void, onTokens?: (t: TokensOut) => void,
-   *   tokenCosts?: boolean, signal?: AbortSignal}} [options]
-   *   onTokens: batches of decoded, NOT yet verified tokens, at most every 50 ms
+   *   tokenCosts?: boolean, signal?: AbortSignal, password?: string}} [options]
+   *   onTokens: batches of decoded, NOT yet verified tokens, at most every 50 ms; password: for
+   *   an encrypted link (password_required without one, wrong_password for a wrong one)
    */
-  async decompress(input, { onProgress, onTokens, tokenCosts = false, signal } = {}) {
+  async decompress(input, { onProgress, onTokens, tokenCosts = false, signal, password } = {}) {
     const codec = await this.codec();
-    const container = await this.containerOf(input);
+    const received = await this.containerOf(input);
+    const encrypted = codec.isEnvelope(received);
+    const container = encrypted ? await openEnvelope(codec, received, password, { signal }) : received;
     const view = codec.containerParse(container);
     const t0 = now();
     /** @type {Model|null} */
@@ -394,8 +406,9 @@ export class Engine {
       bytes,
       stats: {
         mode: view.mode,
+        encrypted,
         inputBytes: bytes.length,
-        containerBytes: container.length,
+        containerBytes: received.length,
         modelId: loaded ? loaded.entry.id : null,
         backend: loaded ? loaded.backend : null,
         fallback: loaded ? loaded.fallback : null,

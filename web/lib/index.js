@@ -25,7 +25,9 @@ export { KolmoError };
  * non_finite_logits, bad_argument, bad_tokenizer, out_of_memory) and those of the JS layer:
  * aborted, model_unavailable (download failed), model_mismatch (files do not match the
  * manifest), bad_model, backend_failed, webgpu_unavailable, not_utf8 (output 'text' of bytes
- * that are not UTF-8), worker_failed, internal.
+ * that are not UTF-8), password_required (an encrypted link opened without a password),
+ * wrong_password (a wrong password, or an encrypted link changed after it was made),
+ * crypto_unavailable (no WebCrypto: a page over plain http), worker_failed, internal.
  * @typedef {string} KolmoErrorCode
  */
 
@@ -130,9 +132,9 @@ function inProcessHost() {
         const onProgress = (/** @type {Progress} */ p) => onEvent?.(Kind.progress, p);
         try {
           if (type === Kind.load) return await e.load({ onProgress, signal });
-          if (type === Kind.compress) return await e.compress(input.bytes, { onProgress, tokenCosts: input.tokenCosts, modes: input.modes, signal });
+          if (type === Kind.compress) return await e.compress(input.bytes, { onProgress, tokenCosts: input.tokenCosts, modes: input.modes, password: input.password, signal });
           return await e.decompress(input.container ?? input.fragment, {
-            onProgress, signal, tokenCosts: input.tokenCosts,
+            onProgress, signal, tokenCosts: input.tokenCosts, password: input.password,
             onTokens: input.wantTokens ? (t) => onEvent?.(Kind.tokens, t) : undefined,
           });
         } catch (error) {
@@ -337,20 +339,23 @@ export class Kolmo {
    * Compresses text (a string, coded as UTF-8) or bytes into a container and its URL fragment
    * text. Never larger than the model-free fallbacks (stored, cm) would be.
    * @param {string|Uint8Array|ArrayBuffer} input
-   * @param {CallOptions & {tokenCosts?: boolean, modes?: Array<'stored'|'cm'|'lm'>}} [options]
+   * @param {CallOptions & {tokenCosts?: boolean, modes?: Array<'stored'|'cm'|'lm'>, password?: string}} [options]
    *   tokenCosts: add stats.tokenCosts; modes: the container modes to choose from, default all
    *   three (['lm'] insists on the model, e.g. to test a backend; KolmoError 'bad_argument' when
-   *   no allowed mode can code the text)
-   * @returns {Promise<{bytes: Uint8Array, fragment: string, stats: CompressStats}>}
-   *   bytes: the container (docs/FORMAT.md); fragment: the text after '#' in a link
+   *   no allowed mode can code the text); password: encrypt the link (PBKDF2 + AES-GCM in
+   *   WebCrypto, 16 bytes more; docs/SECURITY.md); the text is compressed first, as without one
+   * @returns {Promise<{bytes: Uint8Array, fragment: string, qrFragment: string, stats: CompressStats}>}
+   *   bytes: the container (docs/FORMAT.md); fragment: the text after '#' in a link; qrFragment:
+   *   the same bytes in the uppercase QR form (QR alphanumeric mode, ~25% smaller QR codes),
+   *   which decompress() and the page open too
    */
-  async compress(input, { onProgress, signal, tokenCosts = false, modes } = {}) {
+  async compress(input, { onProgress, signal, tokenCosts = false, modes, password } = {}) {
     const bytes = inputBytes(input);
-    const out = await this.#host.call(Kind.compress, { settings: this.#settings, bytes, tokenCosts, modes }, {
+    const out = await this.#host.call(Kind.compress, { settings: this.#settings, bytes, tokenCosts, modes, password }, {
       signal, onEvent: (type, p) => type === Kind.progress && onProgress?.(p),
     });
     const stats = { ...out.stats, bitsPerByte: out.stats.inputBytes ? (out.container.length * 8) / out.stats.inputBytes : 0 };
-    return { bytes: out.container, fragment: out.fragment, stats };
+    return { bytes: out.container, fragment: out.fragment, qrFragment: out.qrFragment, stats };
   }
 
   /**
@@ -360,17 +365,18 @@ export class Kolmo {
    * @template {'text'|'bytes'} [O='text']
    * @param {string|Uint8Array|ArrayBuffer} input
    * @param {CallOptions & {output?: O, tokenCosts?: boolean, onTokens?: (t: DecodedTokens) => void,
-   *   onStats?: (s: DecompressStats) => void}} [options]
+   *   onStats?: (s: DecompressStats) => void, password?: string}} [options]
    *   output: 'text' (default; KolmoError 'not_utf8' if the bytes are not UTF-8) or 'bytes';
-   *   onStats: receives the statistics just before the promise resolves
+   *   onStats: receives the statistics just before the promise resolves; password: for an
+   *   encrypted link (KolmoError 'password_required' without one, 'wrong_password' if wrong)
    * @returns {Promise<O extends 'bytes' ? Uint8Array : string>}
    */
-  async decompress(input, { onProgress, onTokens, onStats, signal, tokenCosts = false, output } = {}) {
+  async decompress(input, { onProgress, onTokens, onStats, signal, tokenCosts = false, output, password } = {}) {
     const message = typeof input === 'string'
       ? { fragment: input }
       : { container: inputBytes(/** @type {Uint8Array|ArrayBuffer} */ (input)) };
     const out = await this.#host.call(Kind.decompress, {
-      settings: this.#settings, ...message, tokenCosts, wantTokens: Boolean(onTokens),
+      settings: this.#settings, ...message, tokenCosts, wantTokens: Boolean(onTokens), password,
     }, {
       signal,
       onEvent: (type, data) => {
@@ -393,7 +399,7 @@ const shared = new Map();
 
 /** The shared instance for these options. @param {KolmoOptions} options */
 function sharedKolmo(options) {
-  const { onProgress, signal, onTokens, onStats, output, tokenCosts, modes, ...rest } = /** @type {any} */ (options);
+  const { onProgress, signal, onTokens, onStats, output, tokenCosts, modes, password, ...rest } = /** @type {any} */ (options);
   const key = JSON.stringify(engineSettings(rest)) + (rest.worker === false ? ':inline' : '');
   let kolmo = shared.get(key);
   if (!kolmo) {

@@ -53,13 +53,13 @@ export const requestKinds = Object.freeze([Kind.load, Kind.compress, Kind.decomp
 /**
  * @typedef {{settings: EngineSettings, modelId?: string}} LoadIn
  * @typedef {{backend: string, fallback: string|null, modelId: string}} LoadOut
- * @typedef {{settings: EngineSettings, bytes: Uint8Array, tokenCosts?: boolean, modes?: string[]}} CompressIn
+ * @typedef {{settings: EngineSettings, bytes: Uint8Array, tokenCosts?: boolean, modes?: string[], password?: string}} CompressIn
  *   tokenCosts: also return each token's byte length and cost in bits (heat views); modes: the
  *   container modes to choose from (default all)
- * @typedef {{container: Uint8Array, fragment: string, mode: string, stats: object}} CompressOut
+ * @typedef {{container: Uint8Array, fragment: string, qrFragment: string, mode: string, stats: object}} CompressOut
  *   container: the link's bytes; fragment: their URL text (what follows '#')
  * @typedef {{settings: EngineSettings, container?: Uint8Array, fragment?: string, wantTokens?: boolean,
- *   tokenCosts?: boolean}} DecompressIn
+ *   tokenCosts?: boolean, password?: string}} DecompressIn
  *   container (bytes, or the "KLMO" file form) or fragment (text, "#text" or a whole link);
  *   wantTokens: send 'tokens' events while decoding
  * @typedef {{bytes: Uint8Array, stats: object}} DecompressOut

@@ -41,12 +41,13 @@ async function handle(message) {
         out = await engine.load({ onProgress });
         break;
       case Kind.compress:
-        out = await engine.compress(input.bytes, { onProgress, tokenCosts: input.tokenCosts, modes: input.modes });
+        out = await engine.compress(input.bytes, { onProgress, tokenCosts: input.tokenCosts, modes: input.modes, password: input.password });
         break;
       case Kind.decompress:
         out = await engine.decompress(input.container ?? input.fragment, {
           onProgress,
           tokenCosts: input.tokenCosts,
+          password: input.password,
           onTokens: input.wantTokens ? (tokens) => post(reply(Kind.tokens, id, tokens)) : undefined,
         });
         break;
