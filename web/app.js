@@ -11,10 +11,15 @@
 // puts shared text into the editor.
 import { Kolmo, KolmoError } from './lib/index.js';
 import { channelFits, channelWarning } from './channels.js';
+import { showQr } from './qr_view.js';
 
 const kMaxTextBytes = 4 << 20; // src/container.h ContainerLimits::maxTextBytes
 const kMaxHeatTokens = 20000; // beyond this the heat view shows the start only
 const kHeatMaxBits = 16; // bits at which the heat colour is hottest
+// Longest fragment put into the address bar as you type: Chrome shows 32,779 characters and
+// history.replaceState() of a multi-megabyte URL blocks the main thread (measured: 0.8 s for a
+// 5.6 MB link); longer links stay in the link field only.
+const kMaxAddressFragment = 65536;
 
 /** @param {string} name @returns {any} */
 const $ = (name) => document.querySelector(`[data-kolmo="${name}"]`);
@@ -28,6 +33,7 @@ const ui = {
   share: $('share'), channels: $('channels'), channelWarning: $('channel-warning'),
   figBytes: $('fig-bytes'), figLink: $('fig-link'), figBpc: $('fig-bpc'), figGzip: $('fig-gzip'), figB64: $('fig-b64'),
   heatCard: $('heat-card'), heat: $('heat'), heatCaption: $('heat-caption'),
+  password: $('password'), passwordNote: $('password-note'), unlock: $('unlock'), qr: $('qr'),
 };
 
 const params = new URLSearchParams(location.search);
@@ -83,6 +89,12 @@ function describe(error) {
       return detail;
     case 'aborted':
       return 'Cancelled.';
+    case 'password_required':
+      return 'This link is protected by a password. Enter it in the password field and press Enter (or Open).';
+    case 'wrong_password':
+      return 'Wrong password — or the link was changed after it was made. Check the password and try again.';
+    case 'crypto_unavailable':
+      return 'Password-protected links need WebCrypto, which this browser offers only on https:// pages. (' + detail + ')';
     case 'worker_failed':
       return 'The background worker stopped (' + detail + '). Reload the page to try again.';
     default:
@@ -288,15 +300,16 @@ async function compressOnce(text) {
   }
   ui.limit.textContent = bytes.length > kMaxTextBytes / 4 ? `${formatBytes(bytes.length)} of ${formatBytes(kMaxTextBytes)}` : '';
   ui.link.dataset.kolmoState = 'working';
+  const password = ui.password.value;
   const controller = new AbortController();
   current = controller;
   beginProgress();
   try {
     const [result, gzip] = await Promise.all([
-      kolmo.compress(bytes, { tokenCosts: true, onProgress, signal: controller.signal }),
+      kolmo.compress(bytes, { tokenCosts: true, onProgress, signal: controller.signal, ...(password ? { password } : {}) }),
       gzipBytes(bytes),
     ]);
-    if (ui.input.value !== text) {
+    if (ui.input.value !== text || ui.password.value !== password) {
       ui.link.dataset.kolmoState = 'pending'; // typed meanwhile: the loop compresses again
       return;
     }
@@ -304,14 +317,16 @@ async function compressOnce(text) {
     showEngine(result.stats);
     const link = `${location.origin}${location.pathname}${location.search}#${result.fragment}`;
     ui.link.value = link;
+    ui.link.dataset.kolmoEncrypted = String(result.stats.encrypted);
+    showQr(ui.qr, text ? `${location.origin}${location.pathname}${location.search}#${result.qrFragment}` : '');
     ui.link.dataset.kolmoMode = result.stats.mode;
     ui.link.dataset.kolmoState = 'done';
     ui.copy.disabled = false;
-    if (text.length > 0) {
+    if (text.length > 0 && result.fragment.length <= kMaxAddressFragment) {
       ownHash = result.fragment;
       history.replaceState(null, '', `#${result.fragment}`);
     } else if (ownHash && location.hash.slice(1) === ownHash) {
-      ownHash = ''; // the editor was emptied: drop the link this page had put in the address
+      ownHash = ''; // emptied, or too long for the address: drop the link this page had put there
       history.replaceState(null, '', location.pathname + location.search);
     }
     const chars = [...text].length;
@@ -342,6 +357,7 @@ async function compressOnce(text) {
     }
     ui.link.value = '';
     ui.copy.disabled = true;
+    showQr(ui.qr, '');
     if (/** @type {any} */ (error)?.code === 'aborted') {
       ui.link.dataset.kolmoState = 'idle';
       showMessage('Cancelled. Edit the text to make a link again.', 'info');
@@ -432,9 +448,10 @@ async function openLink(fragment) {
   let decodedTokens = 0;
   /** @type {import('./lib/index.js').DecompressStats|null} */
   let stats = null;
+  const password = ui.password.value;
   try {
     const bytes = await kolmo.decompress(fragment, {
-      output: 'bytes', tokenCosts: true, onProgress, signal: controller.signal,
+      output: 'bytes', tokenCosts: true, onProgress, signal: controller.signal, ...(password ? { password } : {}),
       onTokens: (t) => {
         ui.output.append(live.decode(t.bytes, { stream: true }));
         decodedTokens += t.lengths.length;
@@ -445,6 +462,8 @@ async function openLink(fragment) {
       onStats: (s) => (stats = s),
     });
     const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+    lockedFragment = '';
+    ui.unlock.hidden = true;
     ui.output.textContent = text;
     ui.output.dataset.kolmoMode = /** @type {any} */ (stats)?.mode ?? '';
     ui.output.classList.remove('unverified');
@@ -478,11 +497,41 @@ async function openLink(fragment) {
     ui.output.dataset.kolmoState = 'error';
     ui.verified.textContent = 'could not open';
     ui.verified.className = 'badge bad';
+    if (code === 'password_required' || code === 'wrong_password') {
+      // Ask for the password: the same field protects new links and opens protected ones.
+      lockedFragment = fragment;
+      ui.output.dataset.kolmoState = 'locked';
+      ui.verified.textContent = code === 'password_required' ? 'password needed' : 'wrong password';
+      ui.unlock.hidden = false;
+      ui.passwordNote.textContent = 'Enter the password of the opened link, then press Enter or Open.';
+      ui.password.focus();
+    }
   } finally {
     if (current === controller) current = null;
     endProgress();
   }
 }
+
+// ---- password ----
+
+let lockedFragment = ''; // an opened link that waits for its password
+
+function unlock() {
+  if (lockedFragment && ui.password.value) openLink(lockedFragment);
+}
+ui.unlock.addEventListener('click', unlock);
+ui.password.addEventListener('keydown', (/** @type {KeyboardEvent} */ event) => {
+  if (event.key === 'Enter') unlock();
+});
+ui.password.addEventListener('input', () => {
+  ui.passwordNote.textContent = ui.password.value
+    ? 'The link is encrypted with this password (AES-GCM, 16 bytes more). Share the password another way.'
+    : 'No password: anyone with the link can read the text.';
+  if (lockedFragment) return; // typing the password of an opened link
+  ui.link.dataset.kolmoState = 'pending';
+  clearTimeout(compressTimer);
+  compressTimer = setTimeout(compressLoop, 300);
+});
 
 ui.edit.addEventListener('click', () => {
   ui.input.value = ui.output.textContent ?? '';
