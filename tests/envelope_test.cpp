@@ -107,7 +107,7 @@ TEST_SUITE("envelope") {
     std::vector<uint8_t> nested;
     REQUIRE(envelopeWrap(kSalt, sizeof kSalt, sealed.data(), sealed.size(), ContainerLimits{}, &nested) == Status::kOk);
     CHECK(envelopeCheckInner(nested.data(), nested.size(), ContainerLimits{}) == Status::kCorrupt);
-    const uint8_t newerVersion[3] = {0x40, 0, 0};
+    const uint8_t newerVersion[3] = {0xE0, 0, 0};  // version 7
     CHECK(envelopeCheckInner(newerVersion, 3, ContainerLimits{}) == Status::kUnknownVersion);
     CHECK(envelopeCheckInner(plain.data(), 2, ContainerLimits{}) == Status::kTruncated);
   }
