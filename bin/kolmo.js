@@ -11,6 +11,7 @@
 // text instead (what follows '#' in a link; decompress also takes a whole link). Errors: one
 // line on stderr, exit status 1 (2 for a wrong command line).
 import { readFile, writeFile } from 'node:fs/promises';
+// @ts-expect-error pngjs ships no type declarations
 import { PNG } from 'pngjs';
 import { compress, decompress, KolmoError } from '../web/lib/index.js';
 import { qrPixels, qrSvg, qrSymbol, qrTerminalText } from '../web/lib/qr.js';

@@ -12,6 +12,9 @@
 import { KolmoError } from './errors.js';
 import { throwIfAborted } from './pacing.js';
 
+// WebCrypto takes BufferSource; TypeScript's Uint8Array<ArrayBufferLike> is wider than that.
+const source = (/** @type {Uint8Array} */ bytes) => /** @type {BufferSource} */ (/** @type {unknown} */ (bytes));
+
 /** @returns {SubtleCrypto} */
 function subtle() {
   const subtleCrypto = globalThis.crypto?.subtle;
@@ -34,9 +37,9 @@ function passwordBytes(password) {
  * @param {any} params
  */
 async function deriveKey(password, salt, params) {
-  const material = await subtle().importKey('raw', password, 'PBKDF2', false, ['deriveKey']);
+  const material = await subtle().importKey('raw', source(password), 'PBKDF2', false, ['deriveKey']);
   return subtle().deriveKey(
-    { name: 'PBKDF2', hash: 'SHA-256', salt, iterations: params.iterations },
+    { name: 'PBKDF2', hash: 'SHA-256', salt: source(salt), iterations: params.iterations },
     material,
     { name: 'AES-GCM', length: params.keyBits },
     false,
@@ -46,7 +49,7 @@ async function deriveKey(password, salt, params) {
 
 /** @param {any} params @param {Uint8Array} aad */
 const gcm = (params, aad) => ({
-  name: 'AES-GCM', iv: new Uint8Array(params.ivBytes), additionalData: aad, tagLength: params.tagBytes * 8,
+  name: 'AES-GCM', iv: new Uint8Array(params.ivBytes), additionalData: source(aad), tagLength: params.tagBytes * 8,
 });
 
 /**
@@ -64,7 +67,7 @@ export async function sealContainer(codec, container, password, { signal } = {})
   const aad = codec.envelopeWrap(salt, new Uint8Array(params.tagBytes + 3)).slice(0, params.aadBytes);
   const key = await deriveKey(secret, salt, params);
   throwIfAborted(signal);
-  const sealed = new Uint8Array(await subtle().encrypt(gcm(params, aad), key, container));
+  const sealed = new Uint8Array(await subtle().encrypt(gcm(params, aad), key, source(container)));
   return codec.envelopeWrap(salt, sealed);
 }
 
@@ -87,7 +90,7 @@ export async function openEnvelope(codec, envelope, password, { signal } = {}) {
   /** @type {Uint8Array} */
   let inner;
   try {
-    inner = new Uint8Array(await subtle().decrypt(gcm(params, aad), key, sealed));
+    inner = new Uint8Array(await subtle().decrypt(gcm(params, aad), key, source(sealed)));
   } catch {
     throw new KolmoError('wrong_password', 'the password is wrong, or the link was changed after it was made');
   }

@@ -414,7 +414,7 @@ function sharedKolmo(options) {
  * backend) with the call's options.
  * @param {string|Uint8Array|ArrayBuffer} input
  * @param {KolmoOptions & CallOptions & {tokenCosts?: boolean, modes?: Array<'stored'|'cm'|'lm'>}} [options]
- * @returns {Promise<{bytes: Uint8Array, fragment: string, stats: CompressStats}>}
+ * @returns {Promise<{bytes: Uint8Array, fragment: string, qrFragment: string, stats: CompressStats}>}
  */
 export async function compress(input, options = {}) {
   return sharedKolmo(options).compress(input, options);
