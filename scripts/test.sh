@@ -7,10 +7,12 @@
 # eval set (tests/conformance/eval_texts.mjs: every category, the hardest texts by drift).
 #
 #   scripts/test.sh                 every suite (npm test)
-#   scripts/test.sh --conformance   build, then only the conformance matrix (Node and browser)
-#                                   and noise tests, on all 160 eval texts (npm run conformance:
+#   scripts/test.sh --conformance   build, then the exhaustive tier only (npm run conformance:
 #                                   before a release and whenever the model, rounding layer or
-#                                   backends change)
+#                                   backends change): the conformance matrix (Node and browser)
+#                                   and noise tests on all 160 eval texts, every golden link
+#                                   (the 65,535-token one included), the WebGPU round trips with
+#                                   every text, the 100 KiB page text
 #
 # Env: KOLMO_FUZZ_SECONDS (default 20): seconds per fuzz target (tests/fuzz/run.sh runs 3)
 #      KOLMO_SKIP_BUILD=1: test what is already built
@@ -62,9 +64,10 @@ if [ "${KOLMO_SKIP_BUILD:-0}" != 1 ]; then
 fi
 if [ "$conformance" = 1 ]; then
   export KOLMO_EVAL="${KOLMO_EVAL:-all}"
-  step "conformance + noise (node, KOLMO_EVAL=$KOLMO_EVAL)" node --test tests/node/conformance.test.mjs tests/node/noise.test.mjs
+  step "conformance + noise + golden (node, KOLMO_EVAL=$KOLMO_EVAL)" node --test tests/node/conformance.test.mjs tests/node/noise.test.mjs tests/node/golden.test.mjs
   if [ "${KOLMO_SKIP_E2E:-0}" != 1 ]; then
-    step "conformance (browser, KOLMO_EVAL=$KOLMO_EVAL)" node --test tests/e2e/conformance.test.mjs
+    step "conformance + WebGPU round trips + large text (browser, KOLMO_EVAL=$KOLMO_EVAL)" \
+      node --test tests/e2e/conformance.test.mjs tests/e2e/roundtrip_webgpu.test.mjs tests/e2e/large_text.test.mjs
   fi
   finish "npm run conformance"
 fi

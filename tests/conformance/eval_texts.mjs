@@ -55,14 +55,25 @@ export function sampleEvalTexts(texts, drift) {
 }
 
 /**
+ * The test tier: 'sample' for `npm test` (the default), 'all' for `npm run conformance`
+ * (KOLMO_EVAL=all). Suites whose exhaustive part costs minutes (the conformance matrix, the
+ * noise tests, the longest golden link, WebGPU round trips) run that part only in tier 'all'.
+ * @returns {'all'|'sample'}
+ */
+export function testTier() {
+  const tier = process.env.KOLMO_EVAL ?? 'sample';
+  if (tier !== 'all' && tier !== 'sample') throw new Error(`KOLMO_EVAL=${tier}: expected 'all' or 'sample'`);
+  return tier;
+}
+
+/**
  * The eval texts the conformance and noise tests take. KOLMO_EVAL=all: every text (`npm run
  * conformance`); unset or KOLMO_EVAL=sample: sampleEvalTexts() (`npm test`). KOLMO_EVAL_LIMIT=N
  * then keeps the first N of those (a quick local run). Benches and generated texts always take all.
  * @returns {ReturnType<typeof evalTexts> & {tier: 'all'|'sample', limited: boolean}}
  */
 export function testedEvalTexts() {
-  const tier = process.env.KOLMO_EVAL ?? 'sample';
-  if (tier !== 'all' && tier !== 'sample') throw new Error(`KOLMO_EVAL=${tier}: expected 'all' or 'sample'`);
+  const tier = testTier();
   let texts = evalTexts();
   if (tier === 'sample') {
     const manifest = JSON.parse(readFileSync(join(repoRoot, 'models/manifest.json'), 'utf8'));
