@@ -20,7 +20,11 @@
 
 namespace kolmo {
 
-constexpr uint8_t kContainerVersion = 1;     // the version this build writes (and reads)
+constexpr uint8_t kContainerVersion = 1;     // stored, cm and lm (payload version 1) links
+// Version 2: the same framing, only mode lm, whose body is LM payload version 2 (the language
+// model mixed with the in-document model, session.h / doc_model.h). New lm links use it;
+// stored and cm links stay version 1, so every reader of version 1 still opens them.
+constexpr uint8_t kContainerVersionLmV2 = 2;
 constexpr uint32_t kModelIndexVarint = 7;    // 3-bit field value: "a varint index follows"
 constexpr size_t kContainerMinBytes = 3;     // header + check
 constexpr uint8_t kFileMagic[4] = {'K', 'L', 'M', 'O'};
@@ -52,13 +56,16 @@ struct ContainerView {
 // 0 and modelIdHash is ignored (the check uses 0); the caller provides the matching body
 // (pack() does not code). Errors: kBadArgument (mode not stored/cm/lm, modelIndex != 0 for
 // stored/cm, stored body != text), kLengthOverLimit (text or container over limits).
+// lmPayloadVersion (1 or 2, lm only; else kBadArgument) sets the container version of an lm
+// link: 1 -> version 1, 2 -> version 2.
 Status pack(ContainerMode mode, uint32_t modelIndex, uint64_t modelIdHash, const uint8_t* text,
             size_t textSize, const uint8_t* body, size_t bodySize, const ContainerLimits& limits,
-            std::vector<uint8_t>* out);
+            std::vector<uint8_t>* out, int lmPayloadVersion = 1);
 
 // Splits a container into its fields without decoding the body. Errors, in this order:
-// kTruncated (no header byte), kUnknownVersion (version field != 1), kUnknownMode (mode 3),
-// kCorrupt (model field != 0 for stored/cm; non-canonical or > 32-bit varint index),
+// kTruncated (no header byte), kUnknownVersion (version field not 1 or 2), kUnknownMode (mode 3),
+// kCorrupt (version 2 with a mode other than lm; model field != 0 for stored/cm;
+// non-canonical or > 32-bit varint index),
 // kTruncated (ends inside the varint or the check), kLengthOverLimit (container over
 // maxContainerBytes, or a stored body over maxTextBytes). *view is only written on kOk.
 // Does not know the caller's model registry: mapping modelIndex to a model (and answering
@@ -78,9 +85,10 @@ Status decodeFallback(const ContainerView& view, const ContainerLimits& limits,
 // caller's EncoderSession, when not null). Ties prefer stored, then cm, then lm (cheapest to
 // decode), so the result is never larger than the smallest fallback. *chosen (optional)
 // receives the mode used. Errors: kLengthOverLimit (text or result over limits).
+// lmPayloadVersion: the version of lmBody (1 or 2), which sets the container version of an lm result.
 Status packBest(const uint8_t* text, size_t textSize, const std::vector<uint8_t>* lmBody,
                 uint32_t modelIndex, uint64_t modelIdHash, const ContainerLimits& limits,
-                std::vector<uint8_t>* out, ContainerMode* chosen = nullptr);
+                std::vector<uint8_t>* out, ContainerMode* chosen = nullptr, int lmPayloadVersion = 1);
 
 // File form: kFileMagic followed by a link container.
 void toFile(const uint8_t* container, size_t size, std::vector<uint8_t>* out);

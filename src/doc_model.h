@@ -40,14 +40,14 @@ namespace kolmo {
 // choose the defaults (bench/doc_bench.cpp) and a decoder must be given the encoder's values.
 struct DocModelParams {
   int32_t lmWeight = 65536;       // initial mixer weight of the LM input (16.16: 1.0)
-  int32_t contextWeight = 8000;   // initial weight of each token-history context
-  int32_t matchWeight = 12000;    // initial weight of the match model
+  int32_t contextWeight = 16000;  // initial weight of each token-history context
+  int32_t matchWeight = 24000;    // initial weight of the match model
   int mixerRate = 2;              // settled learning rate ...
   int mixerWarmRate = 14;         // ... plus mixerWarmRate * warmTokens / (warmTokens + tokens)
   int warmTokens = 64;
   int apmRate = 6;                // APM bins move 1 / 2^apmRate toward each bit
   int stateLimit = 1023;          // adaptive maps settle at 1 / (stateLimit + 1.5)
-  int matchMinTokens = 2;         // a match starts after this many equal tokens
+  int matchMinTokens = 1;         // a match starts after this many equal tokens
 };
 
 class DocModel {

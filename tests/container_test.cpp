@@ -112,9 +112,15 @@ TEST_SUITE("container") {
   TEST_CASE("parse errors, each with its own status") {
     ContainerView v;
     CHECK(parseBytes({}, &v) == Status::kTruncated);
-    for (int version : {0, 2, 3, 4, 5, 6, 7}) {
+    for (int version : {0, 3, 4, 5, 6, 7}) {
       CHECK(parseBytes({static_cast<uint8_t>(version << 5), 0, 0}, &v) == Status::kUnknownVersion);
     }
+    // Version 2 holds only lm bodies (LM payload version 2).
+    CHECK(parseBytes({0x40, 0, 0}, &v) == Status::kCorrupt);  // 010 00 000: stored
+    CHECK(parseBytes({0x48, 0, 0}, &v) == Status::kCorrupt);  // cm
+    CHECK(parseBytes({0x58, 0, 0}, &v) == Status::kUnknownMode);
+    REQUIRE(parseBytes({0x50, 0, 0}, &v) == Status::kOk);     // lm, model 0
+    CHECK(v.version == 2);
     CHECK(parseBytes({0x38, 0, 0}, &v) == Status::kUnknownMode);  // 001 11 000
     CHECK(parseBytes({0x21, 0, 0}, &v) == Status::kCorrupt);      // stored, model 1
     CHECK(parseBytes({0x2F, 0, 0}, &v) == Status::kCorrupt);      // cm, model 7

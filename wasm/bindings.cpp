@@ -224,19 +224,23 @@ class LogitsBuffer {
   std::vector<float> data_;  // (rows, vocab) float32, row-major
 };
 
-RoundingConfig roundingConfigFor(double epsilon) {
+RoundingConfig roundingConfigFor(double epsilon, int payloadVersion, size_t tokenCount) {
   RoundingConfig config;
   config.epsilon = epsilon;
+  config.payloadVersion = payloadVersion;
+  config.tokenCount = tokenCount;
   return config;
 }
 
-// new EncoderSession(tree, eotId, epsilon) — JS owns the handle (.delete()). epsilon: the
-// logit drift (max norm) the stream must survive; the grids are the default (format) ones.
+// new EncoderSession(tree, eotId, epsilon, payloadVersion, tokenCount) — JS owns the handle
+// (.delete()). epsilon: the logit drift (max norm) the stream must survive; the grids are the
+// default (format) ones; payloadVersion 1 or 2 (2: tokenCount = tokens to code, EOT included).
 // Check status() once after construction: a bad eotId is reported there and by every call.
 class WasmEncoderSession {
  public:
-  WasmEncoderSession(std::shared_ptr<TokenTree> tree, uint32_t eotId, double epsilon)
-      : tree_(std::move(tree)), session_(*tree_, eotId, roundingConfigFor(epsilon)),
+  WasmEncoderSession(std::shared_ptr<TokenTree> tree, uint32_t eotId, double epsilon, int payloadVersion,
+                     size_t tokenCount)
+      : tree_(std::move(tree)), session_(*tree_, eotId, roundingConfigFor(epsilon, payloadVersion, tokenCount)),
         logits_(tree_->vocabSize()) {}
 
   int status() const { return static_cast<int>(session_.status()); }
@@ -268,15 +272,16 @@ class WasmEncoderSession {
   LogitsBuffer logits_;
 };
 
-// new DecoderSession(tree, eotId, payload, limits) — JS owns the handle (.delete()).
+// new DecoderSession(tree, eotId, payload, limits, payloadVersion) — JS owns the handle
+// (.delete()). payloadVersion: the container's (1 or 2).
 // The payload is copied in (the core session only references it).
 class WasmDecoderSession {
  public:
   WasmDecoderSession(std::shared_ptr<TokenTree> tree, uint32_t eotId, const val& payload,
-                     const DecodeLimits& limits)
+                     const DecodeLimits& limits, int payloadVersion)
       : tree_(std::move(tree)),
         payload_(vectorFromJs<uint8_t>(payload)),
-        session_(*tree_, eotId, payload_.data(), payload_.size(), limits),
+        session_(*tree_, eotId, payload_.data(), payload_.size(), limits, GridSpec(), payloadVersion),
         logits_(tree_->vocabSize()) {}
 
   int status() const { return static_cast<int>(session_.status()); }
@@ -358,16 +363,17 @@ ContainerView viewFromJs(const val& v, std::vector<uint8_t>* bodyStorage) {
 
 ContainerLimits defaultContainerLimits() { return ContainerLimits{}; }
 
-// containerPack(mode, modelIndex, modelIdHashHex, text, body, limits) -> {status, value: Uint8Array}
+// containerPack(mode, modelIndex, modelIdHashHex, text, body, limits, lmPayloadVersion)
+//   -> {status, value: Uint8Array}
 val containerPack(int mode, uint32_t modelIndex, const std::string& modelIdHashHex, const val& text,
-                  const val& body, const ContainerLimits& limits) {
+                  const val& body, const ContainerLimits& limits, int lmPayloadVersion) {
   uint64_t idHash = 0;
   if (!parseHex64(modelIdHashHex, &idHash)) return result(Status::kBadArgument);
   std::vector<uint8_t> textBytes = vectorFromJs<uint8_t>(text);
   std::vector<uint8_t> bodyBytes = vectorFromJs<uint8_t>(body);
   std::vector<uint8_t> out;
   Status status = pack(static_cast<ContainerMode>(mode), modelIndex, idHash, textBytes.data(),
-                       textBytes.size(), bodyBytes.data(), bodyBytes.size(), limits, &out);
+                       textBytes.size(), bodyBytes.data(), bodyBytes.size(), limits, &out, lmPayloadVersion);
   return result(status, isOk(status) ? bytesToJs(out) : val::undefined());
 }
 
@@ -398,10 +404,11 @@ val containerDecodeFallback(const val& viewObject, const ContainerLimits& limits
   return result(status, isOk(status) ? bytesToJs(text) : val::undefined());
 }
 
-// containerPackBest(text, lmBody | null, modelIndex, modelIdHashHex, limits)
+// containerPackBest(text, lmBody | null, modelIndex, modelIdHashHex, limits, lmPayloadVersion)
 //   -> {status, value: {bytes: Uint8Array, mode: int}}
 val containerPackBest(const val& text, const val& lmBody, uint32_t modelIndex,
-                      const std::string& modelIdHashHex, const ContainerLimits& limits) {
+                      const std::string& modelIdHashHex, const ContainerLimits& limits,
+                      int lmPayloadVersion) {
   uint64_t idHash = 0;
   if (!parseHex64(modelIdHashHex, &idHash)) return result(Status::kBadArgument);
   std::vector<uint8_t> textBytes = vectorFromJs<uint8_t>(text);
@@ -411,7 +418,7 @@ val containerPackBest(const val& text, const val& lmBody, uint32_t modelIndex,
   std::vector<uint8_t> out;
   ContainerMode chosen = ContainerMode::kStored;
   Status status = packBest(textBytes.data(), textBytes.size(), hasLm ? &lmBytes : nullptr,
-                           modelIndex, idHash, limits, &out, &chosen);
+                           modelIndex, idHash, limits, &out, &chosen, lmPayloadVersion);
   if (!isOk(status)) return result(status);
   val packed = val::object();
   packed.set("bytes", bytesToJs(out));
@@ -554,7 +561,7 @@ EMSCRIPTEN_BINDINGS(kolmo) {
 
   // Handles: JS owns them and must .delete() each once (web/lib/codec.js does).
   class_<WasmEncoderSession>("EncoderSession")
-      .constructor<std::shared_ptr<TokenTree>, uint32_t, double>()
+      .constructor<std::shared_ptr<TokenTree>, uint32_t, double, int, size_t>()
       .function("status", &WasmEncoderSession::status)
       .function("logitsBuffer", &WasmEncoderSession::logitsBuffer)
       .function("encodeStep", &WasmEncoderSession::encodeStep)
@@ -562,7 +569,7 @@ EMSCRIPTEN_BINDINGS(kolmo) {
       .function("finish", &WasmEncoderSession::finish)
       .function("stats", &WasmEncoderSession::stats);
   class_<WasmDecoderSession>("DecoderSession")
-      .constructor<std::shared_ptr<TokenTree>, uint32_t, const val&, const DecodeLimits&>()
+      .constructor<std::shared_ptr<TokenTree>, uint32_t, const val&, const DecodeLimits&, int>()
       .function("status", &WasmDecoderSession::status)
       .function("logitsBuffer", &WasmDecoderSession::logitsBuffer)
       .function("decodeStep", &WasmDecoderSession::decodeStep)

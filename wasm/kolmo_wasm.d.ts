@@ -117,7 +117,8 @@ export interface EncoderSession extends EmbindHandle {
 
 export interface EncoderSessionClass {
   /** epsilon: tolerated logit drift (max norm) between encoder and decoder. */
-  new (tree: TokenTree, eotId: number, epsilon: number): EncoderSession;
+  /** payloadVersion 1 or 2; tokenCount (version 2): tokens to code, EOT included. */
+  new (tree: TokenTree, eotId: number, epsilon: number, payloadVersion: number, tokenCount: number): EncoderSession;
 }
 
 export interface DecoderSession extends EmbindHandle {
@@ -131,7 +132,8 @@ export interface DecoderSession extends EmbindHandle {
 
 export interface DecoderSessionClass {
   /** The payload is copied in. */
-  new (tree: TokenTree, eotId: number, payload: Uint8Array, limits: DecodeLimits): DecoderSession;
+  /** payloadVersion: the container's version (1 or 2). */
+  new (tree: TokenTree, eotId: number, payload: Uint8Array, limits: DecodeLimits, payloadVersion: number): DecoderSession;
 }
 
 // ---- the module ----
@@ -173,6 +175,7 @@ export interface KolmoWasmModule {
     text: Uint8Array,
     body: Uint8Array,
     limits: ContainerLimits,
+    lmPayloadVersion: number,
   ): Result<Uint8Array>;
   containerParse(bytes: Uint8Array, limits: ContainerLimits): Result<ContainerViewObject>;
   containerVerify(view: ContainerViewObject, modelIdHashHex: string, text: Uint8Array): Status;
@@ -183,6 +186,7 @@ export interface KolmoWasmModule {
     modelIndex: number,
     modelIdHashHex: string,
     limits: ContainerLimits,
+    lmPayloadVersion: number,
   ): Result<{ bytes: Uint8Array; mode: ContainerModeNumber }>;
   containerToFile(container: Uint8Array): Uint8Array;
   containerParseFile(bytes: Uint8Array, limits: ContainerLimits): Result<ContainerViewObject>;

@@ -369,12 +369,14 @@ export class Codec {
 
   /**
    * Starts an encoder.
-   * @param {{tree: TokenTree, eotId: number, epsilon?: number}} options
+   * @param {{tree: TokenTree, eotId: number, epsilon?: number, payloadVersion?: number, tokenCount?: number}} options
    *   epsilon: the logit drift (max norm) between encoder and decoder the stream must survive.
+   *   payloadVersion: 1 (the LM alone) or 2 (mixed with the in-document model; needs
+   *   tokenCount, the number of tokens to code, EOT included). docs/FORMAT.md §5.3-5.4.
    * @returns {Encoder}
    */
-  createEncoder({ tree, eotId, epsilon }) {
-    const handle = new this.wasm.EncoderSession(tree.handle, eotId, epsilon ?? this.wasm.defaultEpsilon());
+  createEncoder({ tree, eotId, epsilon, payloadVersion = 1, tokenCount = 0 }) {
+    const handle = new this.wasm.EncoderSession(tree.handle, eotId, epsilon ?? this.wasm.defaultEpsilon(), payloadVersion, tokenCount);
     const status = handle.status();
     if (status !== 0) {
       handle.delete();
@@ -385,13 +387,14 @@ export class Codec {
 
   /**
    * Starts a decoder over an LM payload (the container's body).
-   * @param {{tree: TokenTree, eotId: number, payload: Uint8Array, maxTokens?: number}} options
+   * @param {{tree: TokenTree, eotId: number, payload: Uint8Array, maxTokens?: number, payloadVersion?: number}} options
+   *   payloadVersion: the container's version (1 or 2).
    * @returns {Decoder}
    */
-  createDecoder({ tree, eotId, payload, maxTokens }) {
+  createDecoder({ tree, eotId, payload, maxTokens, payloadVersion = 1 }) {
     const limits = this.wasm.defaultDecodeLimits();
     if (maxTokens !== undefined) limits.maxTokens = maxTokens;
-    const handle = new this.wasm.DecoderSession(tree.handle, eotId, asBytes(payload, 'payload'), limits);
+    const handle = new this.wasm.DecoderSession(tree.handle, eotId, asBytes(payload, 'payload'), limits, payloadVersion);
     const status = handle.status();
     if (status !== 0) {
       handle.delete();
@@ -498,9 +501,9 @@ export class Codec {
    * Frames a body the caller coded: pack({mode: 'stored'|'cm'|'lm', text, body, modelIndex,
    * modelIdHash}) -> container bytes.
    */
-  containerPack({ mode, text, body, modelIndex = 0, modelIdHash = '0', limits }) {
+  containerPack({ mode, text, body, modelIndex = 0, modelIdHash = '0', limits, lmPayloadVersion = 1 }) {
     return this.check(
-      this.wasm.containerPack(modeNumber(mode), modelIndex, modelIdHash, asBytes(text), asBytes(body), this.#limits(limits)),
+      this.wasm.containerPack(modeNumber(mode), modelIndex, modelIdHash, asBytes(text), asBytes(body), this.#limits(limits), lmPayloadVersion),
     );
   }
 
@@ -538,9 +541,9 @@ export class Codec {
    * Smallest of stored, cm and (when lmBody is given) lm:
    * packBest({text, lmBody?, modelIndex?, modelIdHash?}) -> {bytes, mode}.
    */
-  containerPackBest({ text, lmBody = null, modelIndex = 0, modelIdHash = '0', limits }) {
+  containerPackBest({ text, lmBody = null, modelIndex = 0, modelIdHash = '0', limits, lmPayloadVersion = 1 }) {
     const packed = this.check(
-      this.wasm.containerPackBest(asBytes(text), lmBody === null ? null : asBytes(lmBody), modelIndex, modelIdHash, this.#limits(limits)),
+      this.wasm.containerPackBest(asBytes(text), lmBody === null ? null : asBytes(lmBody), modelIndex, modelIdHash, this.#limits(limits), lmPayloadVersion),
     );
     return { bytes: packed.bytes, mode: kModes[packed.mode] };
   }

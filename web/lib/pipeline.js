@@ -56,19 +56,26 @@ export function* encoderWindows(codec, length, context) {
 }
 
 /**
+ * The LM payload version new links use (docs/FORMAT.md §5.4: the model mixed with the
+ * in-document model; a container of version 2). Version 1 links keep decoding.
+ */
+export const kLmPayloadVersion = 2;
+
+/**
  * Codes token ids into an LM payload.
  * @param {{codec: import('./codec.js').Codec, lm: LoadedModel, ids: Uint32Array, epsilon?: number,
  *   onProgress?: (p: Progress) => void, onTokenCost?: (index: number, bits: number) => void,
- *   signal?: AbortSignal}} options
+ *   signal?: AbortSignal, payloadVersion?: number}} options
+ *   payloadVersion: 2 (default, kLmPayloadVersion) or 1 (the model alone; benches compare them)
  *   onTokenCost: called for every token in order, index 0..ids.length (the last is EOT), with
  *   tokenBits() of it (costs a softmax per token: leave unset when not needed)
  * @returns {Promise<{payload: Uint8Array, stats: object}>}
  */
-export async function encodeTokens({ codec, lm, ids, epsilon, onProgress, onTokenCost, signal }) {
+export async function encodeTokens({ codec, lm, ids, epsilon, onProgress, onTokenCost, signal, payloadVersion = kLmPayloadVersion }) {
   const { model, tree } = lm;
   const vocab = model.vocabSize;
   const seq = codedSequence(ids, model.eotId);
-  const encoder = codec.createEncoder({ tree, eotId: model.eotId, epsilon });
+  const encoder = codec.createEncoder({ tree, eotId: model.eotId, epsilon, payloadVersion, tokenCount: seq.length - 1 });
   const pace = pacer(signal);
   try {
     for (const { start, pos, last } of encoderWindows(codec, seq.length, model.context)) {
@@ -143,14 +150,15 @@ export async function sequenceLogits(codec, model, seq, mode) {
  * Decodes an LM payload into token ids (without the EOTs).
  * @param {{codec: import('./codec.js').Codec, lm: LoadedModel, payload: Uint8Array, maxTokens?: number,
  *   onToken?: (id: number, index: number) => void, onTokenCost?: (index: number, bits: number) => void,
- *   onProgress?: (p: Progress) => void, signal?: AbortSignal}} options
+ *   onProgress?: (p: Progress) => void, signal?: AbortSignal, payloadVersion?: number}} options
+ *   payloadVersion: the container's version (1 or 2; default 1)
  *   onTokenCost: as for encodeTokens(), before the token's onToken (the last call is EOT's)
  * @returns {Promise<Uint32Array>}
  */
-export async function decodeTokens({ codec, lm, payload, maxTokens, onToken, onTokenCost, onProgress, signal }) {
+export async function decodeTokens({ codec, lm, payload, maxTokens, onToken, onTokenCost, onProgress, signal, payloadVersion = 1 }) {
   const { model, tree } = lm;
   const vocab = model.vocabSize;
-  const decoder = codec.createDecoder({ tree, eotId: model.eotId, payload, maxTokens });
+  const decoder = codec.createDecoder({ tree, eotId: model.eotId, payload, maxTokens, payloadVersion });
   const stepper = new StepwiseLogits(codec, model);
   const pace = pacer(signal);
   let seq = new Uint32Array(1024);
@@ -214,7 +222,7 @@ export async function compressBytes(bytes, { codec, lm = null, epsilon, onProgre
     ({ payload: lmBody, stats } = await encodeTokens({ codec, lm, ids, epsilon, onProgress, onTokenCost, signal }));
     stats = { ...stats, tokens: ids.length };
   }
-  const model = { modelIndex: lm?.entry.index ?? 0, modelIdHash: lm?.entry.id_hash ?? '0' };
+  const model = { modelIndex: lm?.entry.index ?? 0, modelIdHash: lm?.entry.id_hash ?? '0', lmPayloadVersion: kLmPayloadVersion };
   if (modes.length === kAllModes.length) {
     const packed = codec.containerPackBest({ text: bytes, lmBody, ...model });
     return { container: packed.bytes, mode: packed.mode, stats };
@@ -249,7 +257,7 @@ export async function decompressContainer(container, { codec, getModel, onToken,
   const view = codec.containerParse(container);
   if (view.mode !== 'lm') return codec.containerDecodeFallback(view);
   const lm = await getModel(view.modelIndex);
-  const ids = await decodeTokens({ codec, lm, payload: view.body, onToken, onTokenCost, onProgress, signal });
+  const ids = await decodeTokens({ codec, lm, payload: view.body, onToken, onTokenCost, onProgress, signal, payloadVersion: view.version });
   const bytes = lm.tokenizer.decode(ids);
   codec.containerVerify(view, bytes, lm.entry.id_hash);
   return bytes;
