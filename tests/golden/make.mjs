@@ -50,7 +50,7 @@ const utf8 = (/** @type {string} */ s) => new TextEncoder().encode(s);
 const invalid = new Uint8Array(invalidUtf8.flatMap((b) => [...b]));
 const lmMaxBytes = evalConcatWithTokens(kMaxLmTokens - 1); // + EOT = kMaxLmTokens
 const limits = codec.defaultContainerLimits();
-const specs = [
+const v1Specs = [
   ...perCategory,
   { name: 'empty', description: 'the empty text', bytes: new Uint8Array(0) },
   { name: 'one-char', description: 'one character', bytes: utf8('a') },
@@ -70,6 +70,12 @@ const specs = [
     generated: { evalConcat: limits.maxTextBytes },
   },
 ];
+// Container version 2 (LM payload v2: the in-document model mixed into every decision; FORMAT.md
+// §5.4, 2026-12): each category's text and the model's edge cases again, coded with the model.
+const kV2From = new Set([...perCategory.map((s) => s.name), 'one-char-lm', 'invalid-utf8-lm', 'over-context']);
+const v2Specs = v1Specs.filter((s) => kV2From.has(s.name))
+  .map((s) => ({ ...s, name: `v2-${s.name}`, mode: 'lm', description: `LM payload v2: ${s.description}` }));
+const specs = [...v1Specs, ...v2Specs];
 
 const work = mkdtempSync(join(tmpdir(), 'kolmo-golden-'));
 mkdirSync(join(here, 'links'), { recursive: true });

@@ -41,6 +41,10 @@ test('the golden set covers every eval category and each edge case', () => {
   }
   const modes = new Set(vectors.map((v) => v.mode));
   assert.deepEqual([...modes].sort(), ['cm', 'lm', 'stored']);
+  // Container version 2 (LM payload v2) has its own links for every category and edge case.
+  for (const name of [...names].filter((n) => /^(eval-|one-char-lm$|invalid-utf8-lm$|over-context$)/.test(n))) {
+    assert.equal(vectors.find((v) => v.name === `v2-${name}`)?.version, 2, `missing version-2 golden link v2-${name}`);
+  }
 });
 
 test('every model a golden link names is still shipped, at the same link index', () => {
