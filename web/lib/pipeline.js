@@ -230,7 +230,8 @@ export async function compressBytes(bytes, { codec, lm = null, epsilon, onProgre
   /** @type {{container: Uint8Array, mode: string}[]} */
   const candidates = [];
   const pack = (/** @type {string} */ mode, /** @type {Uint8Array} */ body) =>
-    candidates.push({ container: codec.containerPack({ mode, text: bytes, body, ...model }), mode });
+    // The LM payload version names the lm body's format: stored and cm stay container version 1.
+    candidates.push({ container: codec.containerPack({ mode, text: bytes, body, ...model, lmPayloadVersion: mode === 'lm' ? kLmPayloadVersion : 1 }), mode });
   // In packBest's order: ties prefer the cheaper mode to decode.
   if (modes.includes('stored')) pack('stored', bytes);
   if (modes.includes('cm')) pack('cm', codec.cmEncode(bytes));
