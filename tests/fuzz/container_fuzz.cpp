@@ -39,7 +39,9 @@ void checkContainer(const uint8_t* data, size_t size, bool fileForm) {
   ContainerView view;
   Status s = fileForm ? parseFile(data, size, limits, &view) : parse(data, size, limits, &view);
   if (s != Status::kOk) return;
-  require(view.version == kContainerVersion);
+  // Version 2 exists only for mode lm (LM payload version 2); everything else is version 1.
+  require(view.version == kContainerVersion ||
+          (view.version == kContainerVersionLmV2 && view.mode == ContainerMode::kLm));
   require(view.body + view.bodySize == data + size);
   if (view.mode == ContainerMode::kLm) {
     // Without a model only the check can be exercised.
@@ -72,10 +74,15 @@ void checkText(const uint8_t* data, size_t size) {
   std::vector<uint8_t> packed, back;
   ContainerMode mode;
   uint64_t id = modelIdHash("fuzz-model");
-  require(packBest(data, size, &lmBody, size % 11, id, limits, &packed, &mode) == Status::kOk);
+  // Both LM payload versions: the input's length picks one.
+  const int lmPayloadVersion = 1 + static_cast<int>(size % 2);
+  require(packBest(data, size, &lmBody, size % 11, id, limits, &packed, &mode, lmPayloadVersion) ==
+          Status::kOk);
   ContainerView view;
   require(parse(packed.data(), packed.size(), limits, &view) == Status::kOk);
   require(view.mode == mode);
+  require(view.version == (mode == ContainerMode::kLm && lmPayloadVersion == 2 ? kContainerVersionLmV2
+                                                                               : kContainerVersion));
   if (mode == ContainerMode::kLm) {
     require(verify(view, id, data, size) == Status::kOk);
     return;

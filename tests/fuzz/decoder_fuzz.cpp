@@ -2,7 +2,8 @@
 // model of tests/synthetic_model.h (vocabulary 512, EOT = 511). Properties: no crash, no
 // leak, bounded work (maxTokens); every decoded token is in range; when a payload decodes
 // to EOT, re-encoding the tokens with an EncoderSession gives a payload that decodes to the
-// same tokens.
+// same tokens. Every input is tried as both LM payload versions (1: the rounding layer alone;
+// 2: mixed with the in-document model, whose stream starts with a size class).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -33,10 +34,10 @@ const TokenTree& fuzzTree() {
 }
 
 // Decodes until EOT or an error; returns true (tokens filled, EOT last) if the stream ended.
-bool decodeAll(const uint8_t* data, size_t size, std::vector<uint32_t>* tokens) {
+bool decodeAll(const uint8_t* data, size_t size, int payloadVersion, std::vector<uint32_t>* tokens) {
   DecodeLimits limits;
   limits.maxTokens = kMaxTokens;
-  DecoderSession decoder(fuzzTree(), kEot, data, size, limits);
+  DecoderSession decoder(fuzzTree(), kEot, data, size, limits, GridSpec(), payloadVersion);
   std::vector<float> logits(kVocab);
   uint32_t prev = kEot;
   tokens->clear();
@@ -55,13 +56,14 @@ bool decodeAll(const uint8_t* data, size_t size, std::vector<uint32_t>* tokens) 
   std::abort();  // the session must stop by itself at maxTokens
 }
 
-}  // namespace
-
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+void checkVersion(const uint8_t* data, size_t size, int payloadVersion) {
   std::vector<uint32_t> tokens;
-  if (!decodeAll(data, size, &tokens)) return 0;
+  if (!decodeAll(data, size, payloadVersion, &tokens)) return;
 
-  EncoderSession encoder(fuzzTree(), kEot);
+  RoundingConfig config;
+  config.payloadVersion = payloadVersion;
+  config.tokenCount = tokens.size();
+  EncoderSession encoder(fuzzTree(), kEot, config);
   std::vector<float> logits(kVocab);
   uint32_t prev = kEot;
   for (uint32_t token : tokens) {
@@ -72,7 +74,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<uint8_t> payload;
   require(encoder.finish(&payload) == Status::kOk);
   std::vector<uint32_t> again;
-  require(decodeAll(payload.data(), payload.size(), &again));
+  require(decodeAll(payload.data(), payload.size(), payloadVersion, &again));
   require(again == tokens);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  checkVersion(data, size, kLmPayloadV1);
+  checkVersion(data, size, kLmPayloadV2);
   return 0;
 }

@@ -70,16 +70,21 @@ int main(int argc, char** argv) {
              body.size(), limits, &lm) == Status::kOk;
   ok &= writeFile(dir + "/container/lm_varint.bin", withSelector(0, lm));
 
-  // LM payloads of short synthetic token sequences (vocabulary 512 as in decoder_fuzz).
+  // LM payloads (versions 1 and 2) of short synthetic token sequences (vocabulary 512 as in
+  // decoder_fuzz, which tries every input as both versions).
   const size_t vocab = 512;
   const uint32_t eot = vocab - 1;
   TokenTree tree;
   ok &= TokenTree::build(kolmo_test::syntheticCounts(vocab), vocab, &tree) == Status::kOk;
   std::mt19937_64 rng(7);
+  for (int version : {kLmPayloadV1, kLmPayloadV2})
   for (size_t len : {0, 1, 5, 40}) {
     std::vector<uint32_t> tokens = kolmo_test::sampleSequence(vocab, eot, len, rng);
     tokens.push_back(eot);
-    EncoderSession encoder(tree, eot);
+    RoundingConfig config;
+    config.payloadVersion = version;
+    config.tokenCount = tokens.size();
+    EncoderSession encoder(tree, eot, config);
     uint32_t prev = eot;
     for (uint32_t tok : tokens) {
       std::vector<float> logits = kolmo_test::syntheticLogits(prev, vocab);
@@ -88,7 +93,8 @@ int main(int argc, char** argv) {
     }
     std::vector<uint8_t> payload;
     ok &= encoder.finish(&payload) == Status::kOk;
-    ok &= writeFile(dir + "/decoder/tokens_" + std::to_string(len) + ".bin", payload);
+    const std::string prefix = version == kLmPayloadV1 ? "/decoder/tokens_" : "/decoder/v2_tokens_";
+    ok &= writeFile(dir + prefix + std::to_string(len) + ".bin", payload);
   }
   if (!ok) std::fprintf(stderr, "make_seeds: something failed\n");
   return ok ? 0 : 1;
