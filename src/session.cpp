@@ -247,7 +247,10 @@ DecoderSession::DecoderSession(const TokenTree& tree, uint32_t eotId, const uint
       state_.status = Status::kLengthOverLimit;
     } else {
       const size_t classMax = (size_t{1} << sizeClass) - 1;
-      if (classMax < maxTokens_) maxTokens_ = classMax;
+      if (classMax < maxTokens_) {
+        maxTokens_ = classMax;
+        sizeClassBounds_ = true;
+      }
       state_.enableDocModel(sizeClass, docModel);
     }
   } else if (payloadVersion != kLmPayloadV1) {
@@ -314,7 +317,9 @@ Status DecoderSession::decodeStep(const float* logits, size_t vocab, uint32_t* t
     if (decoder_.bytesConsumed() != payloadSize_) return state_.status = Status::kCorrupt;
     done_ = true;
   } else if (stats.steps >= maxTokens_) {
-    return state_.status = Status::kLengthOverLimit;
+    // Past the payload's own size class no encoder wrote this stream (a damaged link, not a
+    // long one); past the caller's limit the link may be real but is too long to open here.
+    return state_.status = sizeClassBounds_ ? Status::kCorrupt : Status::kLengthOverLimit;
   }
   *token = decoded;
   return Status::kOk;

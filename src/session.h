@@ -195,8 +195,9 @@ class DecoderSession {
   // < vocab when kOk. Errors: kNonFiniteLogits / kBadArgument (bad logits, vocab, null token,
   // a call after done()) leave the session unchanged; stream errors are final:
   // kLengthOverLimit (no EOT within limits.maxTokens), kTruncated (the stream needed more
-  // than kMaxPastEndBytes of padding), kCorrupt (bytes left over after EOT, or a start no
-  // encoder produces). Every call does bounded work.
+  // than kMaxPastEndBytes of padding), kCorrupt (bytes left over after EOT, a start no
+  // encoder produces, or a v2 stream running past its own size class). Every call does
+  // bounded work.
   Status decodeStep(const float* logits, size_t vocab, uint32_t* token);
 
   // True once EOT has been decoded (and the stream was consistent).
@@ -212,6 +213,7 @@ class DecoderSession {
   RangeDecoder decoder_;
   size_t payloadSize_;
   size_t maxTokens_;
+  bool sizeClassBounds_ = false;  // v2: maxTokens_ is the size class's bound, not the caller's
   bool done_ = false;
 };
 

@@ -56,6 +56,18 @@ Status decode(const std::vector<uint8_t>& payload, const std::vector<uint32_t>& 
   return dec.done() ? Status::kOk : Status::kCorrupt;
 }
 
+// Decodes whatever the payload holds (logits follow the decoded tokens) until it ends or fails.
+Status decodeAny(const std::vector<uint8_t>& payload) {
+  DecoderSession dec(docTree(), kEotId, payload.data(), payload.size(), DecodeLimits(), GridSpec(), kLmPayloadV2);
+  uint32_t prev = kEotId;
+  while (dec.status() == Status::kOk && !dec.done()) {
+    uint32_t t = 0;
+    if (dec.decodeStep(kolmo_test::syntheticLogits(prev, kV).data(), kV, &t) != Status::kOk) break;
+    prev = t;
+  }
+  return dec.status();
+}
+
 std::vector<uint32_t> repeatedText(size_t length, uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::vector<uint32_t> phrase(40);
@@ -96,6 +108,17 @@ TEST_SUITE("doc_model") {
     DecodeLimits small;
     small.maxTokens = 100;  // the stream's class (200 tokens: 2^7..2^8-1) needs at least 128
     CHECK(decode(full, seq, small) == Status::kLengthOverLimit);
+    // A damaged stream that runs past its own size class is corrupt, not "too long": the
+    // caller's limit (65,536 tokens) was never reached. Flip each byte's top bit.
+    size_t pastClass = 0;
+    for (size_t at = 0; at < full.size(); ++at) {
+      std::vector<uint8_t> damaged = full;
+      damaged[at] ^= 0x80;
+      const Status s = decodeAny(damaged);
+      CHECK(s != Status::kLengthOverLimit);
+      if (s == Status::kCorrupt) ++pastClass;
+    }
+    CHECK(pastClass > 0);
     // The encoder refuses more tokens than its declared count's class holds.
     RoundingConfig config;
     config.payloadVersion = kLmPayloadV2;
