@@ -4,8 +4,9 @@ models/manifest.json.
 
 The model id is a hash of the files that decide what a link decodes to:
   digest = sha256("kolmo-model 1\\nmodel.onnx <sha256>\\ntokenizer.kbpe <sha256>\\n")
-  id     = "km1-" + first 16 hex digits of digest; the link checksum uses those 64 bits as
-           the model id hash (see docs/FORMAT.md).
+  id     = FAMILY + "-" + first 16 hex digits of digest (FAMILY: --family, km1 or km2, a
+           label for people; the hash names the files); the link checksum uses those 64 bits
+           as the model id hash (see docs/FORMAT.md).
 The manifest gives every id a link index (the container's 3-bit model field) that is never
 reused; old ids stay listed, so links made with them keep opening.
 """
@@ -28,9 +29,9 @@ def sha256_file(path):
     return h.hexdigest()
 
 
-def model_id(onnx_sha, tok_sha):
+def model_id(onnx_sha, tok_sha, family):
     digest = hashlib.sha256(f"kolmo-model 1\nmodel.onnx {onnx_sha}\ntokenizer.kbpe {tok_sha}\n".encode()).hexdigest()
-    return "km1-" + digest[:16]
+    return f"{family}-{digest[:16]}"
 
 
 def fmt_table(rows, header):
@@ -45,13 +46,16 @@ def main():
     ap.add_argument("--run", required=True)
     ap.add_argument("--mix", required=True)
     ap.add_argument("--models", required=True)
+    ap.add_argument("--family", default="km1", help="the id's label: km1, km2 (three characters)")
     ap.add_argument("--notes", default=None, help="markdown file appended to the card (findings, next steps)")
     args = ap.parse_args()
     for f in SHIPPED + ["eval.json", "check.json"]:
         if not os.path.isfile(os.path.join(args.export, f)):
             sys.exit(f"make_card: missing {f} in {args.export}")
     sums = {f: sha256_file(os.path.join(args.export, f)) for f in SHIPPED}
-    mid = model_id(sums["model.onnx"], sums["tokenizer.kbpe"])
+    if len(args.family) != 3:
+        sys.exit("make_card: --family is three characters (the id hash follows the dash at 4)")
+    mid = model_id(sums["model.onnx"], sums["tokenizer.kbpe"], args.family)
     dest = os.path.join(args.models, mid)
     os.makedirs(dest, exist_ok=True)
     for f in SHIPPED + ["eval.json", "check.json"]:
@@ -123,7 +127,7 @@ this one stays loadable so that links made with it keep opening.
 | download | {download:,} bytes (`model.onnx` {os.path.getsize(os.path.join(dest, 'model.onnx')):,} + `tokenizer.kbpe` {os.path.getsize(os.path.join(dest, 'tokenizer.kbpe')):,}) |
 | weights | int8, one float32 scale per row (restored by Cast + Mul in the graph; kolmo expands them to float32 once at load, `web/lib/onnx_weights.js`); arithmetic in float32 |
 | vocabulary | {cfg['vocab_size']:,} byte-level BPE tokens (256 bytes + {cfg['vocab_size'] - 257:,} merges + `<|endoftext|>` = {cfg['vocab_size'] - 1}) |
-| tokens seen | {ck['tokens_seen']:,} in {ck['step']:,} steps of 8 x {cfg['context']} tokens |
+| tokens seen | {ck['tokens_seen']:,} in {ck['step']:,} steps of {round(ck['tokens_seen'] / max(ck['step'], 1) / cfg['context'])} x {cfg['context']} tokens (on average) |
 | training time | {hours:.2f} h on 2 CPU cores (Debian python3-torch + OpenBLAS), shared with other builds |
 | final validation loss | {last_val:.3f} bits/token (held-out 1% of the mix) |
 

@@ -75,7 +75,11 @@ const v1Specs = [
 const kV2From = new Set([...perCategory.map((s) => s.name), 'one-char-lm', 'invalid-utf8-lm', 'over-context']);
 const v2Specs = v1Specs.filter((s) => kV2From.has(s.name))
   .map((s) => ({ ...s, name: `v2-${s.name}`, mode: 'lm', description: `LM payload v2: ${s.description}` }));
-const specs = [...v1Specs, ...v2Specs];
+// Each later default model (km2, ...): the same LM payload v2 links again, made with it and named
+// after its family (km2-v2-eval-code, ...); km1's links above keep their names.
+const family = entry.id.split('-')[0];
+const modelSpecs = family === 'km1' ? [] : v2Specs.map((s) => ({ ...s, name: `${family}-${s.name}`, description: `${family}: ${s.description}` }));
+const specs = [...v1Specs, ...v2Specs, ...modelSpecs];
 
 const work = mkdtempSync(join(tmpdir(), 'kolmo-golden-'));
 mkdirSync(join(here, 'links'), { recursive: true });

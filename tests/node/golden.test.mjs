@@ -47,6 +47,17 @@ test('the golden set covers every eval category and each edge case', () => {
   }
 });
 
+test('every shipped model has golden links, the default model of every eval category in LM payload v2', () => {
+  for (const id of Object.keys(manifest.models)) {
+    assert.ok(vectors.some((v) => v.model === id), `model ${id} has no golden link: run node tests/golden/make.mjs`);
+  }
+  const v2Categories = (/** @type {string} */ id) =>
+    new Set(vectors.filter((v) => v.model === id && v.version === 2 && v.name.includes('eval-')).map((v) => v.name.split('eval-')[1]));
+  const categories = vectors.filter((v) => /^eval-/.test(v.name)).map((v) => v.name.slice(5));
+  assert.deepEqual([...v2Categories(manifest.default)].sort(), [...new Set(categories)].sort(),
+    `the default model ${manifest.default} needs a v2 golden link per category: node tests/golden/make.mjs`);
+});
+
 test('every model a golden link names is still shipped, at the same link index', () => {
   for (const vector of vectors.filter((v) => v.model)) {
     const entry = entryForLinkIndex(manifest, vector.modelIndex);

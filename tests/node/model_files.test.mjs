@@ -39,10 +39,15 @@ test('tampered, truncated, missing or mislabelled files are rejected, naming the
   await assert.rejects(verifyModelFiles(entry, { 'model.onnx': files['model.onnx'] }),
     { code: 'model_mismatch', message: /tokenizer\.kbpe is missing/ });
   await assert.rejects(verifyModelFiles({ ...entry, id: 'km1-0000000000000000' }, files),
-    { code: 'model_mismatch', message: /hash to model id km1-/ });
+    { code: 'model_mismatch', message: /hash to model id hash [0-9a-f]{16}, not that of km1-0{16}/ });
+  // The family label is for people: the files must hash to the 64 bits whatever it says.
+  const relabelled = `km9-${entry.id.slice(4)}`;
+  await verifyModelFiles({ ...entry, id: relabelled }, files);
+  assert.equal(modelIdHash(relabelled), modelIdHash(entry.id));
   assert.throws(() => manifestEntry(manifest, 'km1-ffffffffffffffff'), { code: 'unknown_model' });
   assert.throws(() => entryForLinkIndex(manifest, 6), { code: 'unknown_model', message: /model #6/ });
   assert.throws(() => modelIdHash('gpt2'), { code: 'unknown_model' });
+  assert.throws(() => modelIdHash(`km1-${'A'.repeat(16)}`), { code: 'unknown_model' });
 });
 
 test('graph convention check names missing and unexpected inputs and outputs', () => {

@@ -4,11 +4,13 @@
 // (bytes, sha256); `default` names the model new links use. The id is derived from the files
 // that decide what a link decodes to (see models/recipe/make_card.py):
 //   digest = sha256("kolmo-model 1\nmodel.onnx <sha256>\ntokenizer.kbpe <sha256>\n")
-//   id     = "km1-" + first 16 hex digits of digest    (those 64 bits are the link's model id hash)
+//   id     = FAMILY + "-" + first 16 hex digits of digest    (those 64 bits are the link's model id hash)
+// FAMILY ("km1", "km2", ...) is a label for people; the 64 bits are what the files must hash to.
 // No DOM, no ONNX Runtime here: works in browsers, workers and Node (WebCrypto).
 import { KolmoError } from './codec.js';
 
-const ID_PREFIX = 'km1-';
+// A model id: a family label ("km" and a digit), a dash, the 64-bit hash in lowercase hex.
+const ID_PATTERN = /^km[0-9]-([0-9a-f]{16})$/;
 
 /** @param {Uint8Array|string} data @returns {Promise<string>} lowercase hex sha256 */
 export async function sha256Hex(data) {
@@ -17,18 +19,22 @@ export async function sha256Hex(data) {
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-/** The model id for the sha256 hex digests of model.onnx and tokenizer.kbpe. */
-export async function modelIdFromFileHashes(onnxSha256, tokenizerSha256) {
+/** The 16 hex digits of a model id's hash for the sha256 hex digests of model.onnx and tokenizer.kbpe. */
+export async function modelIdHashHexFromFileHashes(onnxSha256, tokenizerSha256) {
   const digest = await sha256Hex(`kolmo-model 1\nmodel.onnx ${onnxSha256}\ntokenizer.kbpe ${tokenizerSha256}\n`);
-  return ID_PREFIX + digest.slice(0, 16);
+  return digest.slice(0, 16);
+}
+
+/** A model id's hash part (16 lowercase hex digits); a malformed id is 'unknown_model'. */
+function idHashHex(/** @type {string} */ id) {
+  const match = ID_PATTERN.exec(id);
+  if (!match) throw new KolmoError('unknown_model', `malformed model id ${JSON.stringify(id)}`);
+  return match[1];
 }
 
 /** The 64-bit model id hash that the link checksum covers, as a BigInt. */
 export function modelIdHash(id) {
-  if (!id.startsWith(ID_PREFIX) || !/^[0-9a-f]{16}$/.test(id.slice(ID_PREFIX.length))) {
-    throw new KolmoError('unknown_model', `malformed model id ${JSON.stringify(id)}`);
-  }
-  return BigInt('0x' + id.slice(ID_PREFIX.length));
+  return BigInt('0x' + idHashHex(id));
 }
 
 /**
@@ -74,9 +80,9 @@ export async function verifyModelFiles(entry, files) {
       throw new KolmoError('model_mismatch', `${name} sha256 ${sums[name]} does not match ${want.sha256} of model ${entry.id}`);
     }
   }
-  const id = await modelIdFromFileHashes(sums['model.onnx'], sums['tokenizer.kbpe']);
-  if (id !== entry.id) {
-    throw new KolmoError('model_mismatch', `files hash to model id ${id}, not ${entry.id}`);
+  const hash = await modelIdHashHexFromFileHashes(sums['model.onnx'], sums['tokenizer.kbpe']);
+  if (hash !== idHashHex(entry.id)) {
+    throw new KolmoError('model_mismatch', `files hash to model id hash ${hash}, not that of ${entry.id}`);
   }
 }
 
