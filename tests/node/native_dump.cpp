@@ -5,8 +5,9 @@
 //
 // Usage: kolmo_native_dump rounding <vocab> <numVectors> <epsilon>
 //          -> {"vocab":V,"vectors":[[words of dumpNodeTable]...]}
-//        kolmo_native_dump encode <vocab> <seed> <numTokens> <epsilon>
+//        kolmo_native_dump encode <vocab> <seed> <numTokens> <epsilon> [<payloadVersion>]
 //          -> {"tokens":[...],"payload":"hex","steps":N,"fragileSteps":N,"escapes":N}
+//          (payloadVersion 1, the default, or 2: the in-document model mixed in, FORMAT.md §5.4)
 // On an error: {"error":"status_name"} and exit 1. The logit vectors (testLogitVector) and
 // token sequences (testTokenSequence) are defined identically in
 // tests/node/synthetic_model.mjs, so both builds see the same float32 values.
@@ -95,15 +96,17 @@ int dumpRounding(size_t vocab, uint32_t numVectors, double epsilon) {
 
 // Encodes testTokenSequence(seed, numTokens) step by step, each step with
 // syntheticLogits(previous token) (BOS = EOT id first), over the syntheticCounts tree.
-int dumpEncode(size_t vocab, uint32_t seed, size_t numTokens, double epsilon) {
+int dumpEncode(size_t vocab, uint32_t seed, size_t numTokens, double epsilon, int payloadVersion) {
   kolmo::TokenTree tree;
   kolmo::Status status = kolmo::TokenTree::build(kolmo_test::syntheticCounts(vocab), vocab, &tree);
   if (!kolmo::isOk(status)) return fail(status);
   const uint32_t eotId = static_cast<uint32_t>(vocab - 1);
   kolmo::RoundingConfig config;
   config.epsilon = epsilon;
-  kolmo::EncoderSession encoder(tree, eotId, config);
+  config.payloadVersion = payloadVersion;
   const std::vector<uint32_t> tokens = testTokenSequence(seed, numTokens, vocab);
+  config.tokenCount = tokens.size();
+  kolmo::EncoderSession encoder(tree, eotId, config);
   uint32_t prev = eotId;
   std::vector<float> logits(vocab);
   for (uint32_t token : tokens) {
@@ -140,13 +143,14 @@ int main(int argc, char** argv) {
                         static_cast<uint32_t>(std::strtoul(argv[3], nullptr, 10)),
                         std::strtod(argv[4], nullptr));
   }
-  if (command == "encode" && argc == 6) {
+  if (command == "encode" && (argc == 6 || argc == 7)) {
     return dumpEncode(std::strtoul(argv[2], nullptr, 10),
                       static_cast<uint32_t>(std::strtoul(argv[3], nullptr, 10)),
-                      std::strtoul(argv[4], nullptr, 10), std::strtod(argv[5], nullptr));
+                      std::strtoul(argv[4], nullptr, 10), std::strtod(argv[5], nullptr),
+                      argc == 7 ? std::atoi(argv[6]) : kolmo::kLmPayloadV1);
   }
   std::fprintf(stderr,
                "usage: kolmo_native_dump rounding <vocab> <numVectors> <epsilon>\n"
-               "       kolmo_native_dump encode <vocab> <seed> <numTokens> <epsilon>\n");
+               "       kolmo_native_dump encode <vocab> <seed> <numTokens> <epsilon> [<payloadVersion>]\n");
   return 2;
 }

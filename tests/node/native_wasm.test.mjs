@@ -1,5 +1,5 @@
 // Native == WASM: the rounding layer's per-node tables (bins, flags, probabilities and the
-// raw log-odds bits) and the encoder's payload bytes must be identical in the native build
+// raw log-odds bits) and the encoder's payload bytes (LM payload v1 and v2) must be identical in the native build
 // (build-native/tests/node/kolmo_native_dump) and the WASM build, for the same float32
 // logits. Run after scripts/build.sh (npm test does).
 import { test } from 'node:test';
@@ -49,18 +49,25 @@ for (const [vocab, numVectors] of [[2, 7], [3, 7], [300, 28], [4099, 14]]) {
   });
 }
 
+const fromHex = (/** @type {string} */ hex) => Uint8Array.from(hex.match(/../g) ?? [], (h) => parseInt(h, 16));
 const toHex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 
-for (const [vocab, seed, count, epsilon] of [[2, 1, 40, 1e-4], [300, 2, 500, 1e-4], [4099, 3, 800, 1e-3], [4099, 4, 300, 0.05]]) {
-  test(`encoder payload: native == WASM, V=${vocab}, ${count} tokens, epsilon ${epsilon}`, () => {
-    const native = runNative('encode', vocab, seed, count, epsilon);
+// LM payload v1 (the rounding layer alone) and v2 (every decision mixed with the in-document
+// model: bit histories, match model, mixers, APMs; integer arithmetic that must not differ).
+const encoderCases = [[2, 1, 40, 1e-4], [300, 2, 500, 1e-4], [4099, 3, 800, 1e-3], [4099, 4, 300, 0.05]];
+for (const [vocab, seed, count, epsilon, payloadVersion] of [
+  ...encoderCases.map((c) => [...c, 1]),
+  ...encoderCases.map((c) => [...c, 2]), [4099, 5, 3000, 1e-4, 2], [8192, 6, 2000, 1e-4, 2],
+]) {
+  test(`encoder payload v${payloadVersion}: native == WASM, V=${vocab}, ${count} tokens, epsilon ${epsilon}`, () => {
+    const native = runNative('encode', vocab, seed, count, epsilon, payloadVersion);
     assert.equal(native.error, undefined);
     const tokens = testTokenSequence(seed, count, vocab);
     assert.deepEqual(native.tokens, Array.from(tokens), 'same token sequence');
     const tree = codec.buildTokenTree(syntheticCounts(vocab));
     try {
       const eotId = vocab - 1;
-      const encoder = codec.createEncoder({ tree, eotId, epsilon });
+      const encoder = codec.createEncoder({ tree, eotId, epsilon, payloadVersion, tokenCount: tokens.length });
       let prev = eotId;
       for (const token of tokens) {
         encoder.encode(syntheticLogits(prev, vocab), token);
@@ -70,6 +77,19 @@ for (const [vocab, seed, count, epsilon] of [[2, 1, 40, 1e-4], [300, 2, 500, 1e-
       const stats = encoder.stats();
       assert.equal(toHex(payload), native.payload);
       assert.deepEqual([stats.steps, stats.fragileSteps, stats.escapes], [native.steps, native.fragileSteps, native.escapes]);
+      if (payloadVersion === 2) {
+        assert.notEqual(native.payload, runNative('encode', vocab, seed, count, epsilon, 1).payload, 'v2 codes differently from v1');
+      }
+      // The WASM decoder reads the native payload back to the same tokens.
+      const decoder = codec.createDecoder({ tree, eotId, payload: fromHex(native.payload), payloadVersion });
+      prev = eotId;
+      const decoded = [];
+      while (!decoder.done) {
+        const token = decoder.decode(syntheticLogits(prev, vocab));
+        decoded.push(token);
+        prev = token;
+      }
+      assert.deepEqual(decoded, Array.from(tokens));
     } finally {
       tree.dispose();
     }
