@@ -31,7 +31,7 @@ size_t headerSize(uint32_t modelIndex) {
 
 Status pack(ContainerMode mode, uint32_t modelIndex, uint64_t modelIdHash, const uint8_t* text,
             size_t textSize, const uint8_t* body, size_t bodySize, const ContainerLimits& limits,
-            std::vector<uint8_t>* out, int lmPayloadVersion) {
+            std::vector<uint8_t>* out, int lmPayloadVersion, bool crlfLineBreaks) {
   out->clear();
   if (mode != ContainerMode::kStored && mode != ContainerMode::kCm && mode != ContainerMode::kLm) {
     return Status::kBadArgument;
@@ -39,7 +39,10 @@ Status pack(ContainerMode mode, uint32_t modelIndex, uint64_t modelIdHash, const
   if (lmPayloadVersion != 1 && (lmPayloadVersion != 2 || mode != ContainerMode::kLm)) {
     return Status::kBadArgument;
   }
-  const uint8_t version = lmPayloadVersion == 2 ? kContainerVersionLmV2 : kContainerVersion;
+  if (crlfLineBreaks && lmPayloadVersion != 2) return Status::kBadArgument;
+  const uint8_t version = crlfLineBreaks            ? kContainerVersionLmV2Crlf
+                          : lmPayloadVersion == 2   ? kContainerVersionLmV2
+                                                    : kContainerVersion;
   if (mode != ContainerMode::kLm && modelIndex != 0) return Status::kBadArgument;
   if (mode == ContainerMode::kStored &&
       (bodySize != textSize || (textSize > 0 && std::memcmp(body, text, textSize) != 0))) {
@@ -74,10 +77,13 @@ Status parse(const uint8_t* data, size_t size, const ContainerLimits& limits, Co
   uint8_t version = header >> 5;
   uint32_t modeField = (header >> 3) & 3;
   uint32_t modelField = header & 7;
-  if (version != kContainerVersion && version != kContainerVersionLmV2) return Status::kUnknownVersion;
+  if (version != kContainerVersion && version != kContainerVersionLmV2 &&
+      version != kContainerVersionLmV2Crlf) {
+    return Status::kUnknownVersion;
+  }
   if (modeField == 3) return Status::kUnknownMode;
   ContainerMode mode = static_cast<ContainerMode>(modeField);
-  if (version == kContainerVersionLmV2 && mode != ContainerMode::kLm) return Status::kCorrupt;
+  if (version != kContainerVersion && mode != ContainerMode::kLm) return Status::kCorrupt;
   if (mode != ContainerMode::kLm && modelField != 0) return Status::kCorrupt;
 
   size_t pos = 1;
@@ -144,7 +150,8 @@ Status decodeFallback(const ContainerView& view, const ContainerLimits& limits,
 
 Status packBest(const uint8_t* text, size_t textSize, const std::vector<uint8_t>* lmBody,
                 uint32_t modelIndex, uint64_t modelIdHash, const ContainerLimits& limits,
-                std::vector<uint8_t>* out, ContainerMode* chosen, int lmPayloadVersion) {
+                std::vector<uint8_t>* out, ContainerMode* chosen, int lmPayloadVersion,
+                bool crlfLineBreaks) {
   out->clear();
   if (textSize > limits.maxTextBytes) return Status::kLengthOverLimit;
 
@@ -166,7 +173,7 @@ Status packBest(const uint8_t* text, size_t textSize, const std::vector<uint8_t>
       return pack(best, 0, 0, text, textSize, cmBody.data(), cmBody.size(), limits, out);
     case ContainerMode::kLm:
       return pack(best, modelIndex, modelIdHash, text, textSize, lmBody->data(), lmBody->size(),
-                  limits, out, lmPayloadVersion);
+                  limits, out, lmPayloadVersion, crlfLineBreaks);
     default:
       return pack(best, 0, 0, text, textSize, text, textSize, limits, out);
   }

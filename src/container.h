@@ -25,6 +25,10 @@ constexpr uint8_t kContainerVersion = 1;     // stored, cm and lm (payload versi
 // model mixed with the in-document model, session.h / doc_model.h). New lm links use it;
 // stored and cm links stay version 1, so every reader of version 1 still opens them.
 constexpr uint8_t kContainerVersionLmV2 = 2;
+// Version 3: as version 2, for a text whose every line break is CRLF: the payload codes the text
+// with LF line breaks (line_breaks.h), which the model knows from training; a reader restores the
+// CRs before the check. New lm links of such texts use it; every other lm link stays version 2.
+constexpr uint8_t kContainerVersionLmV2Crlf = 3;
 constexpr uint32_t kModelIndexVarint = 7;    // 3-bit field value: "a varint index follows"
 constexpr size_t kContainerMinBytes = 3;     // header + check
 constexpr uint8_t kFileMagic[4] = {'K', 'L', 'M', 'O'};
@@ -50,6 +54,11 @@ struct ContainerView {
   uint16_t check = 0;
   const uint8_t* body = nullptr;
   size_t bodySize = 0;
+
+  // The LM payload version of an lm body (1 for version 1, 2 for versions 2 and 3).
+  int lmPayloadVersion() const { return version == kContainerVersion ? 1 : 2; }
+  // Version 3: the payload's text has LF where the text has CRLF (restoreCrlfLineBreaks).
+  bool crlfLineBreaks() const { return version == kContainerVersionLmV2Crlf; }
 };
 
 // Writes header, check and body to *out (replacing it). For stored/cm, modelIndex must be
@@ -57,14 +66,15 @@ struct ContainerView {
 // (pack() does not code). Errors: kBadArgument (mode not stored/cm/lm, modelIndex != 0 for
 // stored/cm, stored body != text), kLengthOverLimit (text or container over limits).
 // lmPayloadVersion (1 or 2, lm only; else kBadArgument) sets the container version of an lm
-// link: 1 -> version 1, 2 -> version 2.
+// link: 1 -> version 1, 2 -> version 2, or 3 with crlfLineBreaks (lm with payload version 2
+// only, else kBadArgument: the body codes lfLineBreaks(text), the check covers `text` itself).
 Status pack(ContainerMode mode, uint32_t modelIndex, uint64_t modelIdHash, const uint8_t* text,
             size_t textSize, const uint8_t* body, size_t bodySize, const ContainerLimits& limits,
-            std::vector<uint8_t>* out, int lmPayloadVersion = 1);
+            std::vector<uint8_t>* out, int lmPayloadVersion = 1, bool crlfLineBreaks = false);
 
 // Splits a container into its fields without decoding the body. Errors, in this order:
-// kTruncated (no header byte), kUnknownVersion (version field not 1 or 2), kUnknownMode (mode 3),
-// kCorrupt (version 2 with a mode other than lm; model field != 0 for stored/cm;
+// kTruncated (no header byte), kUnknownVersion (version field not 1, 2 or 3), kUnknownMode (mode 3),
+// kCorrupt (version 2 or 3 with a mode other than lm; model field != 0 for stored/cm;
 // non-canonical or > 32-bit varint index),
 // kTruncated (ends inside the varint or the check), kLengthOverLimit (container over
 // maxContainerBytes, or a stored body over maxTextBytes). *view is only written on kOk.
@@ -85,10 +95,12 @@ Status decodeFallback(const ContainerView& view, const ContainerLimits& limits,
 // caller's EncoderSession, when not null). Ties prefer stored, then cm, then lm (cheapest to
 // decode), so the result is never larger than the smallest fallback. *chosen (optional)
 // receives the mode used. Errors: kLengthOverLimit (text or result over limits).
-// lmPayloadVersion: the version of lmBody (1 or 2), which sets the container version of an lm result.
+// lmPayloadVersion: the version of lmBody (1 or 2), which sets the container version of an lm
+// result; crlfLineBreaks: lmBody codes lfLineBreaks(text) (version 3, as for pack()).
 Status packBest(const uint8_t* text, size_t textSize, const std::vector<uint8_t>* lmBody,
                 uint32_t modelIndex, uint64_t modelIdHash, const ContainerLimits& limits,
-                std::vector<uint8_t>* out, ContainerMode* chosen = nullptr, int lmPayloadVersion = 1);
+                std::vector<uint8_t>* out, ContainerMode* chosen = nullptr, int lmPayloadVersion = 1,
+                bool crlfLineBreaks = false);
 
 // File form: kFileMagic followed by a link container.
 void toFile(const uint8_t* container, size_t size, std::vector<uint8_t>* out);

@@ -98,6 +98,14 @@ TEST_SUITE("container") {
           Status::kBadArgument);
     CHECK(pack(static_cast<ContainerMode>(3), 0, 0, text.data(), 3, text.data(), 3, kDefaults,
                &out) == Status::kBadArgument);
+    // Version 3 (crlfLineBreaks) is for lm bodies of LM payload version 2 only.
+    CHECK(pack(ContainerMode::kLm, 0, kModelA, text.data(), 3, text.data(), 3, kDefaults, &out, 1,
+               true) == Status::kBadArgument);
+    CHECK(pack(ContainerMode::kCm, 0, 0, text.data(), 3, text.data(), 3, kDefaults, &out, 1,
+               true) == Status::kBadArgument);
+    REQUIRE(pack(ContainerMode::kLm, 1, kModelA, text.data(), 3, text.data(), 3, kDefaults, &out, 2,
+                 true) == Status::kOk);
+    CHECK(out[0] == 0x71);  // 011 10 001: version 3, lm, model 1
     ContainerLimits tight;
     tight.maxTextBytes = 2;
     CHECK(pack(ContainerMode::kLm, 0, kModelA, text.data(), 3, text.data(), 1, tight, &out) ==
@@ -112,7 +120,7 @@ TEST_SUITE("container") {
   TEST_CASE("parse errors, each with its own status") {
     ContainerView v;
     CHECK(parseBytes({}, &v) == Status::kTruncated);
-    for (int version : {0, 3, 4, 5, 6, 7}) {
+    for (int version : {0, 4, 5, 6, 7}) {
       CHECK(parseBytes({static_cast<uint8_t>(version << 5), 0, 0}, &v) == Status::kUnknownVersion);
     }
     // Version 2 holds only lm bodies (LM payload version 2).
@@ -121,6 +129,20 @@ TEST_SUITE("container") {
     CHECK(parseBytes({0x58, 0, 0}, &v) == Status::kUnknownMode);
     REQUIRE(parseBytes({0x50, 0, 0}, &v) == Status::kOk);     // lm, model 0
     CHECK(v.version == 2);
+    CHECK(v.lmPayloadVersion() == 2);
+    CHECK_FALSE(v.crlfLineBreaks());
+    // Version 3 likewise (LM payload version 2 of the text with LF line breaks).
+    CHECK(parseBytes({0x60, 0, 0}, &v) == Status::kCorrupt);  // 011 00 000: stored
+    CHECK(parseBytes({0x68, 0, 0}, &v) == Status::kCorrupt);  // cm
+    CHECK(parseBytes({0x78, 0, 0}, &v) == Status::kUnknownMode);
+    REQUIRE(parseBytes({0x71, 0, 0}, &v) == Status::kOk);     // lm, model 1
+    CHECK(v.version == 3);
+    CHECK(v.modelIndex == 1);
+    CHECK(v.lmPayloadVersion() == 2);
+    CHECK(v.crlfLineBreaks());
+    REQUIRE(parseBytes({0x30, 0, 0}, &v) == Status::kOk);
+    CHECK(v.lmPayloadVersion() == 1);
+    CHECK_FALSE(v.crlfLineBreaks());
     CHECK(parseBytes({0x38, 0, 0}, &v) == Status::kUnknownMode);  // 001 11 000
     CHECK(parseBytes({0x21, 0, 0}, &v) == Status::kCorrupt);      // stored, model 1
     CHECK(parseBytes({0x2F, 0, 0}, &v) == Status::kCorrupt);      // cm, model 7

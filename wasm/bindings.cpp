@@ -33,6 +33,7 @@
 #include "container.h"
 #include "envelope.h"
 #include "kolmo/status.h"
+#include "line_breaks.h"
 #include "rounding.h"
 #include "session.h"
 #include "tokenizer.h"
@@ -335,8 +336,9 @@ int textCheck16Js(const std::string& modelIdHashHex, const val& bytes) {
 
 // ---- container ----
 // Modes cross as ints (ContainerMode values: 0 stored, 1 cm, 2 lm). A parsed view crosses as
-// a plain object {version, mode, modelIndex, check, body: Uint8Array (a copy)}; verify() and
-// decodeFallback() take such an object back.
+// a plain object {version, mode, modelIndex, check, body: Uint8Array (a copy), lmPayloadVersion,
+// crlfLineBreaks} (the last two derived from version in C++); verify() and decodeFallback() take
+// such an object back.
 
 val viewToJs(const ContainerView& view) {
   val v = val::object();
@@ -345,6 +347,8 @@ val viewToJs(const ContainerView& view) {
   v.set("modelIndex", view.modelIndex);
   v.set("check", view.check);
   v.set("body", bytesToJs(view.body, view.bodySize));
+  v.set("lmPayloadVersion", view.lmPayloadVersion());
+  v.set("crlfLineBreaks", view.crlfLineBreaks());
   return v;
 }
 // Rebuilds a ContainerView from its JS object; the body is copied into *bodyStorage, which
@@ -363,17 +367,19 @@ ContainerView viewFromJs(const val& v, std::vector<uint8_t>* bodyStorage) {
 
 ContainerLimits defaultContainerLimits() { return ContainerLimits{}; }
 
-// containerPack(mode, modelIndex, modelIdHashHex, text, body, limits, lmPayloadVersion)
-//   -> {status, value: Uint8Array}
+// containerPack(mode, modelIndex, modelIdHashHex, text, body, limits, lmPayloadVersion,
+//   crlfLineBreaks) -> {status, value: Uint8Array}
 val containerPack(int mode, uint32_t modelIndex, const std::string& modelIdHashHex, const val& text,
-                  const val& body, const ContainerLimits& limits, int lmPayloadVersion) {
+                  const val& body, const ContainerLimits& limits, int lmPayloadVersion,
+                  bool crlfLineBreaks) {
   uint64_t idHash = 0;
   if (!parseHex64(modelIdHashHex, &idHash)) return result(Status::kBadArgument);
   std::vector<uint8_t> textBytes = vectorFromJs<uint8_t>(text);
   std::vector<uint8_t> bodyBytes = vectorFromJs<uint8_t>(body);
   std::vector<uint8_t> out;
   Status status = pack(static_cast<ContainerMode>(mode), modelIndex, idHash, textBytes.data(),
-                       textBytes.size(), bodyBytes.data(), bodyBytes.size(), limits, &out, lmPayloadVersion);
+                       textBytes.size(), bodyBytes.data(), bodyBytes.size(), limits, &out, lmPayloadVersion,
+                       crlfLineBreaks);
   return result(status, isOk(status) ? bytesToJs(out) : val::undefined());
 }
 
@@ -404,11 +410,11 @@ val containerDecodeFallback(const val& viewObject, const ContainerLimits& limits
   return result(status, isOk(status) ? bytesToJs(text) : val::undefined());
 }
 
-// containerPackBest(text, lmBody | null, modelIndex, modelIdHashHex, limits, lmPayloadVersion)
-//   -> {status, value: {bytes: Uint8Array, mode: int}}
+// containerPackBest(text, lmBody | null, modelIndex, modelIdHashHex, limits, lmPayloadVersion,
+//   crlfLineBreaks) -> {status, value: {bytes: Uint8Array, mode: int}}
 val containerPackBest(const val& text, const val& lmBody, uint32_t modelIndex,
                       const std::string& modelIdHashHex, const ContainerLimits& limits,
-                      int lmPayloadVersion) {
+                      int lmPayloadVersion, bool crlfLineBreaks) {
   uint64_t idHash = 0;
   if (!parseHex64(modelIdHashHex, &idHash)) return result(Status::kBadArgument);
   std::vector<uint8_t> textBytes = vectorFromJs<uint8_t>(text);
@@ -418,7 +424,7 @@ val containerPackBest(const val& text, const val& lmBody, uint32_t modelIndex,
   std::vector<uint8_t> out;
   ContainerMode chosen = ContainerMode::kStored;
   Status status = packBest(textBytes.data(), textBytes.size(), hasLm ? &lmBytes : nullptr,
-                           modelIndex, idHash, limits, &out, &chosen, lmPayloadVersion);
+                           modelIndex, idHash, limits, &out, &chosen, lmPayloadVersion, crlfLineBreaks);
   if (!isOk(status)) return result(status);
   val packed = val::object();
   packed.set("bytes", bytesToJs(out));
@@ -439,6 +445,22 @@ val containerParseFile(const val& bytes, const ContainerLimits& limits) {
   ContainerView view;
   Status status = parseFile(data.data(), data.size(), limits, &view);
   return result(status, isOk(status) ? viewToJs(view) : val::undefined());
+}
+
+// ---- line breaks (container version 3) ----
+
+// lfLineBreaks(text) -> Uint8Array (every CRLF made LF) or null (not every line break is CRLF)
+val lfLineBreaksJs(const val& text) {
+  std::vector<uint8_t> data = vectorFromJs<uint8_t>(text);
+  std::vector<uint8_t> lf;
+  return lfLineBreaks(data.data(), data.size(), &lf) ? bytesToJs(lf) : val::null();
+}
+// restoreCrlfLineBreaks(lf, maxTextBytes) -> {status, value: Uint8Array text}
+val restoreCrlfLineBreaksJs(const val& lf, size_t maxTextBytes) {
+  std::vector<uint8_t> data = vectorFromJs<uint8_t>(lf);
+  std::vector<uint8_t> text;
+  Status status = restoreCrlfLineBreaks(data.data(), data.size(), maxTextBytes, &text);
+  return result(status, isOk(status) ? bytesToJs(text) : val::undefined());
 }
 
 // ---- cm codec ----
@@ -592,6 +614,8 @@ EMSCRIPTEN_BINDINGS(kolmo) {
   function("containerToFile", &containerToFile);
   function("containerParseFile", &containerParseFile);
 
+  function("lfLineBreaks", &lfLineBreaksJs);
+  function("restoreCrlfLineBreaks", &restoreCrlfLineBreaksJs);
   function("cmEncode", &cmEncodeJs);
   function("cmDecode", &cmDecodeJs);
 

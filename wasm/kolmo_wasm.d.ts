@@ -38,6 +38,10 @@ export interface ContainerViewObject {
   modelIndex: number;
   check: number;
   body: Uint8Array;
+  /** LM payload version of an lm body: 1 (container version 1) or 2 (versions 2 and 3). */
+  lmPayloadVersion: number;
+  /** Version 3: the payload codes the text with LF where it has CRLF. */
+  crlfLineBreaks: boolean;
 }
 
 // ---- tokenizer ----
@@ -176,6 +180,7 @@ export interface KolmoWasmModule {
     body: Uint8Array,
     limits: ContainerLimits,
     lmPayloadVersion: number,
+    crlfLineBreaks: boolean,
   ): Result<Uint8Array>;
   containerParse(bytes: Uint8Array, limits: ContainerLimits): Result<ContainerViewObject>;
   containerVerify(view: ContainerViewObject, modelIdHashHex: string, text: Uint8Array): Status;
@@ -187,10 +192,14 @@ export interface KolmoWasmModule {
     modelIdHashHex: string,
     limits: ContainerLimits,
     lmPayloadVersion: number,
+    crlfLineBreaks: boolean,
   ): Result<{ bytes: Uint8Array; mode: ContainerModeNumber }>;
   containerToFile(container: Uint8Array): Uint8Array;
   containerParseFile(bytes: Uint8Array, limits: ContainerLimits): Result<ContainerViewObject>;
 
+  /** The text with every CRLF made LF, or null unless every line break is CRLF (line_breaks.h). */
+  lfLineBreaks(text: Uint8Array): Uint8Array | null;
+  restoreCrlfLineBreaks(lf: Uint8Array, maxTextBytes: number): Result<Uint8Array>;
   cmEncode(text: Uint8Array): Result<Uint8Array>;
   cmDecode(stream: Uint8Array, maxTextBytes: number): Result<Uint8Array>;
 

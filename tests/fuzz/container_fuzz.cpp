@@ -15,6 +15,7 @@
 #include "checksum.h"
 #include "cm_codec.h"
 #include "container.h"
+#include "line_breaks.h"
 
 using namespace kolmo;
 
@@ -39,9 +40,12 @@ void checkContainer(const uint8_t* data, size_t size, bool fileForm) {
   ContainerView view;
   Status s = fileForm ? parseFile(data, size, limits, &view) : parse(data, size, limits, &view);
   if (s != Status::kOk) return;
-  // Version 2 exists only for mode lm (LM payload version 2); everything else is version 1.
+  // Versions 2 and 3 exist only for mode lm (LM payload version 2); everything else is version 1.
   require(view.version == kContainerVersion ||
-          (view.version == kContainerVersionLmV2 && view.mode == ContainerMode::kLm));
+          ((view.version == kContainerVersionLmV2 || view.version == kContainerVersionLmV2Crlf) &&
+           view.mode == ContainerMode::kLm));
+  require(view.lmPayloadVersion() == (view.version == kContainerVersion ? 1 : 2));
+  require(view.crlfLineBreaks() == (view.version == kContainerVersionLmV2Crlf));
   require(view.body + view.bodySize == data + size);
   if (view.mode == ContainerMode::kLm) {
     // Without a model only the check can be exercised.
@@ -74,15 +78,22 @@ void checkText(const uint8_t* data, size_t size) {
   std::vector<uint8_t> packed, back;
   ContainerMode mode;
   uint64_t id = modelIdHash("fuzz-model");
-  // Both LM payload versions: the input's length picks one.
-  const int lmPayloadVersion = 1 + static_cast<int>(size % 2);
-  require(packBest(data, size, &lmBody, size % 11, id, limits, &packed, &mode, lmPayloadVersion) ==
-          Status::kOk);
+  // Every lm container version (1; 2; 3 = 2 with CRLF line breaks): the input's length picks one.
+  const int lmVersion = 1 + static_cast<int>(size % 3);
+  const int lmPayloadVersion = lmVersion == 1 ? 1 : 2;
+  require(packBest(data, size, &lmBody, size % 11, id, limits, &packed, &mode, lmPayloadVersion,
+                   lmVersion == 3) == Status::kOk);
   ContainerView view;
   require(parse(packed.data(), packed.size(), limits, &view) == Status::kOk);
   require(view.mode == mode);
-  require(view.version == (mode == ContainerMode::kLm && lmPayloadVersion == 2 ? kContainerVersionLmV2
-                                                                               : kContainerVersion));
+  require(view.version == (mode == ContainerMode::kLm ? lmVersion : kContainerVersion));
+  // The line-break transform of version 3 is exact where it applies.
+  std::vector<uint8_t> lf, restored;
+  if (lfLineBreaks(data, size, &lf)) {
+    require(lf.size() < size);
+    require(restoreCrlfLineBreaks(lf.data(), lf.size(), size, &restored) == Status::kOk);
+    require(restored == std::vector<uint8_t>(data, data + size));
+  }
   if (mode == ContainerMode::kLm) {
     require(verify(view, id, data, size) == Status::kOk);
     return;

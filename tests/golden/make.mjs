@@ -79,7 +79,17 @@ const v2Specs = v1Specs.filter((s) => kV2From.has(s.name))
 // after its family (km2-v2-eval-code, ...); km1's links above keep their names.
 const family = entry.id.split('-')[0];
 const modelSpecs = family === 'km1' ? [] : v2Specs.map((s) => ({ ...s, name: `${family}-${s.name}`, description: `${family}: ${s.description}` }));
-const specs = [...v1Specs, ...v2Specs, ...modelSpecs];
+// Container version 3 (FORMAT.md §5.5, 2026-12): texts whose every line break is CRLF, coded with
+// LF breaks; made with the default model from km2 on.
+const toCrlf = (/** @type {Uint8Array} */ bytes) => utf8(new TextDecoder().decode(bytes).replace(/\r?\n/g, '\r\n'));
+const crlfSpecs = family === 'km1' ? [] : [
+  ...['code', 'en-prose', 'markdown'].map((category) => {
+    const spec = /** @type {{name: string, description: string, bytes: Uint8Array}} */ (perCategory.find((s) => s.name === `eval-${category}`));
+    return { name: `${family}-v3-crlf-${category}`, description: `${family}: ${spec.description} with CRLF line breaks`, bytes: toCrlf(spec.bytes), mode: 'lm' };
+  }),
+  { name: `${family}-v3-crlf-only`, description: `${family}: one CRLF and nothing else`, bytes: utf8('\r\n'), mode: 'lm' },
+];
+const specs = [...v1Specs, ...v2Specs, ...modelSpecs, ...crlfSpecs];
 
 const work = mkdtempSync(join(tmpdir(), 'kolmo-golden-'));
 mkdirSync(join(here, 'links'), { recursive: true });

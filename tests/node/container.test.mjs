@@ -81,6 +81,22 @@ test('pack stored + cm by hand, large model indexes, file form', () => {
   assert.throws(() => codec.containerParseFile(utf8('KL')), isKolmoError('truncated'));
 });
 
+test('lm container versions say how to decode the body: payload version, CRLF line breaks', () => {
+  const text = utf8('line one\r\nline two\r\n');
+  const lm = (/** @type {object} */ form) => codec.containerParse(codec.containerPack({ mode: 'lm', text, body: new Uint8Array([9]), modelIdHash: 'abc', ...form }));
+  assert.deepEqual(['version', 'lmPayloadVersion', 'crlfLineBreaks'].map((k) => lm({})[k]), [1, 1, false]);
+  assert.deepEqual(['version', 'lmPayloadVersion', 'crlfLineBreaks'].map((k) => lm({ lmPayloadVersion: 2 })[k]), [2, 2, false]);
+  assert.deepEqual(['version', 'lmPayloadVersion', 'crlfLineBreaks'].map((k) => lm({ lmPayloadVersion: 2, crlfLineBreaks: true })[k]), [3, 2, true]);
+  assert.throws(() => lm({ crlfLineBreaks: true }), isKolmoError('bad_argument'));
+  assert.throws(() => codec.containerPack({ mode: 'cm', text, body: codec.cmEncode(text), crlfLineBreaks: true }), isKolmoError('bad_argument'));
+  // The transform itself (src/line_breaks.h): only when every line break is CRLF, exact back.
+  assert.deepEqual(codec.lfLineBreaks(text), utf8('line one\nline two\n'));
+  assert.deepEqual(codec.restoreCrlfLineBreaks(utf8('line one\nline two\n')), text);
+  assert.equal(codec.lfLineBreaks(utf8('one\r\ntwo\nthree')), null);
+  assert.equal(codec.lfLineBreaks(utf8('no line break')), null);
+  assert.throws(() => codec.restoreCrlfLineBreaks(utf8('\n\n'), 3), isKolmoError('length_over_limit'));
+});
+
 test('pack rejects a stored body that differs from the text, and a model index for stored', () => {
   const text = utf8('abc');
   assert.throws(() => codec.containerPack({ mode: 'stored', text, body: utf8('abd') }), isKolmoError('bad_argument'));

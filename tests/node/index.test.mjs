@@ -80,8 +80,7 @@ test('the caller\'s buffer is neither changed nor detached', async () => {
   assert.ok(bytes.length > 0);
 });
 
-test('progress, per-token costs and streamed tokens', async () => {
-  const text = `${texts.english}\n${texts.chinese}\n${texts.emoji}`;
+for (const [lineBreaks, text] of [['LF', `${texts.english}\n${texts.chinese}\n${texts.emoji}`], ['CRLF', `${texts.english}\r\n${texts.chinese}\r\n${texts.emoji}`]]) test(`progress, per-token costs and streamed tokens (${lineBreaks} line breaks)`, async () => {
   /** @type {string[]} */
   const phases = [];
   const { fragment, stats } = await compress(text, {
@@ -122,6 +121,28 @@ test('progress, per-token costs and streamed tokens', async () => {
     assert.deepEqual(s.tokenCosts.lengths, costs.lengths);
     for (let i = 0; i < costs.bits.length; i++) assert.ok(Math.abs(s.tokenCosts.bits[i] - costs.bits[i]) < 1e-3);
   }
+});
+
+test('a text with Windows line breaks (CRLF) costs what its LF form costs: container version 3', async () => {
+  const lf = readFileSync(join(repoRoot, 'tests/data/eval/code/003.txt'), 'utf8').replace(/\r\n/g, '\n');
+  const crlf = lf.replace(/\n/g, '\r\n');
+  const [a, b] = [await compress(lf, { modes: ['lm'] }), await compress(crlf, { modes: ['lm'] })];
+  assert.equal(a.bytes[0] >> 5, 2, 'an LF text: version 2');
+  assert.equal(b.bytes[0] >> 5, 3, 'a CRLF text: version 3');
+  assert.equal(b.bytes.length, a.bytes.length, 'the same payload; only the check differs');
+  assert.equal(await decompress(b.fragment), crlf);
+  assert.equal(await decompress(a.fragment), lf);
+  // Not every line break CRLF: coded as it is (version 2), and exact.
+  const mixed = `${crlf}\nlast line`;
+  const c = await compress(mixed, { modes: ['lm'] });
+  assert.equal(c.bytes[0] >> 5, 2);
+  assert.equal(await decompress(c.fragment), mixed);
+  // The auto link takes the model too, and a damaged version 3 link is an error, never a text.
+  const auto = await compress(crlf);
+  assert.deepEqual(auto.bytes, b.bytes);
+  const damaged = auto.bytes.slice();
+  damaged[damaged.length >> 1] ^= 0x10;
+  await assert.rejects(decompress(damaged), (e) => e instanceof KolmoError && damagedCodes.has(e.code));
 });
 
 test('an AbortSignal stops the work with KolmoError aborted', async () => {

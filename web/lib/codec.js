@@ -499,16 +499,18 @@ export class Codec {
 
   /**
    * Frames a body the caller coded: pack({mode: 'stored'|'cm'|'lm', text, body, modelIndex,
-   * modelIdHash}) -> container bytes.
+   * modelIdHash, lmPayloadVersion, crlfLineBreaks}) -> container bytes. crlfLineBreaks: the lm
+   * body codes lfLineBreaks(text) (container version 3).
    */
-  containerPack({ mode, text, body, modelIndex = 0, modelIdHash = '0', limits, lmPayloadVersion = 1 }) {
+  containerPack({ mode, text, body, modelIndex = 0, modelIdHash = '0', limits, lmPayloadVersion = 1, crlfLineBreaks = false }) {
     return this.check(
-      this.wasm.containerPack(modeNumber(mode), modelIndex, modelIdHash, asBytes(text), asBytes(body), this.#limits(limits), lmPayloadVersion),
+      this.wasm.containerPack(modeNumber(mode), modelIndex, modelIdHash, asBytes(text), asBytes(body), this.#limits(limits), lmPayloadVersion, crlfLineBreaks),
     );
   }
 
   /**
-   * Splits a container: {version, mode: 'stored'|'cm'|'lm', modelIndex, check, body}.
+   * Splits a container: {version, mode: 'stored'|'cm'|'lm', modelIndex, check, body,
+   * lmPayloadVersion, crlfLineBreaks} (the last two: how to decode an lm body).
    * Throws KolmoError: truncated, unknown_version, unknown_mode, corrupt, length_over_limit.
    */
   containerParse(bytes, limits) {
@@ -539,13 +541,24 @@ export class Codec {
 
   /**
    * Smallest of stored, cm and (when lmBody is given) lm:
-   * packBest({text, lmBody?, modelIndex?, modelIdHash?}) -> {bytes, mode}.
+   * packBest({text, lmBody?, modelIndex?, modelIdHash?, lmPayloadVersion?, crlfLineBreaks?}) -> {bytes, mode}.
    */
-  containerPackBest({ text, lmBody = null, modelIndex = 0, modelIdHash = '0', limits, lmPayloadVersion = 1 }) {
+  containerPackBest({ text, lmBody = null, modelIndex = 0, modelIdHash = '0', limits, lmPayloadVersion = 1, crlfLineBreaks = false }) {
     const packed = this.check(
-      this.wasm.containerPackBest(asBytes(text), lmBody === null ? null : asBytes(lmBody), modelIndex, modelIdHash, this.#limits(limits), lmPayloadVersion),
+      this.wasm.containerPackBest(asBytes(text), lmBody === null ? null : asBytes(lmBody), modelIndex, modelIdHash, this.#limits(limits), lmPayloadVersion, crlfLineBreaks),
     );
     return { bytes: packed.bytes, mode: kModes[packed.mode] };
+  }
+
+  // ---- line breaks (container version 3, src/line_breaks.h) ----
+
+  /** The text with every CRLF made LF when every line break is CRLF, else null. */
+  lfLineBreaks(text) {
+    return this.wasm.lfLineBreaks(asBytes(text));
+  }
+  /** Puts a CR before every LF (a version 3 link's text); length_over_limit past maxTextBytes. */
+  restoreCrlfLineBreaks(lf, maxTextBytes = this.wasm.defaultContainerLimits().maxTextBytes) {
+    return this.check(this.wasm.restoreCrlfLineBreaks(asBytes(lf), maxTextBytes));
   }
 
   // ---- cm codec ----

@@ -138,6 +138,15 @@ function browserOrtLoader(ortBaseUrl, threads, allowSoftwareGpu) {
 
 // ---- engine ----
 
+/**
+ * A token's bytes as they appear in the text: in a link of container version 3 (crlfLineBreaks)
+ * every LF of the coded text stands for CRLF.
+ * @param {import('./codec.js').Codec} codec @param {Uint8Array} piece @param {boolean} crlf
+ */
+function textPiece(codec, piece, crlf) {
+  return crlf && piece.includes(10) ? codec.restoreCrlfLineBreaks(piece) : piece;
+}
+
 export class Engine {
   /** @type {EngineSettings} */
   #settings;
@@ -276,8 +285,11 @@ export class Engine {
     /** @type {Uint32Array|null} */
     let lengths = null;
     if (tokenCosts) {
-      const ids = lm.tokenizer.encode(bytes);
-      lengths = Uint32Array.from(ids, (t) => lm.pieces[t].length);
+      // The tokens the model codes (compressBytes: a CRLF text is coded with LF breaks), each with
+      // the length it has in the text.
+      const lfText = codec.lfLineBreaks(bytes);
+      const ids = lm.tokenizer.encode(lfText ?? bytes);
+      lengths = Uint32Array.from(ids, (t) => textPiece(codec, lm.pieces[t], lfText !== null).length);
       bits = new Float32Array(ids.length + 1); // + EOT
     }
     const costs = bits;
@@ -374,7 +386,7 @@ export class Engine {
     let lastFlush = now();
     const flush = () => {
       if (!onTokens || !lm || pendingIds.length === 0) return;
-      const pieces = pendingIds.map((t) => /** @type {Model} */ (lm).pieces[t]);
+      const pieces = pendingIds.map((t) => textPiece(codec, /** @type {Model} */ (lm).pieces[t], view.crlfLineBreaks));
       const lengths = Uint32Array.from(pieces, (p) => p.length);
       const bytes = new Uint8Array(lengths.reduce((a, b) => a + b, 0));
       let at = 0;
@@ -392,7 +404,7 @@ export class Engine {
       codec, getModel, onProgress, signal,
       onTokenCost: tokenCosts ? (index, b) => void (allBits[index] = b) : undefined,
       onToken: (id) => {
-        allLengths.push(/** @type {Model} */ (lm).pieces[id].length);
+        allLengths.push(textPiece(codec, /** @type {Model} */ (lm).pieces[id], view.crlfLineBreaks).length);
         if (onTokens) {
           pendingIds.push(id);
           if (now() - lastFlush > 50) flush();

@@ -217,12 +217,17 @@ export async function compressBytes(bytes, { codec, lm = null, epsilon, onProgre
   let lmBody = null;
   let stats = null;
   const maxLmTokens = codec.maxLmTokens();
-  const ids = lm && modes.includes('lm') ? lm.tokenizer.encode(bytes) : null;
+  // A text whose every line break is CRLF is coded with LF breaks (container version 3): the
+  // model was trained on LF text. The check still covers the text itself.
+  const lfText = lm && modes.includes('lm') ? codec.lfLineBreaks(bytes) : null;
+  const ids = lm && modes.includes('lm') ? lm.tokenizer.encode(lfText ?? bytes) : null;
   if (lm && ids && ids.length + 1 <= maxLmTokens) {
     ({ payload: lmBody, stats } = await encodeTokens({ codec, lm, ids, epsilon, onProgress, onTokenCost, signal }));
     stats = { ...stats, tokens: ids.length };
   }
-  const model = { modelIndex: lm?.entry.index ?? 0, modelIdHash: lm?.entry.id_hash ?? '0', lmPayloadVersion: kLmPayloadVersion };
+  const model = {
+    modelIndex: lm?.entry.index ?? 0, modelIdHash: lm?.entry.id_hash ?? '0', lmPayloadVersion: kLmPayloadVersion, crlfLineBreaks: lfText !== null,
+  };
   if (modes.length === kAllModes.length) {
     const packed = codec.containerPackBest({ text: bytes, lmBody, ...model });
     return { container: packed.bytes, mode: packed.mode, stats };
@@ -231,7 +236,10 @@ export async function compressBytes(bytes, { codec, lm = null, epsilon, onProgre
   const candidates = [];
   const pack = (/** @type {string} */ mode, /** @type {Uint8Array} */ body) =>
     // The LM payload version names the lm body's format: stored and cm stay container version 1.
-    candidates.push({ container: codec.containerPack({ mode, text: bytes, body, ...model, lmPayloadVersion: mode === 'lm' ? kLmPayloadVersion : 1 }), mode });
+    candidates.push({
+      container: mode === 'lm' ? codec.containerPack({ mode, text: bytes, body, ...model }) : codec.containerPack({ mode, text: bytes, body }),
+      mode,
+    });
   // In packBest's order: ties prefer the cheaper mode to decode.
   if (modes.includes('stored')) pack('stored', bytes);
   if (modes.includes('cm')) pack('cm', codec.cmEncode(bytes));
@@ -258,8 +266,9 @@ export async function decompressContainer(container, { codec, getModel, onToken,
   const view = codec.containerParse(container);
   if (view.mode !== 'lm') return codec.containerDecodeFallback(view);
   const lm = await getModel(view.modelIndex);
-  const ids = await decodeTokens({ codec, lm, payload: view.body, onToken, onTokenCost, onProgress, signal, payloadVersion: view.version });
-  const bytes = lm.tokenizer.decode(ids);
+  const ids = await decodeTokens({ codec, lm, payload: view.body, onToken, onTokenCost, onProgress, signal, payloadVersion: view.lmPayloadVersion });
+  const decoded = lm.tokenizer.decode(ids);
+  const bytes = view.crlfLineBreaks ? codec.restoreCrlfLineBreaks(decoded) : decoded;
   codec.containerVerify(view, bytes, lm.entry.id_hash);
   return bytes;
 }
