@@ -148,35 +148,62 @@ Status decodeFallback(const ContainerView& view, const ContainerLimits& limits,
   return s;
 }
 
+Status packBest(const uint8_t* text, size_t textSize, const LmBody* lmBodies, size_t numLmBodies,
+                uint32_t modelIndex, uint64_t modelIdHash, const ContainerLimits& limits,
+                unsigned allowedModes, std::vector<uint8_t>* out, ContainerMode* chosen,
+                size_t* chosenLm) {
+  out->clear();
+  if (textSize > limits.maxTextBytes) return Status::kLengthOverLimit;
+  if (numLmBodies > 0 && lmBodies == nullptr) return Status::kBadArgument;
+
+  // Candidates in order of preference on a tie; ~size_t{0} = none yet.
+  size_t bestSize = ~size_t{0};
+  ContainerMode best = ContainerMode::kStored;
+  size_t bestLm = 0;
+  if (allowedModes & modeBit(ContainerMode::kStored)) bestSize = headerSize(0) + textSize;
+  std::vector<uint8_t> cmBody;
+  if (allowedModes & modeBit(ContainerMode::kCm)) {
+    Status s = cmEncode(text, textSize, &cmBody);
+    if (s == Status::kOk && headerSize(0) + cmBody.size() < bestSize) {
+      best = ContainerMode::kCm;
+      bestSize = headerSize(0) + cmBody.size();
+    }
+  }
+  if (allowedModes & modeBit(ContainerMode::kLm)) {
+    for (size_t i = 0; i < numLmBodies; ++i) {
+      if (headerSize(modelIndex) + lmBodies[i].size < bestSize) {
+        best = ContainerMode::kLm;
+        bestLm = i;
+        bestSize = headerSize(modelIndex) + lmBodies[i].size;
+      }
+    }
+  }
+  if (bestSize == ~size_t{0}) return Status::kBadArgument;
+  if (chosen != nullptr) *chosen = best;
+  if (chosenLm != nullptr) *chosenLm = bestLm;
+  switch (best) {
+    case ContainerMode::kCm:
+      return pack(best, 0, 0, text, textSize, cmBody.data(), cmBody.size(), limits, out);
+    case ContainerMode::kLm: {
+      const LmBody& lm = lmBodies[bestLm];
+      return pack(best, modelIndex, modelIdHash, text, textSize, lm.data, lm.size, limits, out,
+                  lm.payloadVersion, lm.crlfLineBreaks);
+    }
+    default:
+      return pack(best, 0, 0, text, textSize, text, textSize, limits, out);
+  }
+}
+
 Status packBest(const uint8_t* text, size_t textSize, const std::vector<uint8_t>* lmBody,
                 uint32_t modelIndex, uint64_t modelIdHash, const ContainerLimits& limits,
                 std::vector<uint8_t>* out, ContainerMode* chosen, int lmPayloadVersion,
                 bool crlfLineBreaks) {
-  out->clear();
-  if (textSize > limits.maxTextBytes) return Status::kLengthOverLimit;
-
-  ContainerMode best = ContainerMode::kStored;
-  size_t bestSize = headerSize(0) + textSize;
-  std::vector<uint8_t> cmBody;
-  Status s = cmEncode(text, textSize, &cmBody);
-  if (s == Status::kOk && headerSize(0) + cmBody.size() < bestSize) {
-    best = ContainerMode::kCm;
-    bestSize = headerSize(0) + cmBody.size();
+  LmBody body;
+  if (lmBody != nullptr) {
+    body = LmBody{lmBody->data(), lmBody->size(), lmPayloadVersion, crlfLineBreaks};
   }
-  if (lmBody != nullptr && headerSize(modelIndex) + lmBody->size() < bestSize) {
-    best = ContainerMode::kLm;
-    bestSize = headerSize(modelIndex) + lmBody->size();
-  }
-  if (chosen != nullptr) *chosen = best;
-  switch (best) {
-    case ContainerMode::kCm:
-      return pack(best, 0, 0, text, textSize, cmBody.data(), cmBody.size(), limits, out);
-    case ContainerMode::kLm:
-      return pack(best, modelIndex, modelIdHash, text, textSize, lmBody->data(), lmBody->size(),
-                  limits, out, lmPayloadVersion, crlfLineBreaks);
-    default:
-      return pack(best, 0, 0, text, textSize, text, textSize, limits, out);
-  }
+  return packBest(text, textSize, &body, lmBody != nullptr ? 1 : 0, modelIndex, modelIdHash,
+                  limits, kAllModes, out, chosen);
 }
 
 void toFile(const uint8_t* container, size_t size, std::vector<uint8_t>* out) {

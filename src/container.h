@@ -91,8 +91,31 @@ Status verify(const ContainerView& view, uint64_t modelIdHash, const uint8_t* te
 Status decodeFallback(const ContainerView& view, const ContainerLimits& limits,
                       std::vector<uint8_t>* text);
 
+// An lm body the caller coded (EncoderSession): one candidate of packBest.
+struct LmBody {
+  const uint8_t* data = nullptr;
+  size_t size = 0;
+  int payloadVersion = 1;       // 1 or 2 (sets the container version, as for pack())
+  bool crlfLineBreaks = false;  // the body codes lfLineBreaks(text): version 3, payload 2 only
+};
+
+// Modes packBest may choose from: a set of bits 1 << ContainerMode.
+constexpr unsigned kAllModes = 7;
+constexpr unsigned modeBit(ContainerMode mode) { return 1u << static_cast<unsigned>(mode); }
+
+// THE mode choice of every link: the smallest container of the allowed modes among stored, cm
+// (coded here) and each lm body given (the same text coded by the model, e.g. as LM payload
+// versions 1 and 2: whichever is smaller). Ties prefer stored, then cm, then the earlier lm
+// body (cheapest to decode first). *chosen and *chosenLm (optional) receive the mode and, for
+// lm, the index of the body used. Errors: kLengthOverLimit (text or result over limits),
+// kBadArgument (no allowed mode can be packed: e.g. only lm and no body; a bad body form).
+Status packBest(const uint8_t* text, size_t textSize, const LmBody* lmBodies, size_t numLmBodies,
+                uint32_t modelIndex, uint64_t modelIdHash, const ContainerLimits& limits,
+                unsigned allowedModes, std::vector<uint8_t>* out, ContainerMode* chosen = nullptr,
+                size_t* chosenLm = nullptr);
+
 // Packs text in the smallest of: stored, cm (coded here), and lm (lmBody, produced by the
-// caller's EncoderSession, when not null). Ties prefer stored, then cm, then lm (cheapest to
+// caller's EncoderSession, when not null): packBest above with one body and every mode. Ties prefer stored, then cm, then lm (cheapest to
 // decode), so the result is never larger than the smallest fallback. *chosen (optional)
 // receives the mode used. Errors: kLengthOverLimit (text or result over limits).
 // lmPayloadVersion: the version of lmBody (1 or 2), which sets the container version of an lm

@@ -251,6 +251,46 @@ TEST_SUITE("container") {
     CHECK(mode == ContainerMode::kStored);
   }
 
+  TEST_CASE("packBest over several lm bodies and a set of allowed modes") {
+    std::vector<uint8_t> text = bytesOf(kSample + kSample + kSample), out, cm;
+    ContainerMode mode;
+    size_t lm = 99;
+    REQUIRE(packBest(text.data(), text.size(), nullptr, 0, 0, kDefaults, &cm) == Status::kOk);
+    std::vector<uint8_t> small(cm.size() - 10, 0x11), smaller(cm.size() - 12, 0x22), same(cm.size() - 12, 0x33);
+    // The smaller body wins, whichever version it is; of equal ones the earlier.
+    const LmBody bodies[3] = {{small.data(), small.size(), 2, false}, {smaller.data(), smaller.size(), 1, false},
+                              {same.data(), same.size(), 2, false}};
+    REQUIRE(packBest(text.data(), text.size(), bodies, 3, 1, kModelA, kDefaults, kAllModes, &out, &mode, &lm) == Status::kOk);
+    CHECK(mode == ContainerMode::kLm);
+    CHECK(lm == 1);
+    CHECK(out[0] == 0x31);  // version 1, lm, model 1
+    CHECK(std::vector<uint8_t>(out.end() - static_cast<long>(smaller.size()), out.end()) == smaller);
+    REQUIRE(packBest(text.data(), text.size(), bodies, 1, 1, kModelA, kDefaults, kAllModes, &out, &mode, &lm) == Status::kOk);
+    CHECK(lm == 0);
+    CHECK(out[0] == 0x51);  // version 2
+    const LmBody crlf = {small.data(), small.size(), 2, true};
+    REQUIRE(packBest(text.data(), text.size(), &crlf, 1, 1, kModelA, kDefaults, kAllModes, &out, &mode) == Status::kOk);
+    CHECK(out[0] == 0x71);  // version 3
+    // Allowed modes: without lm, cm; only stored, stored; only lm without a body: refused.
+    REQUIRE(packBest(text.data(), text.size(), bodies, 3, 1, kModelA, kDefaults,
+                     modeBit(ContainerMode::kStored) | modeBit(ContainerMode::kCm), &out, &mode) == Status::kOk);
+    CHECK(mode == ContainerMode::kCm);
+    CHECK(out == cm);
+    REQUIRE(packBest(text.data(), text.size(), bodies, 3, 1, kModelA, kDefaults, modeBit(ContainerMode::kStored), &out, &mode) == Status::kOk);
+    CHECK(mode == ContainerMode::kStored);
+    CHECK(out.size() == text.size() + 3);
+    // Only lm, even when lm is larger than cm: the model is insisted on.
+    std::vector<uint8_t> large(cm.size() + 50, 0x44);
+    const LmBody big = {large.data(), large.size(), 2, false};
+    REQUIRE(packBest(text.data(), text.size(), &big, 1, 0, kModelA, kDefaults, modeBit(ContainerMode::kLm), &out, &mode) == Status::kOk);
+    CHECK(mode == ContainerMode::kLm);
+    CHECK(packBest(text.data(), text.size(), nullptr, 0, 0, kModelA, kDefaults, modeBit(ContainerMode::kLm), &out, &mode) == Status::kBadArgument);
+    CHECK(packBest(text.data(), text.size(), bodies, 3, 0, kModelA, kDefaults, 0, &out, &mode) == Status::kBadArgument);
+    CHECK(out.empty());
+    const LmBody badForm = {small.data(), small.size(), 1, true};  // CRLF needs payload version 2
+    CHECK(packBest(text.data(), text.size(), &badForm, 1, 0, kModelA, kDefaults, kAllModes, &out, &mode) == Status::kBadArgument);
+  }
+
   TEST_CASE("damaged links: a specific error or the original text, never a wrong text") {
     // Stored container: every single-byte change (255 values at each position) and every
     // truncation. cm container (each decode costs a model setup, ~10 ms): every bit flip of

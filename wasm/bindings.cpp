@@ -410,25 +410,34 @@ val containerDecodeFallback(const val& viewObject, const ContainerLimits& limits
   return result(status, isOk(status) ? bytesToJs(text) : val::undefined());
 }
 
-// containerPackBest(text, lmBody | null, modelIndex, modelIdHashHex, limits, lmPayloadVersion,
-//   crlfLineBreaks) -> {status, value: {bytes: Uint8Array, mode: int}}
-val containerPackBest(const val& text, const val& lmBody, uint32_t modelIndex,
+// containerPackBest(text, lmBodies, modelIndex, modelIdHashHex, limits, allowedModes)
+//   lmBodies: [{body: Uint8Array, payloadVersion, crlfLineBreaks}], allowedModes: bits 1 << mode
+//   -> {status, value: {bytes: Uint8Array, mode: int, lmBody: index of the lm body used}}
+val containerPackBest(const val& text, const val& lmBodies, uint32_t modelIndex,
                       const std::string& modelIdHashHex, const ContainerLimits& limits,
-                      int lmPayloadVersion, bool crlfLineBreaks) {
+                      unsigned allowedModes) {
   uint64_t idHash = 0;
   if (!parseHex64(modelIdHashHex, &idHash)) return result(Status::kBadArgument);
   std::vector<uint8_t> textBytes = vectorFromJs<uint8_t>(text);
-  const bool hasLm = !lmBody.isNull() && !lmBody.isUndefined();
-  std::vector<uint8_t> lmBytes;
-  if (hasLm) lmBytes = vectorFromJs<uint8_t>(lmBody);
+  const unsigned count = lmBodies["length"].as<unsigned>();
+  std::vector<std::vector<uint8_t>> storage(count);
+  std::vector<LmBody> bodies(count);
+  for (unsigned i = 0; i < count; ++i) {
+    const val candidate = lmBodies[i];
+    storage[i] = vectorFromJs<uint8_t>(candidate["body"]);
+    bodies[i] = LmBody{storage[i].data(), storage[i].size(), candidate["payloadVersion"].as<int>(),
+                       candidate["crlfLineBreaks"].as<bool>()};
+  }
   std::vector<uint8_t> out;
   ContainerMode chosen = ContainerMode::kStored;
-  Status status = packBest(textBytes.data(), textBytes.size(), hasLm ? &lmBytes : nullptr,
-                           modelIndex, idHash, limits, &out, &chosen, lmPayloadVersion, crlfLineBreaks);
+  size_t chosenLm = 0;
+  Status status = packBest(textBytes.data(), textBytes.size(), bodies.data(), bodies.size(), modelIndex,
+                           idHash, limits, allowedModes, &out, &chosen, &chosenLm);
   if (!isOk(status)) return result(status);
   val packed = val::object();
   packed.set("bytes", bytesToJs(out));
   packed.set("mode", static_cast<int>(chosen));
+  packed.set("lmBody", chosen == ContainerMode::kLm ? val(static_cast<unsigned>(chosenLm)) : val::null());
   return result(status, packed);
 }
 

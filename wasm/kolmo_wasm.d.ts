@@ -185,15 +185,15 @@ export interface KolmoWasmModule {
   containerParse(bytes: Uint8Array, limits: ContainerLimits): Result<ContainerViewObject>;
   containerVerify(view: ContainerViewObject, modelIdHashHex: string, text: Uint8Array): Status;
   containerDecodeFallback(view: ContainerViewObject, limits: ContainerLimits): Result<Uint8Array>;
+  /** The mode choice (container.h packBest): allowedModes is a set of bits 1 << mode. */
   containerPackBest(
     text: Uint8Array,
-    lmBody: Uint8Array | null,
+    lmBodies: { body: Uint8Array; payloadVersion: number; crlfLineBreaks: boolean }[],
     modelIndex: number,
     modelIdHashHex: string,
     limits: ContainerLimits,
-    lmPayloadVersion: number,
-    crlfLineBreaks: boolean,
-  ): Result<{ bytes: Uint8Array; mode: ContainerModeNumber }>;
+    allowedModes: number,
+  ): Result<{ bytes: Uint8Array; mode: ContainerModeNumber; lmBody: number | null }>;
   containerToFile(container: Uint8Array): Uint8Array;
   containerParseFile(bytes: Uint8Array, limits: ContainerLimits): Result<ContainerViewObject>;
 

@@ -540,14 +540,18 @@ export class Codec {
   }
 
   /**
-   * Smallest of stored, cm and (when lmBody is given) lm:
-   * packBest({text, lmBody?, modelIndex?, modelIdHash?, lmPayloadVersion?, crlfLineBreaks?}) -> {bytes, mode}.
+   * The mode choice (src/container.h packBest): the smallest container of the allowed modes
+   * among stored, cm and each lm body given.
+   * packBest({text, lmBodies?: [{body, payloadVersion, crlfLineBreaks?}], modelIndex?, modelIdHash?,
+   *   modes?: ['stored', 'cm', 'lm'] (default all)}) -> {bytes, mode, lmBody: index used or null}.
+   * One body can also be given as {lmBody, lmPayloadVersion, crlfLineBreaks}.
    */
-  containerPackBest({ text, lmBody = null, modelIndex = 0, modelIdHash = '0', limits, lmPayloadVersion = 1, crlfLineBreaks = false }) {
-    const packed = this.check(
-      this.wasm.containerPackBest(asBytes(text), lmBody === null ? null : asBytes(lmBody), modelIndex, modelIdHash, this.#limits(limits), lmPayloadVersion, crlfLineBreaks),
-    );
-    return { bytes: packed.bytes, mode: kModes[packed.mode] };
+  containerPackBest({ text, lmBodies, lmBody = null, lmPayloadVersion = 1, crlfLineBreaks = false, modelIndex = 0, modelIdHash = '0', limits, modes = kModes }) {
+    const bodies = (lmBodies ?? (lmBody === null ? [] : [{ body: lmBody, payloadVersion: lmPayloadVersion, crlfLineBreaks }]))
+      .map((b) => ({ body: asBytes(b.body), payloadVersion: b.payloadVersion, crlfLineBreaks: b.crlfLineBreaks ?? false }));
+    const allowed = modes.reduce((bits, m) => bits | (1 << modeNumber(m)), 0);
+    const packed = this.check(this.wasm.containerPackBest(asBytes(text), bodies, modelIndex, modelIdHash, this.#limits(limits), allowed));
+    return { bytes: packed.bytes, mode: kModes[packed.mode], lmBody: packed.lmBody };
   }
 
   // ---- line breaks (container version 3, src/line_breaks.h) ----

@@ -60,37 +60,46 @@ export function* encoderWindows(codec, length, context) {
  * in-document model; a container of version 2). Version 1 links keep decoding.
  */
 export const kLmPayloadVersion = 2;
+/** Texts of at most this many tokens (EOT included) are also coded as LM payload version 1. */
+export const kAlsoPayloadV1MaxTokens = 4096;
 
 /**
- * Codes token ids into an LM payload.
+ * Codes token ids into an LM payload, or into several payload versions at once (one model pass
+ * feeds every encoder).
  * @param {{codec: import('./codec.js').Codec, lm: LoadedModel, ids: Uint32Array, epsilon?: number,
  *   onProgress?: (p: Progress) => void, onTokenCost?: (index: number, bits: number) => void,
- *   signal?: AbortSignal, payloadVersion?: number}} options
- *   payloadVersion: 2 (default, kLmPayloadVersion) or 1 (the model alone; benches compare them)
+ *   signal?: AbortSignal, payloadVersion?: number, payloadVersions?: number[]}} options
+ *   payloadVersion: 2 (default, kLmPayloadVersion) or 1 (the model alone); payloadVersions: several
+ *   (the result's payload and stats are of the first)
  *   onTokenCost: called for every token in order, index 0..ids.length (the last is EOT), with
  *   tokenBits() of it (costs a softmax per token: leave unset when not needed)
- * @returns {Promise<{payload: Uint8Array, stats: object}>}
+ * @returns {Promise<{payload: Uint8Array, stats: object, payloads: {payloadVersion: number, payload: Uint8Array, stats: object}[]}>}
  */
-export async function encodeTokens({ codec, lm, ids, epsilon, onProgress, onTokenCost, signal, payloadVersion = kLmPayloadVersion }) {
+export async function encodeTokens({ codec, lm, ids, epsilon, onProgress, onTokenCost, signal, payloadVersion = kLmPayloadVersion, payloadVersions = [payloadVersion] }) {
   const { model, tree } = lm;
   const vocab = model.vocabSize;
   const seq = codedSequence(ids, model.eotId);
-  const encoder = codec.createEncoder({ tree, eotId: model.eotId, epsilon, payloadVersion, tokenCount: seq.length - 1 });
+  const encoders = [];
   const pace = pacer(signal);
   try {
+    for (const version of payloadVersions) {
+      encoders.push(codec.createEncoder({ tree, eotId: model.eotId, epsilon, payloadVersion: version, tokenCount: seq.length - 1 }));
+    }
     for (const { start, pos, last } of encoderWindows(codec, seq.length, model.context)) {
       await pace();
       const logits = await model.prefill(seq.subarray(start, last)); // row r predicts start + r + 1
-      encoder.encodeMany(logits.subarray((pos - 1 - start) * vocab, (last - start) * vocab), seq.subarray(pos, last + 1));
+      for (const encoder of encoders) {
+        encoder.encodeMany(logits.subarray((pos - 1 - start) * vocab, (last - start) * vocab), seq.subarray(pos, last + 1));
+      }
       if (onTokenCost) {
         for (let p = pos; p <= last; p++) onTokenCost(p - 1, tokenBits(logits, (p - 1 - start) * vocab, vocab, seq[p]));
       }
       onProgress?.({ phase: 'encode', done: last, total: seq.length - 1 });
     }
-    const payload = encoder.finish();
-    return { payload, stats: encoder.stats() };
+    const payloads = encoders.map((encoder, i) => ({ payloadVersion: payloadVersions[i], payload: encoder.finish(), stats: encoder.stats() }));
+    return { payload: payloads[0].payload, stats: payloads[0].stats, payloads };
   } finally {
-    encoder.dispose();
+    for (const encoder of encoders) encoder.dispose();
   }
 }
 
@@ -214,43 +223,33 @@ export async function compressBytes(bytes, { codec, lm = null, epsilon, onProgre
   if (bytes.length > limits.maxTextBytes) {
     throw new KolmoError('length_over_limit', `text is ${bytes.length} bytes; the limit is ${limits.maxTextBytes}`);
   }
-  let lmBody = null;
-  let stats = null;
+  /** @type {{payloadVersion: number, payload: Uint8Array, stats: object}[]} */
+  let payloads = [];
   const maxLmTokens = codec.maxLmTokens();
   // A text whose every line break is CRLF is coded with LF breaks (container version 3): the
   // model was trained on LF text. The check still covers the text itself.
   const lfText = lm && modes.includes('lm') ? codec.lfLineBreaks(bytes) : null;
   const ids = lm && modes.includes('lm') ? lm.tokenizer.encode(lfText ?? bytes) : null;
   if (lm && ids && ids.length + 1 <= maxLmTokens) {
-    ({ payload: lmBody, stats } = await encodeTokens({ codec, lm, ids, epsilon, onProgress, onTokenCost, signal }));
-    stats = { ...stats, tokens: ids.length };
+    // Short texts: also LM payload version 1 from the same model pass, and the smaller one wins
+    // (the in-document model needs some text to learn from: version 1 is smaller on most texts
+    // under ~1 KB). Container version 3 exists for payload version 2 only.
+    const versions = lfText === null && ids.length + 1 <= kAlsoPayloadV1MaxTokens ? [kLmPayloadVersion, 1] : [kLmPayloadVersion];
+    ({ payloads } = await encodeTokens({ codec, lm, ids, epsilon, onProgress, onTokenCost, signal, payloadVersions: versions }));
   }
-  const model = {
-    modelIndex: lm?.entry.index ?? 0, modelIdHash: lm?.entry.id_hash ?? '0', lmPayloadVersion: kLmPayloadVersion, crlfLineBreaks: lfText !== null,
-  };
-  if (modes.length === kAllModes.length) {
-    const packed = codec.containerPackBest({ text: bytes, lmBody, ...model });
-    return { container: packed.bytes, mode: packed.mode, stats };
-  }
-  /** @type {{container: Uint8Array, mode: string}[]} */
-  const candidates = [];
-  const pack = (/** @type {string} */ mode, /** @type {Uint8Array} */ body) =>
-    // The LM payload version names the lm body's format: stored and cm stay container version 1.
-    candidates.push({
-      container: mode === 'lm' ? codec.containerPack({ mode, text: bytes, body, ...model }) : codec.containerPack({ mode, text: bytes, body }),
-      mode,
-    });
-  // In packBest's order: ties prefer the cheaper mode to decode.
-  if (modes.includes('stored')) pack('stored', bytes);
-  if (modes.includes('cm')) pack('cm', codec.cmEncode(bytes));
-  if (modes.includes('lm') && lmBody) pack('lm', lmBody);
-  if (candidates.length === 0) {
+  if (modes.includes('lm') && !modes.includes('stored') && !modes.includes('cm') && payloads.length === 0) {
     throw new KolmoError('bad_argument', lm
       ? `only the model was allowed, and the text has ${(ids?.length ?? 0) + 1} tokens: the model codes at most ${maxLmTokens}`
       : 'only the model was allowed, and no model is loaded');
   }
-  const best = candidates.reduce((a, b) => (b.container.length < a.container.length ? b : a));
-  return { ...best, stats };
+  const packed = codec.containerPackBest({
+    text: bytes, modes, modelIndex: lm?.entry.index ?? 0, modelIdHash: lm?.entry.id_hash ?? '0',
+    lmBodies: payloads.map((p) => ({ body: p.payload, payloadVersion: p.payloadVersion, crlfLineBreaks: lfText !== null })),
+  });
+  // Stats of the payload the link holds (or of version 2 when the link is not lm).
+  const used = payloads[packed.lmBody ?? 0];
+  const stats = used ? { ...used.stats, payloadVersion: used.payloadVersion, tokens: /** @type {Uint32Array} */ (ids).length } : null;
+  return { container: packed.bytes, mode: packed.mode, stats };
 }
 
 /**
