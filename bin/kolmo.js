@@ -13,6 +13,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 // @ts-expect-error pngjs ships no type declarations
 import { PNG } from 'pngjs';
+import { loadCodec } from '../web/lib/codec.js';
 import { compress, decompress, KolmoError } from '../web/lib/index.js';
 import { qrPixels, qrSvg, qrSymbol, qrTerminalText } from '../web/lib/qr.js';
 
@@ -35,7 +36,6 @@ const kUsage = `usage: kolmo compress [FILE] [-o OUT] [--url] [--backend node|wa
                it the QR code holds the fragment text alone (kolmo decompress --url opens it)
   --quiet      no progress on stderr`;
 
-const kMagic = new TextEncoder().encode('KLMO');
 
 class UsageError extends Error {}
 
@@ -196,10 +196,7 @@ async function main() {
     if (options.url) {
       await writeOutput(options.out, fragment + '\n');
     } else {
-      const file = new Uint8Array(kMagic.length + bytes.length);
-      file.set(kMagic);
-      file.set(bytes, kMagic.length);
-      await writeOutput(options.out, file);
+      await writeOutput(options.out, (await loadCodec()).containerToFile(bytes));
     }
     return;
   }
@@ -210,7 +207,7 @@ async function main() {
     if (text === '') throw new KolmoError('truncated', 'no link text in the input');
     source = text;
   } else {
-    if (input.length < kMagic.length || !kMagic.every((b, i) => input[i] === b)) {
+    if (!(await loadCodec()).isFileForm(input)) {
       throw new KolmoError('bad_magic', 'not a kolmo file (it does not start with KLMO); for link text use --url');
     }
     source = input;

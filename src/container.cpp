@@ -211,6 +211,10 @@ void toFile(const uint8_t* container, size_t size, std::vector<uint8_t>* out) {
   if (size > 0) out->insert(out->end(), container, container + size);
 }
 
+bool isFileForm(const uint8_t* data, size_t size) {
+  return size >= sizeof(kFileMagic) && std::memcmp(data, kFileMagic, sizeof(kFileMagic)) == 0;
+}
+
 Status parseFile(const uint8_t* data, size_t size, const ContainerLimits& limits,
                  ContainerView* view) {
   size_t n = size < sizeof(kFileMagic) ? size : sizeof(kFileMagic);

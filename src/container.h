@@ -127,6 +127,8 @@ Status packBest(const uint8_t* text, size_t textSize, const std::vector<uint8_t>
 
 // File form: kFileMagic followed by a link container.
 void toFile(const uint8_t* container, size_t size, std::vector<uint8_t>* out);
+// True when data starts with kFileMagic (the file form of a container or an envelope).
+bool isFileForm(const uint8_t* data, size_t size);
 // kBadMagic if data does not start with the magic (kTruncated if it is a strict prefix of
 // it), else parse() of the rest.
 Status parseFile(const uint8_t* data, size_t size, const ContainerLimits& limits,

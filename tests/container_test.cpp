@@ -364,5 +364,10 @@ TEST_SUITE("container") {
     CHECK(parseFile(file.data(), 4, kDefaults, &v) == Status::kTruncated);
     std::vector<uint8_t> gz{0x1F, 0x8B, 0x08, 0x00, 0x00};
     CHECK(parseFile(gz.data(), gz.size(), kDefaults, &v) == Status::kBadMagic);
+    CHECK(isFileForm(file.data(), file.size()));
+    CHECK(isFileForm(file.data(), 4));
+    CHECK_FALSE(isFileForm(file.data(), 3));
+    CHECK_FALSE(isFileForm(c.data(), c.size()));
+    CHECK_FALSE(isFileForm(gz.data(), gz.size()));
   }
 }

@@ -441,6 +441,11 @@ val containerPackBest(const val& text, const val& lmBodies, uint32_t modelIndex,
   return result(status, packed);
 }
 
+bool isFileFormJs(const val& bytes) {
+  std::vector<uint8_t> data = vectorFromJs<uint8_t>(bytes);
+  return isFileForm(data.data(), data.size());
+}
+
 val containerToFile(const val& container) {
   std::vector<uint8_t> data = vectorFromJs<uint8_t>(container);
   std::vector<uint8_t> out;
@@ -621,6 +626,7 @@ EMSCRIPTEN_BINDINGS(kolmo) {
   function("containerDecodeFallback", &containerDecodeFallback);
   function("containerPackBest", &containerPackBest);
   function("containerToFile", &containerToFile);
+  function("isFileForm", &isFileFormJs);
   function("containerParseFile", &containerParseFile);
 
   function("lfLineBreaks", &lfLineBreaksJs);

@@ -195,6 +195,8 @@ export interface KolmoWasmModule {
     allowedModes: number,
   ): Result<{ bytes: Uint8Array; mode: ContainerModeNumber; lmBody: number | null }>;
   containerToFile(container: Uint8Array): Uint8Array;
+  /** True when bytes start with the file form's magic ("KLMO"). */
+  isFileForm(bytes: Uint8Array): boolean;
   containerParseFile(bytes: Uint8Array, limits: ContainerLimits): Result<ContainerViewObject>;
 
   /** The text with every CRLF made LF, or null unless every line break is CRLF (line_breaks.h). */

@@ -13,6 +13,7 @@
 
 import createKolmoModule from './wasm/kolmo_wasm.js';
 import { KolmoError } from './errors.js';
+import { isNode } from './env.js';
 
 // ---- errors ----
 
@@ -21,9 +22,6 @@ export { KolmoError }; // defined in errors.js, offered here too
 // ---- loading ----
 
 const kWasmUrl = new URL('./wasm/kolmo_wasm.wasm', import.meta.url);
-const isNode =
-  typeof process === 'object' && process !== null && typeof process.versions?.node === 'string' &&
-  typeof window === 'undefined';
 
 let defaultCodec = null;
 
@@ -524,9 +522,14 @@ export class Codec {
     return { ...view, mode: kModes[view.mode] };
   }
 
-  /** Container -> file form bytes. */
+  /** Container (or envelope) -> file form bytes. */
   containerToFile(container) {
     return this.wasm.containerToFile(asBytes(container));
+  }
+
+  /** True when bytes start with the file form's magic ("KLMO", src/container.h). */
+  isFileForm(bytes) {
+    return this.wasm.isFileForm(asBytes(bytes));
   }
 
   /** Throws KolmoError('checksum_mismatch') unless `text` matches a parsed view's check. */

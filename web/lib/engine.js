@@ -13,6 +13,7 @@ import { manifestEntry, entryForLinkIndex } from './model_manifest.js';
 import { loadManifest, loadModelFiles } from './model_store.js';
 import { compressBytes, decompressContainer } from './pipeline.js';
 import { openEnvelope, sealContainer } from './crypto.js';
+import { isNode } from './env.js';
 
 /**
  * @typedef {import('./messages.js').EngineSettings} EngineSettings
@@ -21,13 +22,9 @@ import { openEnvelope, sealContainer } from './crypto.js';
  * @typedef {import('./pipeline.js').LoadedModel & {pieces: Uint8Array[], backend: string, fallback: string|null}} Model
  */
 
-const isNode =
-  typeof process === 'object' && process !== null && typeof process.versions?.node === 'string' &&
-  typeof window === 'undefined';
 const nodeImport = (/** @type {string} */ name) => import(/* @vite-ignore */ name);
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
-const kFileMagic = [0x4b, 0x4c, 0x4d, 0x4f]; // "KLMO": the file form (CLI) of a container
 
 // ---- errors ----
 
@@ -342,8 +339,8 @@ export class Engine {
       if (hash >= 0) text = text.slice(hash + 1);
       return codec.urlDecodeAnyForm(text); // base62, or the QR form
     }
-    if (input.length >= 4 && kFileMagic.every((b, i) => input[i] === b)) {
-      const container = input.subarray(4);
+    if (codec.isFileForm(input)) {
+      const container = input.subarray(4); // after the magic
       // bad_magic, truncated, ... for a damaged file; an envelope is checked when it is opened
       if (!codec.isEnvelope(container)) codec.containerParseFile(input);
       return container;

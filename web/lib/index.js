@@ -16,6 +16,7 @@ import { KolmoError } from './codec.js';
 import { isOutOfMemory } from './errors.js';
 import { Kind, request, transferablesOf } from './messages.js';
 import { defaultModelBaseUrl } from './model_store.js';
+import { isNode } from './env.js';
 
 export { KolmoError };
 
@@ -96,9 +97,6 @@ export { KolmoError };
  * @property {Float32Array} [bits]  with tokenCosts: true
  */
 
-const isNode =
-  typeof process === 'object' && process !== null && typeof process.versions?.node === 'string' &&
-  typeof window === 'undefined';
 
 // ---- hosts: where the engine runs ----
 

@@ -11,15 +11,13 @@
 // No DOM, no ONNX Runtime.
 import { KolmoError } from './codec.js';
 import { verifyModelFiles } from './model_manifest.js';
+import { isNode } from './env.js';
 
 /** The files a model needs at run time (tokenizer.json is for other tools). */
 export const kModelFiles = Object.freeze(['model.onnx', 'tokenizer.kbpe']);
 /** Cache API cache name (browsers); bump the suffix if the stored layout changes. */
 export const kCacheName = 'kolmo-models-1';
 
-const isNode =
-  typeof process === 'object' && process !== null && typeof process.versions?.node === 'string' &&
-  typeof window === 'undefined';
 
 // Specifiers in variables so that bundlers leave Node's modules alone.
 const nodeImport = (/** @type {string} */ name) => import(/* @vite-ignore */ name);
