@@ -60,14 +60,14 @@ function external(/** @type {string} */ command, /** @type {string[]} */ argv, /
 }
 
 /** Codes `bytes` with `model` and LM payload `version`, decodes it back (if asked): sizes, times. */
-async function lmPayload(model, bytes, version) {
+async function lmPayload(model, bytes, version, { decodeBack = decode } = {}) {
   const ids = model.tokenizer.encode(bytes);
   if (ids.length + 1 > maxLmTokens) return null;
   const t0 = performance.now();
   const { payload, stats } = await encodeTokens({ codec, lm: model, ids, payloadVersion: version });
   const encodeMs = performance.now() - t0;
   let decodeMs = 0;
-  if (decode) {
+  if (decodeBack) {
     const t1 = performance.now();
     const back = await decodeTokens({ codec, lm: model, payload, payloadVersion: version });
     decodeMs = performance.now() - t1;
@@ -92,7 +92,7 @@ for (const text of texts) {
   // CRLF line breaks; the smallest of everything).
   const link = (await compressBytes(bytes, { codec, lm })).container;
   const lmContainer = (/** @type {any} */ p) => (p ? codec.containerPack({ mode: 'lm', text: bytes, body: p.payload, ...p.view }).length : null);
-  const base = baseline ? await lmPayload(baseline, bytes, 1) : null;
+  const base = baseline ? await lmPayload(baseline, bytes, 1, { decodeBack: false }) : null;
   const baseBest = baseline ? codec.containerPackBest({ text: bytes, lmBody: base?.payload ?? null, ...(base?.view ?? {}) }) : null;
   const row = {
     name: text.name, category: text.category, bucket: bucketOf(bytes.length), bytes: bytes.length,
