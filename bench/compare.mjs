@@ -6,7 +6,7 @@
 // code playgrounds put in URLs); per category and per size bucket; encode and decode tokens/s.
 //
 //   node bench/compare.mjs [--backend wasm|node] [--baseline MODEL_ID] [--long FILE ...]
-//                          [--limit N] [--no-decode] [--out DIR] [--readme]
+//                          [--limit N] [--no-decode] [--out DIR] [--readme] [--from FILE]
 //
 //   --backend: ONNX Runtime backend, one thread (default wasm: ORT Web WASM, the browser's path)
 //   --baseline MODEL_ID: also the link as it was before LM payload v2, made with that model and
@@ -15,6 +15,7 @@
 //   --no-decode: skip decoding (decode speed is then not measured)
 //   --out DIR: writes compare-<model>.json and compare-<model>.md there (default bench/results)
 //   --readme: rewrites the README's results table (between the compare markers) from this run
+//   --from FILE: no measuring; the tables (and --readme) from an earlier run's JSON
 //
 // Every LM payload is decoded back and compared with the text (a mismatch stops the bench).
 import { spawnSync } from 'node:child_process';
@@ -40,76 +41,87 @@ const decode = !args.includes('--no-decode');
 const outDir = option('--out', join(repoRoot, 'bench/results'));
 const longFiles = args.flatMap((a, i) => (a === '--long' ? [args[i + 1]] : []));
 
-const engine = new Engine(new Kolmo({ cache: false, backend, threads: 1 }).settings);
-const codec = await engine.codec();
-const lm = await engine.loadModel();
-const baseline = baselineId ? await engine.loadModel(baselineId) : null;
-const maxLmTokens = codec.maxLmTokens();
+const from = option('--from', null);
 
-const texts = [
-  ...evalTexts().slice(0, limit),
-  ...longFiles.map((file) => ({ name: `long/${basename(file)}`, category: 'long', bytes: new Uint8Array(readFileSync(file)) })),
-];
-const bucketOf = (/** @type {number} */ n) => (n <= 256 ? '≤ 256 B' : n <= 1024 ? '≤ 1 KB' : n <= 8192 ? '≤ 8 KB' : 'long');
+/** Runs every compressor on every text. */
+async function measure() {
+  const engine = new Engine(new Kolmo({ cache: false, backend, threads: 1 }).settings);
+  const codec = await engine.codec();
+  const lm = await engine.loadModel();
+  const baseline = baselineId ? await engine.loadModel(baselineId) : null;
+  const maxLmTokens = codec.maxLmTokens();
 
-/** Compressed size of bytes with an external compressor (a command reading stdin). */
-function external(/** @type {string} */ command, /** @type {string[]} */ argv, /** @type {Uint8Array} */ bytes) {
-  const run = spawnSync(command, argv, { input: bytes, maxBuffer: 1 << 30 });
-  if (run.status !== 0) throw new Error(`${command} ${argv.join(' ')}: ${run.stderr}`);
-  return run.stdout.length;
-}
+  const texts = [
+    ...evalTexts().slice(0, limit),
+    ...longFiles.map((file) => ({ name: `long/${basename(file)}`, category: 'long', bytes: new Uint8Array(readFileSync(file)) })),
+  ];
+  const bucketOf = (/** @type {number} */ n) => (n <= 256 ? '≤ 256 B' : n <= 1024 ? '≤ 1 KB' : n <= 8192 ? '≤ 8 KB' : 'long');
 
-/** Codes `bytes` with `model` and LM payload `version`, decodes it back (if asked): sizes, times. */
-async function lmPayload(model, bytes, version, { decodeBack = decode } = {}) {
-  const ids = model.tokenizer.encode(bytes);
-  if (ids.length + 1 > maxLmTokens) return null;
-  const t0 = performance.now();
-  const { payload, stats } = await encodeTokens({ codec, lm: model, ids, payloadVersion: version });
-  const encodeMs = performance.now() - t0;
-  let decodeMs = 0;
-  if (decodeBack) {
-    const t1 = performance.now();
-    const back = await decodeTokens({ codec, lm: model, payload, payloadVersion: version });
-    decodeMs = performance.now() - t1;
-    if (back.length !== ids.length || back.some((t, i) => t !== ids[i])) throw new Error(`LM payload v${version} of ${model.entry.id} did not decode back`);
+  /** Compressed size of bytes with an external compressor (a command reading stdin). */
+  function external(/** @type {string} */ command, /** @type {string[]} */ argv, /** @type {Uint8Array} */ bytes) {
+    const run = spawnSync(command, argv, { input: bytes, maxBuffer: 1 << 30 });
+    if (run.status !== 0) throw new Error(`${command} ${argv.join(' ')}: ${run.stderr}`);
+    return run.stdout.length;
   }
-  const view = { modelIndex: model.entry.index, modelIdHash: model.entry.id_hash, lmPayloadVersion: version };
-  return { payload, view, tokens: ids.length + 1, idealBits: stats.idealBits, codedBits: stats.codedBits, encodeMs, decodeMs };
+
+  /** Codes `bytes` with `model` and LM payload `version`, decodes it back (if asked): sizes, times. */
+  async function lmPayload(model, bytes, version, { decodeBack = decode } = {}) {
+    const ids = model.tokenizer.encode(bytes);
+    if (ids.length + 1 > maxLmTokens) return null;
+    const t0 = performance.now();
+    const { payload, stats } = await encodeTokens({ codec, lm: model, ids, payloadVersion: version });
+    const encodeMs = performance.now() - t0;
+    let decodeMs = 0;
+    if (decodeBack) {
+      const t1 = performance.now();
+      const back = await decodeTokens({ codec, lm: model, payload, payloadVersion: version });
+      decodeMs = performance.now() - t1;
+      if (back.length !== ids.length || back.some((t, i) => t !== ids[i])) throw new Error(`LM payload v${version} of ${model.entry.id} did not decode back`);
+    }
+    const view = { modelIndex: model.entry.index, modelIdHash: model.entry.id_hash, lmPayloadVersion: version };
+    return { payload, view, tokens: ids.length + 1, idealBits: stats.idealBits, codedBits: stats.codedBits, encodeMs, decodeMs };
+  }
+
+  // Warm-up (session, JIT, first allocations) so that the first timed text is not slower.
+  await lmPayload(lm, new TextEncoder().encode('Warm-up: a few tokens for both payload versions.'), 2);
+  await lmPayload(lm, new TextEncoder().encode('Warm-up: a few tokens for both payload versions.'), 1);
+
+  const rows = [];
+  const started = performance.now();
+  for (const text of texts) {
+    const { bytes } = text;
+    const v2 = await lmPayload(lm, bytes, 2);
+    const v1 = await lmPayload(lm, bytes, 1);
+    const best = codec.containerPackBest({ text: bytes, lmBody: v2?.payload ?? null, ...(v2?.view ?? {}) });
+    // The link as compress() makes it (its own model pass: LM payload v2, and v1 for short texts;
+    // CRLF line breaks; the smallest of everything).
+    const link = (await compressBytes(bytes, { codec, lm })).container;
+    const lmContainer = (/** @type {any} */ p) => (p ? codec.containerPack({ mode: 'lm', text: bytes, body: p.payload, ...p.view }).length : null);
+    const base = baseline ? await lmPayload(baseline, bytes, 1, { decodeBack: false }) : null;
+    const baseBest = baseline ? codec.containerPackBest({ text: bytes, lmBody: base?.payload ?? null, ...(base?.view ?? {}) }) : null;
+    const row = {
+      name: text.name, category: text.category, bucket: bucketOf(bytes.length), bytes: bytes.length,
+      linkChars: codec.urlEncode(link).length, link: link.length, linkMode: codec.containerParse(link).mode, linkV2Only: best.bytes.length,
+      lmV2: lmContainer(v2), lmV1: lmContainer(v1), cm: codec.containerPack({ mode: 'cm', text: bytes, body: codec.cmEncode(bytes) }).length,
+      baselineLink: baseBest?.bytes.length ?? null, baselineLinkChars: baseBest ? codec.urlEncode(baseBest.bytes).length : null,
+      gzip: external('gzip', ['-9', '-n', '-c'], bytes), brotli: external('brotli', ['-q', '11', '-c'], bytes),
+      xz: external('xz', ['-9e', '-c', '--format=xz'], bytes), zstd: external('zstd', ['-19', '-q', '-c'], bytes),
+      lzString: lzString.compressToEncodedURIComponent(new TextDecoder().decode(bytes)).length,
+      tokens: v2?.tokens ?? 0, idealBits: v1?.idealBits ?? 0, codedBitsV1: v1?.codedBits ?? 0,
+      encodeMsV2: v2?.encodeMs ?? 0, decodeMsV2: v2?.decodeMs ?? 0, encodeMsV1: v1?.encodeMs ?? 0, decodeMsV1: v1?.decodeMs ?? 0,
+    };
+    rows.push(row);
+    process.stderr.write(`${text.name}: ${row.bytes} B -> link ${row.link} B (${row.linkMode}), lm v2 ${row.lmV2}, v1 ${row.lmV1}, cm ${row.cm}, brotli ${row.brotli}\n`);
+  }
+  const elapsedS = (performance.now() - started) / 1000;
+  const command = ['node', 'bench/compare.mjs', ...args].join(' ');
+  const run = { model: lm.entry.id, baseline: baseline?.entry.id ?? null, backend: `${lm.backend}, 1 thread`, decoded: decode, command, elapsedS, rows };
+    return run;
 }
 
-// Warm-up (session, JIT, first allocations) so that the first timed text is not slower.
-await lmPayload(lm, new TextEncoder().encode('Warm-up: a few tokens for both payload versions.'), 2);
-await lmPayload(lm, new TextEncoder().encode('Warm-up: a few tokens for both payload versions.'), 1);
-
-const rows = [];
-const started = performance.now();
-for (const text of texts) {
-  const { bytes } = text;
-  const v2 = await lmPayload(lm, bytes, 2);
-  const v1 = await lmPayload(lm, bytes, 1);
-  const best = codec.containerPackBest({ text: bytes, lmBody: v2?.payload ?? null, ...(v2?.view ?? {}) });
-  // The link as compress() makes it (its own model pass: LM payload v2, and v1 for short texts;
-  // CRLF line breaks; the smallest of everything).
-  const link = (await compressBytes(bytes, { codec, lm })).container;
-  const lmContainer = (/** @type {any} */ p) => (p ? codec.containerPack({ mode: 'lm', text: bytes, body: p.payload, ...p.view }).length : null);
-  const base = baseline ? await lmPayload(baseline, bytes, 1, { decodeBack: false }) : null;
-  const baseBest = baseline ? codec.containerPackBest({ text: bytes, lmBody: base?.payload ?? null, ...(base?.view ?? {}) }) : null;
-  const row = {
-    name: text.name, category: text.category, bucket: bucketOf(bytes.length), bytes: bytes.length,
-    linkChars: codec.urlEncode(link).length, link: link.length, linkMode: codec.containerParse(link).mode, linkV2Only: best.bytes.length,
-    lmV2: lmContainer(v2), lmV1: lmContainer(v1), cm: codec.containerPack({ mode: 'cm', text: bytes, body: codec.cmEncode(bytes) }).length,
-    baselineLink: baseBest?.bytes.length ?? null, baselineLinkChars: baseBest ? codec.urlEncode(baseBest.bytes).length : null,
-    gzip: external('gzip', ['-9', '-n', '-c'], bytes), brotli: external('brotli', ['-q', '11', '-c'], bytes),
-    xz: external('xz', ['-9e', '-c', '--format=xz'], bytes), zstd: external('zstd', ['-19', '-q', '-c'], bytes),
-    lzString: lzString.compressToEncodedURIComponent(new TextDecoder().decode(bytes)).length,
-    tokens: v2?.tokens ?? 0, idealBits: v1?.idealBits ?? 0, codedBitsV1: v1?.codedBits ?? 0,
-    encodeMsV2: v2?.encodeMs ?? 0, decodeMsV2: v2?.decodeMs ?? 0, encodeMsV1: v1?.encodeMs ?? 0, decodeMsV1: v1?.decodeMs ?? 0,
-  };
-  rows.push(row);
-  process.stderr.write(`${text.name}: ${row.bytes} B -> link ${row.link} B (${row.linkMode}), lm v2 ${row.lmV2}, v1 ${row.lmV1}, cm ${row.cm}, brotli ${row.brotli}\n`);
-}
-const elapsedS = (performance.now() - started) / 1000;
-
+const run = from ? JSON.parse(readFileSync(from, 'utf8')) : await measure();
+const { rows, elapsedS, command } = run;
+const decoded = run.decoded ?? true;
 const sum = (/** @type {any[]} */ group, /** @type {string} */ key) => group.reduce((s, r) => s + (r[key] ?? r.link), 0);
 // A text the model cannot code (over maxLmTokens) counts with its link in the LM columns.
 const columns = ['bytes', 'linkChars', 'link', 'lmV2', 'lmV1', 'cm', 'gzip', 'brotli', 'xz', 'zstd', 'lzString', 'baselineLink', 'baselineLinkChars'];
@@ -117,16 +129,18 @@ const totals = (/** @type {any[]} */ group) => Object.fromEntries(columns.map((c
 const groupBy = (/** @type {string} */ key) => {
   const names = [...new Set(rows.map((r) => r[key]))];
   return [...names.map((n) => ({ name: n, files: rows.filter((r) => r[key] === n).length, ...totals(rows.filter((r) => r[key] === n)) })),
-    { name: 'all', files: rows.length, ...totals(rows) }];
+    // The eval set's total; long texts would outweigh its 160 files, so they stay out of it.
+    { name: 'all eval', files: rows.filter((r) => r.category !== 'long').length, ...totals(rows.filter((r) => r.category !== 'long')) }];
 };
+const kBucketOrder = ['≤ 256 B', '≤ 1 KB', '≤ 8 KB', 'long', 'all eval'];
 const byCategory = groupBy('category');
-const byBucket = groupBy('bucket').sort((a, b) => ['≤ 256 B', '≤ 1 KB', '≤ 8 KB', 'long', 'all'].indexOf(a.name) - ['≤ 256 B', '≤ 1 KB', '≤ 8 KB', 'long', 'all'].indexOf(b.name));
+const byBucket = groupBy('bucket').sort((a, b) => kBucketOrder.indexOf(a.name) - kBucketOrder.indexOf(b.name));
 const tokens = rows.reduce((s, r) => s + r.tokens, 0);
 const ms = (/** @type {string} */ key) => rows.reduce((s, r) => s + r[key], 0);
 const speed = {
-  backend: `${lm.backend}, 1 thread`, tokens,
+  backend: run.backend, tokens,
   encodeV2: tokens / (ms('encodeMsV2') / 1000), encodeV1: tokens / (ms('encodeMsV1') / 1000),
-  decodeV2: decode ? tokens / (ms('decodeMsV2') / 1000) : null, decodeV1: decode ? tokens / (ms('decodeMsV1') / 1000) : null,
+  decodeV2: decoded ? tokens / (ms('decodeMsV2') / 1000) : null, decodeV1: decoded ? tokens / (ms('decodeMsV1') / 1000) : null,
 };
 const idealBits = rows.reduce((s, r) => s + r.idealBits, 0);
 const roundingCost = rows.reduce((s, r) => s + r.codedBitsV1, 0) / idealBits - 1;
@@ -135,28 +149,27 @@ const x = (/** @type {number} */ a, /** @type {number} */ b) => (a / b).toFixed(
 const pct = (/** @type {number} */ a, /** @type {number} */ b) => `${(100 * (a / b - 1)).toFixed(1)}%`;
 function table(/** @type {any[]} */ groups, /** @type {string} */ title) {
   const lines = [
-    `| ${title} | files | text B | link chars | link B | LM v2 | LM v1 | cm | gzip -9 | brotli -q 11 | xz -9e | zstd -19 | lz-string chars | link / brotli | LM v2 / brotli | LM v2 / cm | link chars / lz-string |${baseline ? ' link vs before |' : ''}`,
-    `|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|${baseline ? '---|' : ''}`,
+    `| ${title} | files | text B | link chars | link B | LM v2 | LM v1 | cm | gzip -9 | brotli -q 11 | xz -9e | zstd -19 | lz-string chars | link / brotli | LM v2 / brotli | LM v2 / cm | link chars / lz-string |${run.baseline ? ' link vs before |' : ''}`,
+    `|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|${run.baseline ? '---|' : ''}`,
   ];
   for (const g of groups) {
     lines.push(`| ${g.name} | ${g.files} | ${g.bytes} | ${g.linkChars} | ${g.link} | ${g.lmV2} | ${g.lmV1} | ${g.cm} | ${g.gzip} | ${g.brotli} | ${g.xz} | ${g.zstd} | ${g.lzString} | ` +
-      `${x(g.link, g.brotli)} | ${x(g.lmV2, g.brotli)} | ${x(g.lmV2, g.cm)} | ${x(g.linkChars, g.lzString)} |${baseline ? ` ${pct(g.link, g.baselineLink)} |` : ''}`);
+      `${x(g.link, g.brotli)} | ${x(g.lmV2, g.brotli)} | ${x(g.lmV2, g.cm)} | ${x(g.linkChars, g.lzString)} |${run.baseline ? ` ${pct(g.link, g.baselineLink)} |` : ''}`);
   }
   return lines.join('\n');
 }
-const command = ['node', 'bench/compare.mjs', ...args].join(' ');
 const speedLine = `Tokens/s (${speed.backend}, ${tokens} tokens): encode ${speed.encodeV2.toFixed(0)} with LM payload v2, ${speed.encodeV1.toFixed(0)} with v1` +
-  (decode ? `; decode ${speed.decodeV2?.toFixed(0)} with v2, ${speed.decodeV1?.toFixed(0)} with v1 (v2 at ${(100 * speed.decodeV2 / speed.decodeV1).toFixed(1)}% of v1)` : '') +
+  (decoded ? `; decode ${speed.decodeV2?.toFixed(0)} with v2, ${speed.decodeV1?.toFixed(0)} with v1 (v2 at ${(100 * speed.decodeV2 / speed.decodeV1).toFixed(1)}% of v1)` : '') +
   `. The rounding layer costs ${(100 * roundingCost).toFixed(2)}% over the ideal Σ −log2 p (LM payload v1).`;
 const markdown = [
-  `Model ${lm.entry.id}; ${rows.length} files, each alone; sizes in bytes (kolmo: whole containers, 3+ B framing included; the link is`,
+  `Model ${run.model}; ${rows.length} files, each alone; sizes in bytes (kolmo: whole containers, 3+ B framing included; the link is`,
   `base62 text of it). LM v2: the model mixed with the in-document model; LM v1: the model alone; cm: the model-free codec.` +
-  (baseline ? ` "link vs before": against the link of ${baseline.entry.id} with LM payload v1.` : ''),
+  (run.baseline ? ` "link vs before": against the link of ${run.baseline} with LM payload v1.` : ''),
   '', table(byCategory, 'category'), '', table(byBucket, 'size'), '', speedLine, '', `Made by \`${command}\` in ${elapsedS.toFixed(0)} s.`, '',
 ].join('\n');
-const json = { model: lm.entry.id, baseline: baseline?.entry.id ?? null, command, backend: speed.backend, speed, roundingCost, byCategory, byBucket, rows };
-writeFileSync(join(outDir, `compare-${lm.entry.id}.json`), JSON.stringify(json, null, 1) + '\n');
-writeFileSync(join(outDir, `compare-${lm.entry.id}.md`), markdown);
+const json = { ...run, speed, roundingCost, byCategory, byBucket, rows };
+writeFileSync(join(outDir, `compare-${run.model}.json`), JSON.stringify(json, null, 1) + '\n');
+writeFileSync(join(outDir, `compare-${run.model}.md`), markdown);
 process.stdout.write(markdown);
 
 if (args.includes('--readme')) {
@@ -170,16 +183,15 @@ if (args.includes('--readme')) {
   const row = (/** @type {any} */ g) => `| ${g.name} | ${x(g.link, g.brotli)} | ${x(g.lmV2, g.brotli)} | ${x(g.lmV1, g.brotli)} | ${x(g.cm, g.brotli)} | ${x(g.xz, g.brotli)} | ${x(g.linkChars, g.lzString)} |`;
   const section = [
     begin,
-    `Each file alone, bytes relative to brotli -q 11 (lower is better); model ${lm.entry.id}, from`,
-    `[bench/results/compare-${lm.entry.id}.md](bench/results/compare-${lm.entry.id}.md) (\`${command}\`):`,
+    `Each file alone, bytes relative to brotli -q 11 (lower is better); model ${run.model}, from`,
+    `[bench/results/compare-${run.model}.md](bench/results/compare-${run.model}.md) (\`${command}\`):`,
     '',
     '| | link | LM v2 (model + in-document) | LM v1 (model alone) | cm codec | xz -9e | link chars / lz-string chars |',
     '|---|---|---|---|---|---|---|',
-    ...byCategory.map(row), ...byBucket.filter((g) => g.name !== 'all').map(row),
+    ...byCategory.map(row), ...byBucket.filter((g) => g.name !== 'all eval' && g.name !== 'long').map(row),
     '',
     speedLine,
     end,
   ].join('\n');
   writeFileSync(readmePath, readme.slice(0, from) + section + readme.slice(to + end.length));
 }
-await engine.dispose();
