@@ -50,16 +50,31 @@ test('npm pack -> npm install -> import { compress, decompress } from "kolmo"', 
       const { fragment, stats } = await compress(text);
       const back = await decompress('#' + fragment);
       if (back !== text) throw new Error('round trip changed the text: ' + JSON.stringify([text, back]));
-      out.push({ fragment, mode: stats.mode, backend: stats.backend, modelId: stats.modelId });
+      out.push({ fragment, mode: stats.mode, backend: stats.backend, fallback: stats.fallback, modelId: stats.modelId });
     }
     try { await decompress('#damaged!'); throw new Error('no error'); } catch (e) { if (!(e instanceof KolmoError)) throw e; }
     console.log(JSON.stringify(out));
   `);
-  const run = spawnSync(process.execPath, ['roundtrip.mjs'], { cwd: project, env, encoding: 'utf8' });
+  // onnxruntime-node is an optional peer dependency: a plain install runs on ORT Web's WASM
+  // backend and says how to get the native one.
+  const installedMB = () => Number(spawnSync('du', ['-sm', join(project, 'node_modules')], { encoding: 'utf8' }).stdout.split('\t')[0]);
+  assert.ok(!existsSync(join(project, 'node_modules/onnxruntime-node')), 'onnxruntime-node was installed without being asked for');
+  const plainMB = installedMB();
+  let run = spawnSync(process.execPath, ['roundtrip.mjs'], { cwd: project, env, encoding: 'utf8' });
   assert.equal(run.status, 0, run.stderr);
-  const results = JSON.parse(run.stdout);
+  let results = JSON.parse(run.stdout);
   assert.equal(results.length, 3);
+  assert.equal(results[0].backend, 'wasm');
+  assert.match(results[0].fallback, /onnxruntime-node is not installed/);
+  // With it installed, Node runs natively.
+  const withNative = spawnSync(npm, ['install', '--prefer-offline', '--no-save', tarball, 'onnxruntime-node@~1.30.0'], { cwd: project, env, encoding: 'utf8' });
+  assert.equal(withNative.status, 0, withNative.stderr);
+  t.diagnostic(`node_modules: ${plainMB} MB without onnxruntime-node, ${installedMB()} MB with it`);
+  run = spawnSync(process.execPath, ['roundtrip.mjs'], { cwd: project, env, encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  results = JSON.parse(run.stdout);
   assert.equal(results[0].backend, 'node');
+  assert.equal(results[0].fallback, null);
 
   const bin = spawnSync(join(project, 'node_modules/.bin/kolmo'), ['compress', '--url'], { cwd: project, env, input: 'Hello from an installed package.', encoding: 'utf8' });
   assert.equal(bin.status, 0, bin.stderr);

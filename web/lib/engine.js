@@ -73,7 +73,19 @@ export function asKolmoError(error) {
  * @param {string} backend @returns {Promise<any>}
  */
 async function loadOrtNode(backend) {
-  if (backend === 'node') return unwrap(await nodeImport('onnxruntime-node'));
+  if (backend === 'node') {
+    // An optional peer dependency (package.json): without it Node falls back to WASM, and
+    // stats.fallback says how to get the native backend.
+    try {
+      return unwrap(await nodeImport('onnxruntime-node'));
+    } catch (error) {
+      const code = /** @type {any} */ (error)?.code;
+      if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+        throw new KolmoError('backend_failed', 'onnxruntime-node is not installed (npm install onnxruntime-node for the native backend)');
+      }
+      throw error;
+    }
+  }
   if (backend === 'wasm') return unwrap(await nodeImport('onnxruntime-web'));
   throw new KolmoError('backend_failed', `backend ${backend} is not available in Node (use node or wasm)`);
 }
