@@ -208,11 +208,13 @@ void EncoderSession::codePath(int grid) {
 }
 
 Status EncoderSession::encodeSteps(const float* logits, size_t numSteps, size_t vocab,
-                                   const uint32_t* tokens) {
+                                   const uint32_t* tokens, float* stepBits) {
   if (numSteps > 0 && (logits == nullptr || tokens == nullptr)) return Status::kBadArgument;
   for (size_t i = 0; i < numSteps; ++i) {
+    const double before = state_.stats.codedBits;
     const Status status = encodeStep(logits + i * vocab, vocab, tokens[i]);
     if (status != Status::kOk) return status;
+    if (stepBits != nullptr) stepBits[i] = static_cast<float>(state_.stats.codedBits - before);
   }
   return Status::kOk;
 }

@@ -158,7 +158,10 @@ class EncoderSession {
 
   // numSteps steps at once: logits is (numSteps, vocab) row-major, tokens (numSteps,).
   // Stops at the first failing step (the ones before it stay coded; stats().steps counts them).
-  Status encodeSteps(const float* logits, size_t numSteps, size_t vocab, const uint32_t* tokens);
+  // stepBits (optional, numSteps entries): the bits each step coded (flags, path, escape), the
+  // cost the link actually pays per token.
+  Status encodeSteps(const float* logits, size_t numSteps, size_t vocab, const uint32_t* tokens,
+                     float* stepBits = nullptr);
 
   // Appends the payload to *payload. kBadArgument unless the last coded token was EOT.
   Status finish(std::vector<uint8_t>* payload);

@@ -233,10 +233,18 @@ TEST_SUITE("session") {
       prev = t;
     }
     EncoderSession batched(syntheticTree(), kEot);
-    REQUIRE(batched.encodeSteps(allLogits.data(), tokens.size(), kVocab, tokens.data()) == Status::kOk);
+    std::vector<float> stepBits(tokens.size(), -1.0f);
+    REQUIRE(batched.encodeSteps(allLogits.data(), tokens.size(), kVocab, tokens.data(), stepBits.data()) == Status::kOk);
     std::vector<uint8_t> payload;
     REQUIRE(batched.finish(&payload) == Status::kOk);
     CHECK(payload == a.payload);
+    // The bits of each step add up to what the session coded; every step costs something.
+    double sum = 0;
+    for (float b : stepBits) {
+      CHECK(b > 0.0f);
+      sum += b;
+    }
+    CHECK(sum == doctest::Approx(batched.stats().codedBits).epsilon(1e-5));
   }
 
   TEST_CASE("pinned payload: the stream format of a fixed text") {

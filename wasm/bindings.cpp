@@ -259,6 +259,15 @@ class WasmEncoderSession {
     return static_cast<int>(
         session_.encodeSteps(logits_.data(), tokens.size(), logits_.vocab(), tokens.data()));
   }
+  // As encodeSteps, -> {status, value: Float32Array of the bits each step coded}.
+  val encodeStepsWithBits(const val& tokenArray) {
+    std::vector<uint32_t> tokens = vectorFromJs<uint32_t>(tokenArray);
+    if (logits_.rows() < tokens.size()) return result(Status::kBadArgument);
+    std::vector<float> bits(tokens.size());
+    Status status = session_.encodeSteps(logits_.data(), tokens.size(), logits_.vocab(), tokens.data(), bits.data());
+    if (!isOk(status)) return result(status);
+    return result(status, typedArrayCopy("Float32Array", bits.data(), bits.size()));
+  }
   // -> {status, value: Uint8Array payload}
   val finish() {
     std::vector<uint8_t> payload;
@@ -602,6 +611,7 @@ EMSCRIPTEN_BINDINGS(kolmo) {
       .function("logitsBuffer", &WasmEncoderSession::logitsBuffer)
       .function("encodeStep", &WasmEncoderSession::encodeStep)
       .function("encodeSteps", &WasmEncoderSession::encodeSteps)
+      .function("encodeStepsWithBits", &WasmEncoderSession::encodeStepsWithBits)
       .function("finish", &WasmEncoderSession::finish)
       .function("stats", &WasmEncoderSession::stats);
   class_<WasmDecoderSession>("DecoderSession")

@@ -225,19 +225,25 @@ export class Encoder extends Owned {
   /**
    * Codes tokens.length steps: logits is (tokens.length, vocab) row-major float32, as a
    * batched model pass produces. On error the steps before the failing one stay coded.
+   * With {bits: true} it returns the bits each step coded (what the link pays per token).
    * @param {Float32Array} logits
    * @param {Uint32Array|number[]} tokens
+   * @param {{bits?: boolean}} [options]
+   * @returns {Float32Array|undefined}
    */
-  encodeMany(logits, tokens) {
+  encodeMany(logits, tokens, { bits = false } = {}) {
     const ids = asIds(tokens);
     checkLogits(logits, ids.length * this.#vocab);
     const handle = this.handle;
+    const stepBits = bits ? new Float32Array(ids.length) : undefined;
     const rowsPerCall = Math.max(1, Math.floor(kMaxBatchFloats / this.#vocab));
     for (let row = 0; row < ids.length; row += rowsPerCall) {
       const rows = Math.min(rowsPerCall, ids.length - row);
       handle.logitsBuffer(rows).set(logits.subarray(row * this.#vocab, (row + rows) * this.#vocab));
-      this.#codec.checkStatus(handle.encodeSteps(ids.subarray(row, row + rows)));
+      if (stepBits) stepBits.set(this.#codec.check(handle.encodeStepsWithBits(ids.subarray(row, row + rows))), row);
+      else this.#codec.checkStatus(handle.encodeSteps(ids.subarray(row, row + rows)));
     }
+    return stepBits;
   }
 
   /** Ends the stream (the last token coded must be EOT) -> payload bytes; frees the session. */

@@ -289,8 +289,6 @@ export class Engine {
     const t0 = now();
     const lm = await this.loadModel(undefined, { onProgress, signal });
     const t1 = now();
-    /** @type {Float32Array|null} */
-    let bits = null;
     /** @type {Uint32Array|null} */
     let lengths = null;
     if (tokenCosts) {
@@ -299,13 +297,10 @@ export class Engine {
       const lfText = codec.lfLineBreaks(bytes);
       const ids = lm.tokenizer.encode(lfText ?? bytes);
       lengths = Uint32Array.from(ids, (t) => textPiece(codec, lm.pieces[t], lfText !== null).length);
-      bits = new Float32Array(ids.length + 1); // + EOT
     }
-    const costs = bits;
-    const result = await compressBytes(bytes, {
-      codec, lm, onProgress, signal, modes,
-      onTokenCost: costs ? (index, b) => void (costs[index] = b) : undefined,
-    });
+    const result = await compressBytes(bytes, { codec, lm, onProgress, signal, modes, tokenCosts });
+    // The bits the LM payload coded per token (+ EOT); zeros when the model did not code the text.
+    const costs = lengths ? result.tokenBits ?? new Float32Array(lengths.length + 1) : null;
     const encrypted = password !== undefined && password !== null;
     const container = encrypted ? await sealContainer(codec, result.container, password, { signal }) : result.container;
     const t2 = now();

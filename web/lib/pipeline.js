@@ -16,20 +16,6 @@ import { pacer, throwIfAborted } from './pacing.js';
  * @typedef {{phase: 'encode'|'decode', done: number, total?: number, fraction?: number}} Progress
  */
 
-/**
- * What coding `token` costs under one row of logits: -log2 softmax(row)[token], in bits (the
- * ideal cost; the range coder spends about this). For per-token statistics (heat views).
- * @param {Float32Array} logits @param {number} offset start of the (vocab,) row @param {number} vocab
- * @param {number} token
- */
-export function tokenBits(logits, offset, vocab, token) {
-  let max = -Infinity;
-  for (let i = offset; i < offset + vocab; i++) if (logits[i] > max) max = logits[i];
-  let sum = 0;
-  for (let i = offset; i < offset + vocab; i++) sum += Math.exp(logits[i] - max);
-  return (Math.log(sum) - (logits[offset + token] - max)) / Math.LN2;
-}
-
 /** The sequence the model sees for a text's token ids: EOT (as BOS), ids, EOT. */
 export function codedSequence(ids, eotId) {
   const seq = new Uint32Array(ids.length + 2);
@@ -67,19 +53,20 @@ export const kAlsoPayloadV1MaxTokens = 4096;
  * Codes token ids into an LM payload, or into several payload versions at once (one model pass
  * feeds every encoder).
  * @param {{codec: import('./codec.js').Codec, lm: LoadedModel, ids: Uint32Array, epsilon?: number,
- *   onProgress?: (p: Progress) => void, onTokenCost?: (index: number, bits: number) => void,
+ *   onProgress?: (p: Progress) => void, tokenCosts?: boolean,
  *   signal?: AbortSignal, payloadVersion?: number, payloadVersions?: number[]}} options
  *   payloadVersion: 2 (default, kLmPayloadVersion) or 1 (the model alone); payloadVersions: several
  *   (the result's payload and stats are of the first)
- *   onTokenCost: called for every token in order, index 0..ids.length (the last is EOT), with
- *   tokenBits() of it (costs a softmax per token: leave unset when not needed)
- * @returns {Promise<{payload: Uint8Array, stats: object, payloads: {payloadVersion: number, payload: Uint8Array, stats: object}[]}>}
+ *   tokenCosts: each payload gets `bits`, the bits it coded for each token, index 0..ids.length
+ *   (the last is EOT): what the link actually pays per token
+ * @returns {Promise<{payload: Uint8Array, stats: object, payloads: {payloadVersion: number, payload: Uint8Array, stats: object, bits?: Float32Array}[]}>}
  */
-export async function encodeTokens({ codec, lm, ids, epsilon, onProgress, onTokenCost, signal, payloadVersion = kLmPayloadVersion, payloadVersions = [payloadVersion] }) {
+export async function encodeTokens({ codec, lm, ids, epsilon, onProgress, tokenCosts = false, signal, payloadVersion = kLmPayloadVersion, payloadVersions = [payloadVersion] }) {
   const { model, tree } = lm;
   const vocab = model.vocabSize;
   const seq = codedSequence(ids, model.eotId);
   const encoders = [];
+  const bits = payloadVersions.map(() => (tokenCosts ? new Float32Array(seq.length - 1) : undefined));
   const pace = pacer(signal);
   try {
     for (const version of payloadVersions) {
@@ -88,15 +75,13 @@ export async function encodeTokens({ codec, lm, ids, epsilon, onProgress, onToke
     for (const { start, pos, last } of encoderWindows(codec, seq.length, model.context)) {
       await pace();
       const logits = await model.prefill(seq.subarray(start, last)); // row r predicts start + r + 1
-      for (const encoder of encoders) {
-        encoder.encodeMany(logits.subarray((pos - 1 - start) * vocab, (last - start) * vocab), seq.subarray(pos, last + 1));
-      }
-      if (onTokenCost) {
-        for (let p = pos; p <= last; p++) onTokenCost(p - 1, tokenBits(logits, (p - 1 - start) * vocab, vocab, seq[p]));
-      }
+      encoders.forEach((encoder, i) => {
+        const stepBits = encoder.encodeMany(logits.subarray((pos - 1 - start) * vocab, (last - start) * vocab), seq.subarray(pos, last + 1), { bits: tokenCosts });
+        if (stepBits) bits[i]?.set(stepBits, pos - 1);
+      });
       onProgress?.({ phase: 'encode', done: last, total: seq.length - 1 });
     }
-    const payloads = encoders.map((encoder, i) => ({ payloadVersion: payloadVersions[i], payload: encoder.finish(), stats: encoder.stats() }));
+    const payloads = encoders.map((encoder, i) => ({ payloadVersion: payloadVersions[i], payload: encoder.finish(), stats: encoder.stats(), bits: bits[i] }));
     return { payload: payloads[0].payload, stats: payloads[0].stats, payloads };
   } finally {
     for (const encoder of encoders) encoder.dispose();
@@ -161,7 +146,8 @@ export async function sequenceLogits(codec, model, seq, mode) {
  *   onToken?: (id: number, index: number) => void, onTokenCost?: (index: number, bits: number) => void,
  *   onProgress?: (p: Progress) => void, signal?: AbortSignal, payloadVersion?: number}} options
  *   payloadVersion: the container's version (1 or 2; default 1)
- *   onTokenCost: as for encodeTokens(), before the token's onToken (the last call is EOT's)
+ *   onTokenCost: the bits the payload coded for each token, before the token's onToken (the
+ *   last call is EOT's); equal to the encoder's tokenCosts bits
  * @returns {Promise<Uint32Array>}
  */
 export async function decodeTokens({ codec, lm, payload, maxTokens, onToken, onTokenCost, onProgress, signal, payloadVersion = 1 }) {
@@ -178,8 +164,9 @@ export async function decodeTokens({ codec, lm, payload, maxTokens, onToken, onT
       await pace();
       const pos = length;
       const logits = await stepper.next(seq, pos);
+      const bitsBefore = onTokenCost ? decoder.stats().codedBits : 0;
       const token = decoder.decode(logits);
-      onTokenCost?.(pos - 1, tokenBits(logits, 0, vocab, token));
+      onTokenCost?.(pos - 1, decoder.stats().codedBits - bitsBefore);
       if (token === model.eotId) break;
       if (length === seq.length) {
         const grown = new Uint32Array(seq.length * 2);
@@ -210,12 +197,14 @@ const kAllModes = ['stored', 'cm', 'lm'];
  * crafted, under about 4 minutes. Longer texts (up to the container's 4 MiB) get cm or stored.
  * @param {Uint8Array} bytes
  * @param {{codec: import('./codec.js').Codec, lm?: LoadedModel|null, epsilon?: number,
- *   onProgress?: (p: Progress) => void, onTokenCost?: (index: number, bits: number) => void,
+ *   onProgress?: (p: Progress) => void, tokenCosts?: boolean,
  *   signal?: AbortSignal, modes?: string[]}} options
- *   modes: the container modes to choose from (default all three)
- * @returns {Promise<{container: Uint8Array, mode: string, stats: object|null}>}
+ *   modes: the container modes to choose from (default all three); tokenCosts: also return
+ *   tokenBits, the bits the link's LM payload codes for each token (EOT last; of LM payload
+ *   version 2 when the link is not lm: what the model would cost)
+ * @returns {Promise<{container: Uint8Array, mode: string, stats: object|null, tokenBits?: Float32Array}>}
  */
-export async function compressBytes(bytes, { codec, lm = null, epsilon, onProgress, onTokenCost, signal, modes = kAllModes }) {
+export async function compressBytes(bytes, { codec, lm = null, epsilon, onProgress, tokenCosts = false, signal, modes = kAllModes }) {
   if (!Array.isArray(modes) || modes.length === 0 || modes.some((m) => !kAllModes.includes(m))) {
     throw new KolmoError('bad_argument', `modes: expected a non-empty list of ${kAllModes.join(', ')}`);
   }
@@ -223,7 +212,7 @@ export async function compressBytes(bytes, { codec, lm = null, epsilon, onProgre
   if (bytes.length > limits.maxTextBytes) {
     throw new KolmoError('length_over_limit', `text is ${bytes.length} bytes; the limit is ${limits.maxTextBytes}`);
   }
-  /** @type {{payloadVersion: number, payload: Uint8Array, stats: object}[]} */
+  /** @type {{payloadVersion: number, payload: Uint8Array, stats: object, bits?: Float32Array}[]} */
   let payloads = [];
   const maxLmTokens = codec.maxLmTokens();
   // A text whose every line break is CRLF is coded with LF breaks (container version 3): the
@@ -235,7 +224,7 @@ export async function compressBytes(bytes, { codec, lm = null, epsilon, onProgre
     // (the in-document model needs some text to learn from: version 1 is smaller on most texts
     // under ~1 KB). Container version 3 exists for payload version 2 only.
     const versions = lfText === null && ids.length + 1 <= kAlsoPayloadV1MaxTokens ? [kLmPayloadVersion, 1] : [kLmPayloadVersion];
-    ({ payloads } = await encodeTokens({ codec, lm, ids, epsilon, onProgress, onTokenCost, signal, payloadVersions: versions }));
+    ({ payloads } = await encodeTokens({ codec, lm, ids, epsilon, onProgress, tokenCosts, signal, payloadVersions: versions }));
   }
   if (modes.includes('lm') && !modes.includes('stored') && !modes.includes('cm') && payloads.length === 0) {
     throw new KolmoError('bad_argument', lm
@@ -249,7 +238,7 @@ export async function compressBytes(bytes, { codec, lm = null, epsilon, onProgre
   // Stats of the payload the link holds (or of version 2 when the link is not lm).
   const used = payloads[packed.lmBody ?? 0];
   const stats = used ? { ...used.stats, payloadVersion: used.payloadVersion, tokens: /** @type {Uint32Array} */ (ids).length } : null;
-  return { container: packed.bytes, mode: packed.mode, stats };
+  return { container: packed.bytes, mode: packed.mode, stats, tokenBits: used?.bits };
 }
 
 /**
