@@ -10,6 +10,7 @@
 // button (hidden without the Web Share API). ?title=&text=&url= (the manifest's share_target)
 // puts shared text into the editor.
 import { Kolmo, KolmoError } from './lib/index.js';
+import { pageMessage } from './lib/errors.js';
 import { channelFits, channelWarning } from './channels.js';
 import { showQr } from './qr_view.js';
 
@@ -52,54 +53,7 @@ function describe(error) {
   const e = /** @type {any} */ (error);
   const code = e instanceof KolmoError || typeof e?.code === 'string' ? e.code : 'internal';
   const detail = String(e?.message ?? e).replace(`${code}: `, '');
-  switch (code) {
-    case 'bad_url_text':
-    case 'truncated':
-    case 'corrupt':
-    case 'checksum_mismatch':
-    case 'bad_magic':
-      return 'This link is damaged or incomplete, so it cannot be opened — perhaps it was cut off or changed ' +
-        'when it was copied. Ask for the whole link again. (' + detail + ')';
-    case 'unknown_version':
-    case 'unknown_mode':
-      // A cut or altered link can carry any header byte, so these codes may also mean damage.
-      return 'This link was made by a newer version of kolmo — or it is damaged or incomplete. Reload the page to ' +
-        'get the latest version and open the link again; if that does not help, ask for the whole link again.';
-    case 'unknown_model':
-      return 'This link needs a model version this page does not have, so it cannot be decoded here — or it is ' +
-        'damaged or incomplete. (' + detail + ')';
-    case 'webgpu_unavailable':
-      return 'WebGPU is not available in this browser. Open the page without ?backend=webgpu to use WASM instead. (' + detail + ')';
-    case 'out_of_memory':
-      return 'This device ran out of memory for this text. Close other tabs or try a shorter text. (' + detail + ')';
-    case 'length_over_limit':
-      return `The text is over the limit of ${formatBytes(kMaxTextBytes)}. (${detail})`;
-    case 'model_unavailable':
-      return 'The model could not be downloaded — are you offline? After one successful visit it is stored for offline use. (' + detail + ')';
-    case 'model_mismatch':
-    case 'bad_model':
-      return 'The downloaded model failed its integrity check, so it was not used. Reload the page to download it again. (' + detail + ')';
-    case 'backend_failed':
-      return 'The model could not run on this device (' + detail + '). Try ?backend=wasm.';
-    case 'non_finite_logits':
-      return 'The model produced invalid numbers on this backend. Try ?backend=wasm. (' + detail + ')';
-    case 'not_utf8':
-      return 'This link holds binary data, not text. Restore it with the command line: kolmo decompress --url';
-    case 'bad_argument':
-      return detail;
-    case 'aborted':
-      return 'Cancelled.';
-    case 'password_required':
-      return 'This link is protected by a password. Enter it in the password field and press Enter (or Open).';
-    case 'wrong_password':
-      return 'Wrong password — or the link was changed after it was made. Check the password and try again.';
-    case 'crypto_unavailable':
-      return 'Password-protected links need WebCrypto, which this browser offers only on https:// pages. (' + detail + ')';
-    case 'worker_failed':
-      return 'The background worker stopped (' + detail + '). Reload the page to try again.';
-    default:
-      return 'Something went wrong: ' + detail;
-  }
+  return pageMessage(code, detail, formatBytes(kMaxTextBytes));
 }
 
 /** @param {string} text @param {'error'|'info'} [kind] */

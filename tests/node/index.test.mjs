@@ -213,6 +213,22 @@ test('a failing backend falls back to the next one and says so', async () => {
   await engine.dispose();
 });
 
+test('one table of error texts: every code a person can meet has the library\'s meaning or the page\'s sentence', async () => {
+  const { kErrorTexts, pageMessage } = await import('../../web/lib/errors.js');
+  const codes = ['truncated', 'bad_magic', 'unknown_version', 'unknown_mode', 'unknown_model', 'checksum_mismatch', 'length_over_limit',
+    'corrupt', 'bad_url_text', 'non_finite_logits', 'bad_argument', 'out_of_memory', 'aborted', 'model_unavailable', 'model_mismatch',
+    'bad_model', 'backend_failed', 'webgpu_unavailable', 'not_utf8', 'password_required', 'wrong_password', 'crypto_unavailable', 'worker_failed'];
+  for (const code of codes) {
+    const sentence = pageMessage(code, 'DETAIL', '4.0 MB');
+    assert.ok(kErrorTexts[code] && !sentence.startsWith('Something went wrong'), code);
+    assert.match(sentence, /^[A-Z]/, code);
+  }
+  assert.match(pageMessage('length_over_limit', 'DETAIL', '4.0 MB'), /limit of 4\.0 MB\. \(DETAIL\)/);
+  assert.equal(pageMessage('no_such_code', 'DETAIL', ''), 'Something went wrong: DETAIL');
+  // The library completes a bare core status with the same table's meaning (the CLI prints it).
+  assert.equal(asKolmoError(new KolmoError('checksum_mismatch')).message, `checksum_mismatch: ${kErrorTexts.checksum_mismatch.meaning}`);
+});
+
 test('memory exhaustion is reported as out_of_memory', () => {
   for (const error of [new RangeError('Array buffer allocation failed'), new Error('Aborted(OOM)'),
     new KolmoError('backend_failed', 'wasm: Cannot enlarge memory arrays'), new Error('std::bad_alloc')]) {

@@ -7,7 +7,7 @@
 // Backends are tried in the order given; the first that creates a session is kept for every
 // later model, and the reason any earlier one failed is reported as `fallback`.
 import { loadCodec, KolmoError } from './codec.js';
-import { isOutOfMemory } from './errors.js';
+import { isOutOfMemory, kErrorTexts } from './errors.js';
 import { createLanguageModel } from './model.js';
 import { manifestEntry, entryForLinkIndex } from './model_manifest.js';
 import { loadManifest, loadModelFiles } from './model_store.js';
@@ -28,22 +28,6 @@ const now = () => (typeof performance !== 'undefined' ? performance.now() : Date
 
 // ---- errors ----
 
-// What the core's bare status codes mean to someone holding a link or a file.
-/** @type {Record<string, string>} */
-const kExplanations = {
-  truncated: 'the link or file is incomplete (cut off when it was copied?)',
-  bad_url_text: 'the link contains characters a kolmo link never has (damaged when it was copied?)',
-  bad_magic: 'not a kolmo file (it does not start with KLMO)',
-  corrupt: 'the link or file is damaged',
-  checksum_mismatch: 'the link or file is damaged: the restored text fails its integrity check',
-  unknown_version: 'the link was made by a newer version of kolmo; update kolmo to open it',
-  unknown_mode: 'the link was made by a newer version of kolmo; update kolmo to open it',
-  unknown_model: 'the link needs a model this version of kolmo does not have',
-  length_over_limit: 'the text is over the size limit',
-  non_finite_logits: 'the model produced invalid numbers on this backend',
-  out_of_memory: 'not enough memory',
-};
-
 /**
  * Any thrown value -> KolmoError. Memory exhaustion, however it surfaces (a RangeError from a
  * typed-array allocation, an ORT or Emscripten abort), becomes 'out_of_memory'; a bare status
@@ -52,9 +36,8 @@ const kExplanations = {
  */
 export function asKolmoError(error) {
   const message = String(/** @type {any} */ (error)?.message ?? error);
-  if (error instanceof KolmoError && message === error.code && kExplanations[error.code]) {
-    return new KolmoError(error.code, kExplanations[error.code]);
-  }
+  const meaning = error instanceof KolmoError ? kErrorTexts[error.code]?.meaning : undefined;
+  if (error instanceof KolmoError && message === error.code && meaning) return new KolmoError(error.code, meaning);
   if (error instanceof KolmoError && error.code !== 'backend_failed') return error;
   if (isOutOfMemory(error)) {
     return new KolmoError('out_of_memory', 'not enough memory for this text on this device: ' + message);
