@@ -14,7 +14,8 @@ import { pageMessage } from './lib/errors.js';
 import { channelFits, channelWarning } from './channels.js';
 import { showQr } from './qr_view.js';
 
-const kMaxTextBytes = 4 << 20; // src/container.h ContainerLimits::maxTextBytes
+/** The largest text a link holds: the core's limit, asked of the library once (kolmo.limits()). */
+let maxTextBytes = 0;
 const kMaxHeatTokens = 20000; // beyond this the heat view shows the start only
 const kHeatMaxBits = 16; // bits at which the heat colour is hottest
 // Longest fragment put into the address bar as you type: Chrome shows 32,779 characters and
@@ -53,7 +54,7 @@ function describe(error) {
   const e = /** @type {any} */ (error);
   const code = e instanceof KolmoError || typeof e?.code === 'string' ? e.code : 'internal';
   const detail = String(e?.message ?? e).replace(`${code}: `, '');
-  return pageMessage(code, detail, formatBytes(kMaxTextBytes));
+  return pageMessage(code, detail, maxTextBytes ? formatBytes(maxTextBytes) : 'the text limit');
 }
 
 /** @param {string} text @param {'error'|'info'} [kind] */
@@ -142,6 +143,9 @@ const options = {
 if (forcedBackend === 'wasm' || forcedBackend === 'webgpu') options.backends = [forcedBackend];
 else if (forcedBackend) showMessage(`Unknown backend "${forcedBackend}" in the address: use ?backend=wasm or ?backend=webgpu.`);
 const kolmo = new Kolmo(options);
+/** @type {Promise<void>|null} asked with the first compress, not at start-up: the worker must
+ * start once the service worker controls the page, which gives it the CSP headers. */
+let limitsReady = null;
 
 let fallbackShown = false;
 /** @param {{backend: string|null, fallback?: string|null, modelId?: string|null}} info */
@@ -242,17 +246,20 @@ async function compressLoop() {
 /** @param {string} text */
 async function compressOnce(text) {
   const bytes = utf8.encode(text);
+  // Should the worker fail here, compress() reports it; the library checks the limit itself too.
+  limitsReady ??= kolmo.limits().then((limits) => void (maxTextBytes = limits.maxTextBytes), () => void (maxTextBytes = Infinity));
+  await limitsReady;
   setFigure(ui.figBytes, formatBytes(bytes.length), `${formatCount([...text].length)} chars`);
-  if (bytes.length > kMaxTextBytes) {
+  if (bytes.length > maxTextBytes) {
     ui.link.value = '';
     ui.link.dataset.kolmoState = 'error';
     ui.copy.disabled = true;
-    ui.limit.textContent = `${formatBytes(bytes.length)} — over the ${formatBytes(kMaxTextBytes)} limit`;
-    showMessage(`The text is ${formatBytes(bytes.length)}, over the limit of ${formatBytes(kMaxTextBytes)}. Shorten it to get a link.`);
+    ui.limit.textContent = `${formatBytes(bytes.length)} — over the ${formatBytes(maxTextBytes)} limit`;
+    showMessage(`The text is ${formatBytes(bytes.length)}, over the limit of ${formatBytes(maxTextBytes)}. Shorten it to get a link.`);
     showChannels('');
     return;
   }
-  ui.limit.textContent = bytes.length > kMaxTextBytes / 4 ? `${formatBytes(bytes.length)} of ${formatBytes(kMaxTextBytes)}` : '';
+  ui.limit.textContent = bytes.length > maxTextBytes / 4 ? `${formatBytes(bytes.length)} of ${formatBytes(maxTextBytes)}` : '';
   ui.link.dataset.kolmoState = 'working';
   const password = ui.password.value;
   const controller = new AbortController();

@@ -250,6 +250,13 @@ test('a memory trap or other RangeError is not reported as out_of_memory', () =>
   assert.equal(isOutOfMemory('Uncaught RuntimeError: memory access out of bounds'), false);
 });
 
+test('the core\'s limits come from the module, without a model', async () => {
+  const codec = await loadCodec();
+  const limits = await new Kolmo({ cache: false }).limits();
+  assert.deepEqual(limits, { maxTextBytes: codec.defaultContainerLimits().maxTextBytes, maxLmTokens: codec.maxLmTokens() });
+  assert.equal(limits.maxTextBytes, 4 << 20);
+});
+
 test('a text over the limit is refused before any work', async () => {
   const codec = await loadCodec();
   const limit = codec.defaultContainerLimits().maxTextBytes;

@@ -14,6 +14,7 @@ import { loadManifest, loadModelFiles } from './model_store.js';
 import { compressBytes, decompressContainer } from './pipeline.js';
 import { openEnvelope, sealContainer } from './crypto.js';
 import { isNode } from './env.js';
+import { Kind } from './messages.js';
 
 /**
  * @typedef {import('./messages.js').EngineSettings} EngineSettings
@@ -252,6 +253,36 @@ export class Engine {
   async load(options) {
     const lm = await this.loadModel(undefined, options);
     return { backend: lm.backend, fallback: lm.fallback, modelId: lm.entry.id };
+  }
+
+  /** The core's limits, read from the module: {maxTextBytes, maxLmTokens}. */
+  async limits() {
+    const codec = await this.codec();
+    return { maxTextBytes: codec.defaultContainerLimits().maxTextBytes, maxLmTokens: codec.maxLmTokens() };
+  }
+
+  /**
+   * Serves one request of the protocol (messages.js): the one dispatch of the worker and of the
+   * in-process host (index.js, Node).
+   * @param {string} type a Kind @param {any} input the request's `in`
+   * @param {{onProgress?: (p: Progress) => void, onTokens?: (t: any) => void, signal?: AbortSignal}} [events]
+   */
+  run(type, input, { onProgress, onTokens, signal } = {}) {
+    switch (type) {
+      case Kind.load:
+        return this.load({ onProgress, signal });
+      case Kind.limits:
+        return this.limits();
+      case Kind.compress:
+        return this.compress(input.bytes, { onProgress, signal, tokenCosts: input.tokenCosts, modes: input.modes, password: input.password });
+      case Kind.decompress:
+        return this.decompress(input.container ?? input.fragment, {
+          onProgress, signal, tokenCosts: input.tokenCosts, password: input.password,
+          onTokens: input.wantTokens ? onTokens : undefined,
+        });
+      default:
+        return Promise.reject(new KolmoError('bad_argument', `unknown request ${JSON.stringify(type)}`));
+    }
   }
 
   /**

@@ -129,12 +129,7 @@ function inProcessHost() {
         const e = await engine;
         const onProgress = (/** @type {Progress} */ p) => onEvent?.(Kind.progress, p);
         try {
-          if (type === Kind.load) return await e.load({ onProgress, signal });
-          if (type === Kind.compress) return await e.compress(input.bytes, { onProgress, tokenCosts: input.tokenCosts, modes: input.modes, password: input.password, signal });
-          return await e.decompress(input.container ?? input.fragment, {
-            onProgress, signal, tokenCosts: input.tokenCosts, password: input.password,
-            onTokens: input.wantTokens ? (t) => onEvent?.(Kind.tokens, t) : undefined,
-          });
+          return await e.run(type, input, { onProgress, signal, onTokens: (t) => onEvent?.(Kind.tokens, t) });
         } catch (error) {
           if (signal?.aborted) throw abortError(signal);
           throw asKolmoError(error);
@@ -331,6 +326,16 @@ export class Kolmo {
     return this.#host.call(Kind.load, { settings: this.#settings }, {
       signal, onEvent: (type, out) => type === Kind.progress && onProgress?.(out),
     });
+  }
+
+  /**
+   * The core's limits, from the WASM module (no model is loaded): the largest text a link holds
+   * and the most tokens the model codes (longer texts get a model-free link).
+   * @param {CallOptions} [options]
+   * @returns {Promise<{maxTextBytes: number, maxLmTokens: number}>}
+   */
+  limits({ signal } = {}) {
+    return this.#host.call(Kind.limits, { settings: this.#settings }, { signal });
   }
 
   /**

@@ -17,6 +17,8 @@
 export const Kind = Object.freeze({
   /** Load (or reuse) the default model and an inference backend. in: LoadIn, out: LoadOut. */
   load: 'load',
+  /** The core's limits (no model needed). in: LimitsIn, out: LimitsOut. */
+  limits: 'limits',
   /** Compress bytes. in: CompressIn, out: CompressOut. */
   compress: 'compress',
   /** Decompress a container. in: DecompressIn, out: DecompressOut. */
@@ -28,7 +30,7 @@ export const Kind = Object.freeze({
 });
 
 /** The kinds a page may send. */
-export const requestKinds = Object.freeze([Kind.load, Kind.compress, Kind.decompress]);
+export const requestKinds = Object.freeze([Kind.load, Kind.limits, Kind.compress, Kind.decompress]);
 
 /**
  * Settings the worker is created with; sent in every request so that a fresh worker after an
@@ -53,6 +55,8 @@ export const requestKinds = Object.freeze([Kind.load, Kind.compress, Kind.decomp
 /**
  * @typedef {{settings: EngineSettings, modelId?: string}} LoadIn
  * @typedef {{backend: string, fallback: string|null, modelId: string}} LoadOut
+ * @typedef {{settings: EngineSettings}} LimitsIn
+ * @typedef {{maxTextBytes: number, maxLmTokens: number}} LimitsOut  (src/container.h, src/session.h)
  * @typedef {{settings: EngineSettings, bytes: Uint8Array, tokenCosts?: boolean, modes?: string[], password?: string}} CompressIn
  *   tokenCosts: also return each token's byte length and cost in bits (heat views); modes: the
  *   container modes to choose from (default all)

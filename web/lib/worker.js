@@ -35,25 +35,7 @@ async function handle(message) {
       engineKey = key;
     }
     const onProgress = (/** @type {import('./messages.js').Progress} */ p) => post(reply(Kind.progress, id, p));
-    let out;
-    switch (type) {
-      case Kind.load:
-        out = await engine.load({ onProgress });
-        break;
-      case Kind.compress:
-        out = await engine.compress(input.bytes, { onProgress, tokenCosts: input.tokenCosts, modes: input.modes, password: input.password });
-        break;
-      case Kind.decompress:
-        out = await engine.decompress(input.container ?? input.fragment, {
-          onProgress,
-          tokenCosts: input.tokenCosts,
-          password: input.password,
-          onTokens: input.wantTokens ? (tokens) => post(reply(Kind.tokens, id, tokens)) : undefined,
-        });
-        break;
-      default:
-        throw new KolmoError('bad_argument', `unknown request ${JSON.stringify(type)}`);
-    }
+    const out = await engine.run(type, input, { onProgress, onTokens: (tokens) => post(reply(Kind.tokens, id, tokens)) });
     post(reply(type, id, out));
   } catch (error) {
     post(failure(type, id, asKolmoError(error)));
