@@ -69,6 +69,8 @@ export interface TokenTree extends EmbindHandle {
   maxDepth(): number;
   /** Decisions on the path of `token`; 0 for an id out of range. */
   depth(token: number): number;
+  /** Children of every internal node, flattened ([2i] child 0, [2i+1] child 1; a leaf iff < vocabSize). */
+  children(): Uint32Array;
 }
 
 export interface TokenTreeClass {
@@ -76,7 +78,10 @@ export interface TokenTreeClass {
   build(counts: Float64Array | ArrayLike<number>, vocabSize: number): Result<TokenTree>;
 }
 
-export interface Quantizer extends EmbindHandle {}
+export interface Quantizer extends EmbindHandle {
+  /** Bin boundaries of `grid` (0 or 1) in log-odds, ascending. */
+  boundaries(grid: number): Float64Array;
+}
 
 export interface QuantizerClass {
   /** The grids of the default GridSpec (a format constant, not exposed to JS). */
