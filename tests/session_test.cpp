@@ -240,9 +240,9 @@ TEST_SUITE("session") {
     CHECK(payload == a.payload);
     // The bits of each step add up to what the session coded; every step costs something.
     double sum = 0;
-    for (float b : stepBits) {
-      CHECK(b > 0.0f);
-      sum += b;
+    for (float bits : stepBits) {
+      CHECK(bits > 0.0f);
+      sum += bits;
     }
     CHECK(sum == doctest::Approx(batched.stats().codedBits).epsilon(1e-5));
   }

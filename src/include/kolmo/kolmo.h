@@ -13,7 +13,8 @@
 // sessions run with a synthetic model in native tests and with ONNX Runtime in the browser.
 // Headers, by layer:
 //   tokenizer.h     byte-level BPE runtime (pretokenizer.h: the split rule)
-//   rounding.h      logits -> integer probabilities, bit-identical everywhere (det_math.h)
+//   rounding.h      logits -> integer probabilities, bit-identical everywhere (det_math.h):
+//                   token_tree.h, quantizer.h, step_evaluator.h
 //   range_coder.h   the arithmetic coder
 //   session.h       EncoderSession / DecoderSession, contextStart, RoundingConfig, DecodeLimits
 //   container.h     link framing, fallbacks, packBest (checksum.h: the integrity check)
