@@ -92,16 +92,16 @@ async function measure() {
     const { bytes } = text;
     const v2 = await lmPayload(lm, bytes, 2);
     const v1 = await lmPayload(lm, bytes, 1);
-    const best = codec.containerPackBest({ text: bytes, lmBody: v2?.payload ?? null, ...(v2?.view ?? {}) });
     // The link as compress() makes it (its own model pass: LM payload v2, and v1 for short texts;
     // CRLF line breaks; the smallest of everything).
     const link = (await compressBytes(bytes, { codec, lm })).container;
     const lmContainer = (/** @type {any} */ p) => (p ? codec.containerPack({ mode: 'lm', text: bytes, body: p.payload, ...p.view }).length : null);
     const base = baseline ? await lmPayload(baseline, bytes, 1, { decodeBack: false }) : null;
-    const baseBest = baseline ? codec.containerPackBest({ text: bytes, lmBody: base?.payload ?? null, ...(base?.view ?? {}) }) : null;
+    // The link before LM payload v2: the smallest of stored, cm and the baseline model's v1 payload.
+    const baseBest = baseline ? codec.containerPackBest({ text: bytes, lmBodies: base ? [{ body: base.payload, payloadVersion: 1 }] : [], modelIndex: baseline.entry.index, modelIdHash: baseline.entry.id_hash }) : null;
     const row = {
       name: text.name, category: text.category, bucket: bucketOf(bytes.length), bytes: bytes.length,
-      linkChars: codec.urlEncode(link).length, link: link.length, linkMode: codec.containerParse(link).mode, linkV2Only: best.bytes.length,
+      linkChars: codec.urlEncode(link).length, link: link.length, linkMode: codec.containerParse(link).mode,
       lmV2: lmContainer(v2), lmV1: lmContainer(v1), cm: codec.containerPack({ mode: 'cm', text: bytes, body: codec.cmEncode(bytes) }).length,
       baselineLink: baseBest?.bytes.length ?? null, baselineLinkChars: baseBest ? codec.urlEncode(baseBest.bytes).length : null,
       gzip: external('gzip', ['-9', '-n', '-c'], bytes), brotli: external('brotli', ['-q', '11', '-c'], bytes),

@@ -46,7 +46,7 @@ test('packBest without a model round-trips through parse + decodeFallback', () =
 test('packBest picks the lm body when it is the smallest', () => {
   const text = utf8(sampleTexts.english);
   const idHash = codec.modelIdHash('test-model');
-  const { bytes, mode } = codec.containerPackBest({ text, lmBody: new Uint8Array([1, 2, 3]), modelIndex: 2, modelIdHash: idHash });
+  const { bytes, mode } = codec.containerPackBest({ text, lmBodies: [{ body: new Uint8Array([1, 2, 3]), payloadVersion: 1 }], modelIndex: 2, modelIdHash: idHash });
   assert.equal(mode, 'lm');
   const view = codec.containerParse(bytes);
   assert.equal(view.mode, 'lm');

@@ -553,11 +553,9 @@ export class Codec {
    * among stored, cm and each lm body given.
    * packBest({text, lmBodies?: [{body, payloadVersion, crlfLineBreaks?}], modelIndex?, modelIdHash?,
    *   modes?: ['stored', 'cm', 'lm'] (default all)}) -> {bytes, mode, lmBody: index used or null}.
-   * One body can also be given as {lmBody, lmPayloadVersion, crlfLineBreaks}.
    */
-  containerPackBest({ text, lmBodies, lmBody = null, lmPayloadVersion = 1, crlfLineBreaks = false, modelIndex = 0, modelIdHash = '0', limits, modes = kModes }) {
-    const bodies = (lmBodies ?? (lmBody === null ? [] : [{ body: lmBody, payloadVersion: lmPayloadVersion, crlfLineBreaks }]))
-      .map((b) => ({ body: asBytes(b.body), payloadVersion: b.payloadVersion, crlfLineBreaks: b.crlfLineBreaks ?? false }));
+  containerPackBest({ text, lmBodies = [], modelIndex = 0, modelIdHash = '0', limits, modes = kModes }) {
+    const bodies = lmBodies.map((b) => ({ body: asBytes(b.body), payloadVersion: b.payloadVersion, crlfLineBreaks: b.crlfLineBreaks ?? false }));
     const allowed = modes.reduce((bits, m) => bits | (1 << modeNumber(m)), 0);
     const packed = this.check(this.wasm.containerPackBest(asBytes(text), bodies, modelIndex, modelIdHash, this.#limits(limits), allowed));
     return { bytes: packed.bytes, mode: kModes[packed.mode], lmBody: packed.lmBody };

@@ -303,17 +303,11 @@ export class Engine {
     const t0 = now();
     const lm = await this.loadModel(undefined, { onProgress, signal });
     const t1 = now();
-    /** @type {Uint32Array|null} */
-    let lengths = null;
-    if (tokenCosts) {
-      // The tokens the model codes (compressBytes: a CRLF text is coded with LF breaks), each with
-      // the length it has in the text.
-      const lfText = codec.lfLineBreaks(bytes);
-      const ids = lm.tokenizer.encode(lfText ?? bytes);
-      lengths = Uint32Array.from(ids, (t) => textPiece(codec, lm.pieces[t], lfText !== null).length);
-    }
     const result = await compressBytes(bytes, { codec, lm, onProgress, signal, modes, tokenCosts });
-    // The bits the LM payload coded per token (+ EOT); zeros when the model did not code the text.
+    // The tokens the model codes, each with the length it has in the text, and the bits the LM
+    // payload coded for them (+ EOT; zeros when the model did not code the text).
+    const coded = result.coded;
+    const lengths = coded ? Uint32Array.from(coded.ids, (t) => textPiece(codec, lm.pieces[t], coded.crlfLineBreaks).length) : null;
     const costs = lengths ? result.tokenBits ?? new Float32Array(lengths.length + 1) : null;
     const encrypted = password !== undefined && password !== null;
     const container = encrypted ? await sealContainer(codec, result.container, password, { signal }) : result.container;

@@ -152,21 +152,24 @@ export async function sequenceLogits(codec, model, seq, mode) {
  */
 export async function decodeTokens({ codec, lm, payload, maxTokens, onToken, onTokenCost, onProgress, signal, payloadVersion = 1 }) {
   const { model, tree } = lm;
-  const vocab = model.vocabSize;
   const decoder = codec.createDecoder({ tree, eotId: model.eotId, payload, maxTokens, payloadVersion });
   const stepper = new StepwiseLogits(codec, model);
   const pace = pacer(signal);
   let seq = new Uint32Array(1024);
   seq[0] = model.eotId;
   let length = 1;
+  let codedBitsBefore = 0; // onTokenCost: the decoder's codedBits after the previous token
   try {
     for (;;) {
       await pace();
       const pos = length;
       const logits = await stepper.next(seq, pos);
-      const bitsBefore = onTokenCost ? decoder.stats().codedBits : 0;
       const token = decoder.decode(logits);
-      onTokenCost?.(pos - 1, decoder.stats().codedBits - bitsBefore);
+      if (onTokenCost) {
+        const codedBits = decoder.stats().codedBits;
+        onTokenCost(pos - 1, codedBits - codedBitsBefore);
+        codedBitsBefore = codedBits;
+      }
       if (token === model.eotId) break;
       if (length === seq.length) {
         const grown = new Uint32Array(seq.length * 2);
@@ -200,9 +203,11 @@ const kAllModes = ['stored', 'cm', 'lm'];
  *   onProgress?: (p: Progress) => void, tokenCosts?: boolean,
  *   signal?: AbortSignal, modes?: string[]}} options
  *   modes: the container modes to choose from (default all three); tokenCosts: also return
- *   tokenBits, the bits the link's LM payload codes for each token (EOT last; of LM payload
- *   version 2 when the link is not lm: what the model would cost)
- * @returns {Promise<{container: Uint8Array, mode: string, stats: object|null, tokenBits?: Float32Array}>}
+ *   `coded` (modelInput(): the token ids the model codes) and tokenBits, the bits the link's LM
+ *   payload codes for each of them (EOT last; of LM payload version 2 when the link is not lm:
+ *   what the model would cost; absent when the model did not code the text)
+ * @returns {Promise<{container: Uint8Array, mode: string, stats: object|null,
+ *   coded?: {ids: Uint32Array, crlfLineBreaks: boolean}, tokenBits?: Float32Array}>}
  */
 export async function compressBytes(bytes, { codec, lm = null, epsilon, onProgress, tokenCosts = false, signal, modes = kAllModes }) {
   if (!Array.isArray(modes) || modes.length === 0 || modes.some((m) => !kAllModes.includes(m))) {
@@ -215,15 +220,13 @@ export async function compressBytes(bytes, { codec, lm = null, epsilon, onProgre
   /** @type {{payloadVersion: number, payload: Uint8Array, stats: object, bits?: Float32Array}[]} */
   let payloads = [];
   const maxLmTokens = codec.maxLmTokens();
-  // A text whose every line break is CRLF is coded with LF breaks (container version 3): the
-  // model was trained on LF text. The check still covers the text itself.
-  const lfText = lm && modes.includes('lm') ? codec.lfLineBreaks(bytes) : null;
-  const ids = lm && modes.includes('lm') ? lm.tokenizer.encode(lfText ?? bytes) : null;
-  if (lm && ids && ids.length + 1 <= maxLmTokens) {
+  const coded = lm && (modes.includes('lm') || tokenCosts) ? modelInput(codec, lm, bytes) : null;
+  const ids = coded && modes.includes('lm') ? coded.ids : null;
+  if (lm && coded && ids && ids.length + 1 <= maxLmTokens) {
     // Short texts: also LM payload version 1 from the same model pass, and the smaller one wins
     // (the in-document model needs some text to learn from: version 1 is smaller on most texts
     // under ~1 KB). Container version 3 exists for payload version 2 only.
-    const versions = lfText === null && ids.length + 1 <= kAlsoPayloadV1MaxTokens ? [kLmPayloadVersion, 1] : [kLmPayloadVersion];
+    const versions = !coded.crlfLineBreaks && ids.length + 1 <= kAlsoPayloadV1MaxTokens ? [kLmPayloadVersion, 1] : [kLmPayloadVersion];
     ({ payloads } = await encodeTokens({ codec, lm, ids, epsilon, onProgress, tokenCosts, signal, payloadVersions: versions }));
   }
   if (modes.includes('lm') && !modes.includes('stored') && !modes.includes('cm') && payloads.length === 0) {
@@ -233,12 +236,24 @@ export async function compressBytes(bytes, { codec, lm = null, epsilon, onProgre
   }
   const packed = codec.containerPackBest({
     text: bytes, modes, modelIndex: lm?.entry.index ?? 0, modelIdHash: lm?.entry.id_hash ?? '0',
-    lmBodies: payloads.map((p) => ({ body: p.payload, payloadVersion: p.payloadVersion, crlfLineBreaks: lfText !== null })),
+    lmBodies: payloads.map((p) => ({ body: p.payload, payloadVersion: p.payloadVersion, crlfLineBreaks: coded?.crlfLineBreaks ?? false })),
   });
   // Stats of the payload the link holds (or of version 2 when the link is not lm).
   const used = payloads[packed.lmBody ?? 0];
   const stats = used ? { ...used.stats, payloadVersion: used.payloadVersion, tokens: /** @type {Uint32Array} */ (ids).length } : null;
-  return { container: packed.bytes, mode: packed.mode, stats, tokenBits: used?.bits };
+  return { container: packed.bytes, mode: packed.mode, stats, ...(tokenCosts && coded ? { coded, tokenBits: used?.bits } : {}) };
+}
+
+/**
+ * What the model codes for a text: its token ids, of the text with LF line breaks when every
+ * line break is CRLF (container version 3: the model was trained on LF text; the check still
+ * covers the text itself).
+ * @param {import('./codec.js').Codec} codec @param {LoadedModel} lm @param {Uint8Array} bytes
+ * @returns {{ids: Uint32Array, crlfLineBreaks: boolean}}
+ */
+export function modelInput(codec, lm, bytes) {
+  const lf = codec.lfLineBreaks(bytes);
+  return { ids: lm.tokenizer.encode(lf ?? bytes), crlfLineBreaks: lf !== null };
 }
 
 /**
