@@ -345,6 +345,99 @@ void checkAgainstSessions(const kolmo::TokenTree& tree, const StepSource& source
   }
 }
 
+// ---- 7. payload versions on real sessions ----
+
+// Real EncoderSession / DecoderSession per EOT-terminated text for each payload version, the
+// in-document model off ("rounding only": the layer's own cost, what the <= 1% target prices)
+// and on (what links pay): coded bits over the ideal, payload bytes, how many tokens left grid
+// 0, header/flag bits; then every payload is decoded from logits with noise of up to 0.99 eps
+// added to every entry (a different backend's drift), and must give the exact tokens.
+void comparePayloadVersions(const kolmo::TokenTree& tree, const StepSource& source, uint32_t eot, double epsilon) {
+  std::vector<size_t> textTokens(1, 0);
+  source([&](uint32_t token, const std::vector<float>&) {
+    ++textTokens.back();
+    if (token == eot) textTokens.push_back(0);
+  });
+  textTokens.pop_back();
+  struct Variant {
+    const char* name;
+    int version;
+    bool mix;
+  };
+  const Variant variants[] = {{"v1 (flags per token)", 1, false},
+                              {"v3 rounding only (span headers)", 3, false},
+                              {"v2 (v1 + in-document model)", 2, true},
+                              {"v3 (span headers + in-document model)", 3, true}};
+  std::printf("-- payload versions on real sessions (eps %g, %zu texts, each alone)\n", epsilon, textTokens.size());
+  std::printf("%-40s %10s %10s %10s %10s %12s %8s\n", "", "bytes", "overhead", "not grid0", "escapes", "flag b/tok",
+              "noisy decode");
+  for (const Variant& variant : variants) {
+    std::vector<std::vector<uint8_t>> payloads;
+    kolmo::SessionStats total;
+    {
+      std::unique_ptr<kolmo::EncoderSession> encoder;
+      source([&](uint32_t token, const std::vector<float>& logits) {
+        if (!encoder) {
+          kolmo::RoundingConfig config;
+          config.epsilon = epsilon;
+          config.payloadVersion = variant.version;
+          config.tokenCount = textTokens[payloads.size()];
+          config.docModel.enabled = variant.mix;
+          encoder = std::make_unique<kolmo::EncoderSession>(tree, eot, config);
+        }
+        if (encoder->encodeStep(logits.data(), logits.size(), token) != kolmo::Status::kOk) std::abort();
+        if (token != eot) return;
+        payloads.emplace_back();
+        if (encoder->finish(&payloads.back()) != kolmo::Status::kOk) std::abort();
+        const kolmo::SessionStats& st = encoder->stats();
+        total.steps += st.steps;
+        total.fragileSteps += st.fragileSteps;
+        total.escapes += st.escapes;
+        total.idealBits += st.idealBits;
+        total.codedBits += st.codedBits;
+        total.flagBits += st.flagBits;
+        encoder.reset();
+      });
+    }
+    size_t bytes = 0;
+    for (const auto& p : payloads) bytes += p.size();
+    bool allExact = true;
+    {
+      size_t text = 0;
+      uint64_t noiseState = 12345;
+      std::vector<float> noisy;
+      std::unique_ptr<kolmo::DecoderSession> decoder;
+      kolmo::DocModelParams docModel;
+      docModel.enabled = variant.mix;
+      source([&](uint32_t token, const std::vector<float>& logits) {
+        if (text >= payloads.size()) return;
+        if (!decoder) {
+          decoder = std::make_unique<kolmo::DecoderSession>(tree, eot, payloads[text].data(), payloads[text].size(),
+                                                            kolmo::DecodeLimits(), kolmo::GridSpec(), variant.version,
+                                                            docModel);
+        }
+        noisy = logits;
+        for (float& l : noisy) {
+          noiseState = noiseState * 6364136223846793005ull + 1442695040888963407ull;
+          const double u = static_cast<double>(noiseState >> 11) / 9007199254740992.0;  // [0, 1)
+          l = static_cast<float>(l + (2.0 * u - 1.0) * 0.99 * epsilon);
+        }
+        uint32_t decoded = ~0u;
+        allExact = allExact && decoder->decodeStep(noisy.data(), noisy.size(), &decoded) == kolmo::Status::kOk &&
+                   decoded == token;
+        if (token != eot) return;
+        allExact = allExact && decoder->done();
+        decoder.reset();
+        ++text;
+      });
+    }
+    const double n = static_cast<double>(total.steps);
+    std::printf("%-40s %10zu %9.3f%% %9.3f%% %9.4f%% %12.4f %8s\n", variant.name, bytes,
+                100 * (total.codedBits / total.idealBits - 1), 100.0 * total.fragileSteps / n,
+                100.0 * total.escapes / n, total.flagBits / n, allExact ? "exact" : "WRONG");
+  }
+}
+
 // ---- 4. grid sweep ----
 
 struct NamedGrid {
@@ -562,6 +655,8 @@ int main(int argc, char** argv) {
     printCostTable("dump", dumpTree, source);
     checkAgainstSessions(dumpTree, source, header.vocab - 1);
     sweepGrids(dumpTree, source);
+    std::printf("== 7. payload versions (real sessions on the dump)\n");
+    comparePayloadVersions(dumpTree, source, header.vocab - 1, 1e-4);
   }
   return 0;
 }

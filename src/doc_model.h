@@ -48,6 +48,10 @@ struct DocModelParams {
   int apmRate = 6;                // APM bins move 1 / 2^apmRate toward each bit
   int stateLimit = 1023;          // adaptive maps settle at 1 / (stateLimit + 1.5)
   int matchMinTokens = 1;         // a match starts after this many equal tokens
+  // Benches only: false leaves the model out, so payloads 2 and 3 code every decision with
+  // the rounding layer's probability alone (what bench/coder_bench prices as the layer's
+  // cost). No link is written this way.
+  bool enabled = true;
 };
 
 class DocModel {

@@ -85,15 +85,49 @@ class WarpWalker {
   bool haveIncrement_ = false;
 };
 
+bool isValidSpec(const GridSpec& spec) {
+  return spec.centralWidth >= 0.05 && spec.centralWidth <= spec.maxWidth && spec.maxWidth <= 16 &&
+         spec.widthExponent >= 0 && spec.widthExponent <= 1 && spec.tailLimit >= 1 && spec.tailLimit <= 30;
+}
+
+// r(w) for each of ws (w is odd in r): one walker per sign, visiting |w| in ascending order.
+std::vector<double> rOfW(const GridSpec& spec, const std::vector<double>& ws) {
+  std::vector<size_t> order(ws.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    const double wa = ws[a] < 0 ? -ws[a] : ws[a], wb = ws[b] < 0 ? -ws[b] : ws[b];
+    return wa != wb ? wa < wb : a < b;
+  });
+  WarpWalker positive(spec), negative(spec);
+  std::vector<double> rs(ws.size());
+  for (size_t i : order) {
+    rs[i] = ws[i] < 0 ? -negative.rAt(-ws[i]) : positive.rAt(ws[i]);
+  }
+  return rs;
+}
+
+// A boundary between two bins with the same probability (both clamped to 1 or 65535) changes
+// nothing that is coded: drop it, so that it cannot make a decision fragile.
+void dropRedundantBoundaries(std::vector<double>* bounds, std::vector<uint32_t>* probs) {
+  std::vector<double> keptBounds;
+  std::vector<uint32_t> keptProbs{(*probs)[0]};
+  for (size_t i = 0; i < bounds->size(); ++i) {
+    if ((*probs)[i + 1] == keptProbs.back()) continue;
+    keptBounds.push_back((*bounds)[i]);
+    keptProbs.push_back((*probs)[i + 1]);
+  }
+  *bounds = std::move(keptBounds);
+  *probs = std::move(keptProbs);
+}
+
 }  // namespace
 
 Status Quantizer::build(const GridSpec& spec, Quantizer* out) {
-  const bool valid = out != nullptr && spec.centralWidth >= 0.05 && spec.centralWidth <= spec.maxWidth &&
-                     spec.maxWidth <= 16 && spec.widthExponent >= 0 && spec.widthExponent <= 1 &&
-                     spec.tailLimit >= 1 && spec.tailLimit <= 30;
-  if (!valid) return Status::kBadArgument;
+  if (out == nullptr || !isValidSpec(spec)) return Status::kBadArgument;
   Quantizer q;
   q.spec_ = spec;
+  q.boundaries_.resize(kNumGrids);
+  q.probLeft_.resize(kNumGrids);
   for (int grid = 0; grid < kNumGrids; ++grid) {
     // Positive half: boundaries at w = offset + k, bin centres at w = offset + k + 1/2, where
     // the first bin of grid 0 starts at w = -1/2 (the central bin) and grid 1's at w = 0.
@@ -124,17 +158,58 @@ Status Quantizer::build(const GridSpec& spec, Quantizer* out) {
     for (size_t i = positiveProbs.size(); i-- > firstPositive;) probs.push_back(65536 - positiveProbs[i]);
     for (uint32_t p : positiveProbs) probs.push_back(p);
     if (probs.size() != bounds.size() + 1) return Status::kBadArgument;  // cannot happen
-    // A boundary between two bins with the same probability (both clamped to 1 or 65535)
-    // changes nothing that is coded: drop it, so that it cannot make a decision fragile.
-    std::vector<double> keptBounds;
-    std::vector<uint32_t> keptProbs{probs[0]};
-    for (size_t i = 0; i < bounds.size(); ++i) {
-      if (probs[i + 1] == keptProbs.back()) continue;
-      keptBounds.push_back(bounds[i]);
-      keptProbs.push_back(probs[i + 1]);
+    dropRedundantBoundaries(&bounds, &probs);
+  }
+  *out = std::move(q);
+  return Status::kOk;
+}
+
+// The payload-3 family. Grid g: boundaries at w = phi + k for every integer k whose r lies
+// within the tail limit, phi = 1/2 + bitreverse4(g) / 16 (mod 1); each bin's probability is the
+// sigmoid of r at its centre in w (the outermost bins: half a step past their boundary).
+// Negative w are mirrored (w is odd in r), each sign walked upward by its own WarpWalker.
+Status Quantizer::buildFamily(const GridSpec& spec, Quantizer* out) {
+  if (out == nullptr || !isValidSpec(spec)) return Status::kBadArgument;
+  Quantizer q;
+  q.spec_ = spec;
+  q.boundaries_.resize(kGridFamilySize);
+  q.probLeft_.resize(kGridFamilySize);
+  for (int grid = 0; grid < kGridFamilySize; ++grid) {
+    int reversed = 0;
+    for (int bit = 0; bit < 4; ++bit) reversed |= ((grid >> bit) & 1) << (3 - bit);
+    double phi = 0.5 + reversed / 16.0;  // exact in binary
+    if (phi >= 1.0) phi -= 1.0;
+    // Boundaries in w, each side upward from 0 until r passes the tail limit.
+    std::vector<double> positiveW, negativeW;  // |w|, ascending
+    {
+      WarpWalker walker(spec);
+      for (int k = 0;; ++k) {
+        const double w = phi + k;
+        if (walker.rAt(w) > spec.tailLimit) break;
+        positiveW.push_back(w);
+      }
     }
-    bounds = std::move(keptBounds);
-    probs = std::move(keptProbs);
+    {
+      WarpWalker walker(spec);
+      for (int k = 0;; ++k) {
+        const double w = (1.0 - phi) + k;
+        if (walker.rAt(w) > spec.tailLimit) break;
+        negativeW.push_back(w);
+      }
+    }
+    std::vector<double> boundsW;
+    for (size_t i = negativeW.size(); i-- > 0;) boundsW.push_back(-negativeW[i]);
+    for (double w : positiveW) boundsW.push_back(w);
+    if (boundsW.empty()) return Status::kBadArgument;  // cannot happen: tailLimit >= 1
+    std::vector<double> centresW;
+    centresW.push_back(boundsW.front() - 0.5);
+    for (size_t i = 1; i < boundsW.size(); ++i) centresW.push_back(0.5 * (boundsW[i - 1] + boundsW[i]));
+    centresW.push_back(boundsW.back() + 0.5);
+    std::vector<double>& bounds = q.boundaries_[grid];
+    bounds = rOfW(spec, boundsW);
+    std::vector<uint32_t>& probs = q.probLeft_[grid];
+    for (double r : rOfW(spec, centresW)) probs.push_back(clampProb16(detSigmoid(r)));
+    dropRedundantBoundaries(&bounds, &probs);
   }
   *out = std::move(q);
   return Status::kOk;

@@ -34,7 +34,22 @@ struct GridSpec {
   double maxWidth = 16.0;             // no bin is wider than this in r
   // |r| beyond which everything falls into the outermost bin (p clamps to 1 or 65535 anyway).
   double tailLimit = 12.0;
+
+  // The grid family of LM payload version 3 (docs/FORMAT.md §5.6): narrower central bins. A
+  // payload-3 stream says which of kGridFamilySize offset grids a span of tokens uses, so a
+  // fragile decision costs a few bits per span instead of a flag on every token, and finer bins
+  // pay for themselves (bench/coder_bench section 7).
+  static GridSpec payloadV3() {
+    GridSpec spec;
+    spec.centralWidth = 0.35;
+    return spec;
+  }
 };
+
+// Grids of the payload-3 family: grid g has its boundaries at w = phi_g + k (k integer), with
+// phi_g = 1/2 + bitreverse4(g) / 16 (mod 1), so grid 0 and grid 1 are laid out as the two grids
+// of payloads 1-2 and each next grid falls between the ones before it.
+constexpr int kGridFamilySize = 16;
 
 // Half-width margin added to 2 epsilon in the fragility test: it covers the rounding error
 // of this layer's own double arithmetic on both sides. The worst case (derived in
@@ -48,8 +63,12 @@ class Quantizer {
   // everywhere; ~0.1 ms). kBadArgument unless 0.05 <= centralWidth <= maxWidth <= 16,
   // 0 <= widthExponent <= 1, 1 <= tailLimit <= 30.
   static Status build(const GridSpec& spec, Quantizer* out);
+  // The payload-3 family: kGridFamilySize grids (offsets above) of `spec`; same checks.
+  static Status buildFamily(const GridSpec& spec, Quantizer* out);
 
+  // Grids of build() (payloads 1 and 2).
   static constexpr int kNumGrids = 2;
+  int numGrids() const { return static_cast<int>(boundaries_.size()); }
 
   const GridSpec& spec() const { return spec_; }
   // Bin boundaries of `grid`, ascending; bin i is [boundary[i-1], boundary[i]).
@@ -68,8 +87,8 @@ class Quantizer {
 
  private:
   GridSpec spec_;
-  std::vector<double> boundaries_[kNumGrids];
-  std::vector<uint32_t> probLeft_[kNumGrids];
+  std::vector<std::vector<double>> boundaries_;
+  std::vector<std::vector<uint32_t>> probLeft_;
 };
 
 }  // namespace kolmo

@@ -111,7 +111,13 @@ void CodingState::observeToken(uint32_t token) {
 }
 
 void CodingState::enableDocModel(int sizeClass, const DocModelParams& params) {
-  doc.reset(new DocModel(tree, eotId, sizeClass, params));
+  if (params.enabled) doc.reset(new DocModel(tree, eotId, sizeClass, params));
+}
+
+void CodingState::enableGridFamily() {
+  status = Quantizer::buildFamily(GridSpec::payloadV3(), &quantizer);
+  spanSplit.assign(kSpanLevels, AdaptiveBit(kSpanSplitPrior));
+  spanGrid.assign(kSpanGridContexts, AdaptiveBit(kSpanGridPrior));
 }
 
 }  // namespace detail
@@ -119,12 +125,12 @@ void CodingState::enableDocModel(int sizeClass, const DocModelParams& params) {
 // ---- encoder ----
 
 EncoderSession::EncoderSession(const TokenTree& tree, uint32_t eotId, RoundingConfig config)
-    : state_(tree, eotId, config.grid), epsilon_(config.epsilon) {
+    : state_(tree, eotId, config.grid), epsilon_(config.epsilon), payloadVersion_(config.payloadVersion) {
   if (state_.status == Status::kOk && !(epsilon_ >= 0.0 && epsilon_ < 1.0)) {
     state_.status = Status::kBadArgument;
   }
   if (state_.status != Status::kOk) return;
-  if (config.payloadVersion == kLmPayloadV2) {
+  if (payloadVersion_ == kLmPayloadV2 || payloadVersion_ == kLmPayloadV3) {
     if (config.tokenCount == 0 || config.tokenCount > kMaxTokensHardLimit) {
       state_.status = Status::kBadArgument;
       return;
@@ -133,7 +139,8 @@ EncoderSession::EncoderSession(const TokenTree& tree, uint32_t eotId, RoundingCo
     encodeSizeClass(&encoder_, sizeClass);
     maxSteps_ = (uint64_t{1} << sizeClass) - 1;
     state_.enableDocModel(sizeClass, config.docModel);
-  } else if (config.payloadVersion != kLmPayloadV1) {
+    if (payloadVersion_ == kLmPayloadV3) state_.enableGridFamily();
+  } else if (payloadVersion_ != kLmPayloadV1) {
     state_.status = Status::kBadArgument;
   }
 }
@@ -160,61 +167,155 @@ Status EncoderSession::encodeStep(const float* logits, size_t vocab, uint32_t to
     }
     return true;
   };
-  auto codeFlag = [&](detail::AdaptiveBit* model, int bit) {
-    const uint32_t p = model->prob0();
-    encoder_.encodeBit(p, bit);
-    const double cost = bitCost(p, bit);
-    state_.stats.flagBits += cost;
-    state_.stats.codedBits += cost;
-    model->update(bit);
-  };
 
   SessionStats& stats = state_.stats;
   stats.idealBits -= state_.evaluator.logProb(token) * kInvLn2;
+  ++stats.steps;
+  if (token == state_.eotId) eotCoded_ = true;
+
+  if (payloadVersion_ == kLmPayloadV3) {
+    // Buffer the step; its block is coded once complete (or at EOT).
+    PendingStep step{token, 0, pendingPath_.size()};
+    for (int grid = 0; grid < state_.quantizer.numGrids(); ++grid) {
+      if (robustOn(grid)) step.robustGrids |= 1u << grid;
+    }
+    pending_.push_back(step);
+    pendingPath_.insert(pendingPath_.end(), path_.begin(), path_.end());
+    pendingLogOdds_.insert(pendingLogOdds_.end(), logOdds_.begin(), logOdds_.end());
+    if (eotCoded_ || pending_.size() == kSpanBlockTokens) codeBlock();
+    return Status::kOk;
+  }
+
+  double bits = 0;
+  int grid = 0;
   if (robustOn(0)) {
-    codeFlag(&state_.fragileFlag, 0);
-    codePath(0);
+    bits += codeBit(&state_.fragileFlag, 0);
   } else {
     ++stats.fragileSteps;
-    codeFlag(&state_.fragileFlag, 1);
-    if (robustOn(1)) {
-      codeFlag(&state_.escapeFlag, 0);
-      codePath(1);
-    } else {
-      ++stats.escapes;
-      codeFlag(&state_.escapeFlag, 1);
-      codePath(-1);
-    }
+    bits += codeBit(&state_.fragileFlag, 1);
+    grid = robustOn(1) ? 1 : -1;
+    bits += codeBit(&state_.escapeFlag, grid < 0 ? 1 : 0);
+    if (grid < 0) ++stats.escapes;
   }
-  ++stats.steps;
-  state_.observeToken(token);
-  if (token == state_.eotId) eotCoded_ = true;
+  bits += codePath(grid, path_.data(), logOdds_.data(), path_.size());
+  finishStep(token, bits);
   return Status::kOk;
 }
 
-// Codes the decisions of path_ on `grid` (0 or 1), or with unigram probabilities (-1).
-void EncoderSession::codePath(int grid) {
-  for (size_t i = 0; i < path_.size(); ++i) {
-    const uint32_t node = path_[i].node;
-    const int bit = static_cast<int>(path_[i].bit);
-    const uint32_t bin = grid < 0 ? 0 : state_.quantizer.bin(grid, logOdds_[i]);
+// Codes a flag or span header bit with an adaptive model; returns its cost.
+double EncoderSession::codeBit(detail::AdaptiveBit* model, int bit) {
+  const uint32_t p = model->prob0();
+  encoder_.encodeBit(p, bit);
+  const double cost = bitCost(p, bit);
+  state_.stats.flagBits += cost;
+  state_.stats.codedBits += cost;
+  model->update(bit);
+  return cost;
+}
+
+// Codes the decisions of a path on `grid`, or with unigram probabilities (-1); returns their cost.
+double EncoderSession::codePath(int grid, const TokenTree::PathStep* path, const double* logOdds, size_t length) {
+  double bits = 0;
+  for (size_t i = 0; i < length; ++i) {
+    const uint32_t node = path[i].node;
+    const int bit = static_cast<int>(path[i].bit);
+    const uint32_t bin = grid < 0 ? 0 : state_.quantizer.bin(grid, logOdds[i]);
     const uint32_t p = state_.decisionProbLeft(grid, bin, node);
     encoder_.encodeBit(p, bit);
     state_.observeDecision(bit);
     const double cost = bitCost(p, bit);
+    bits += cost;
     state_.stats.codedBits += cost;
     if (grid < 0) state_.stats.escapeBits += cost;
   }
+  return bits;
 }
 
-Status EncoderSession::encodeSteps(const float* logits, size_t numSteps, size_t vocab,
-                                   const uint32_t* tokens, float* stepBits) {
+void EncoderSession::finishStep(uint32_t token, double bits) {
+  stepBits_.push_back(static_cast<float>(bits));
+  state_.observeToken(token);
+}
+
+// Version 3: chooses the header tree of the buffered block and codes it. Each span takes the
+// cheaper of "the first grid on which all its tokens are robust" and "split", priced with the
+// header models as they stand (an estimate: the choice is the encoder's alone; the decoder
+// just reads it). Heap layout: span h covers [(h - 2^l) * size, ...) at level l = floor(log2 h),
+// size = kSpanBlockTokens >> l; the leaves h = kSpanBlockTokens + t are single tokens.
+void EncoderSession::codeBlock() {
+  const size_t n = pending_.size();
+  const size_t k = kSpanBlockTokens;
+  const uint32_t allGrids = (state_.quantizer.numGrids() >= 32) ? ~0u : (1u << state_.quantizer.numGrids()) - 1;
+  std::vector<uint32_t> robust(2 * k, allGrids);  // tokens past the end constrain nothing
+  for (size_t t = 0; t < n; ++t) robust[k + t] = pending_[t].robustGrids;
+  for (size_t h = k; h-- > 1;) robust[h] = robust[2 * h] & robust[2 * h + 1];
+
+  auto cost = [&](detail::AdaptiveBit* model, int bit) { return bitCost(model->prob0(), bit); };
+  std::vector<double> estimate(2 * k, 0.0);
+  std::vector<int> choice(2 * k, -1);  // grid index, or -1: split (a leaf: escape)
+  for (size_t h = 2 * k; h-- > 1;) {
+    int level = 0;
+    while ((size_t{2} << level) <= h) ++level;
+    const size_t size = k >> level;
+    const size_t start = (h - (size_t{1} << level)) * size;
+    if (start >= n) continue;  // past the end of the text: never coded
+    const double splitCost = cost(state_.spanSplitModel(level), 1) +
+                             (size == 1 ? 64.0 : estimate[2 * h] + estimate[2 * h + 1]);
+    estimate[h] = splitCost;
+    if (robust[h] != 0) {
+      int grid = 0;
+      while (((robust[h] >> grid) & 1) == 0) ++grid;
+      double gridCost = cost(state_.spanSplitModel(level), 0);
+      for (int j = 0; j < state_.quantizer.numGrids() - 1 && j <= grid; ++j) {
+        gridCost += cost(state_.spanGridModel(j), j < grid ? 1 : 0);
+      }
+      if (size == 1 || gridCost <= splitCost) {
+        estimate[h] = gridCost;
+        choice[h] = grid;
+      }
+    }
+  }
+  codeSpan(1, 0, k, 0, choice);
+  pending_.clear();
+  pendingPath_.clear();
+  pendingLogOdds_.clear();
+}
+
+void EncoderSession::codeSpan(size_t heap, size_t start, size_t size, int level, const std::vector<int>& choice) {
+  if (start >= pending_.size()) return;
+  const int grid = choice[heap];
+  double headerBits = codeBit(state_.spanSplitModel(level), grid < 0 ? 1 : 0);
+  if (grid < 0 && size > 1) {
+    // The header of the left half follows at once; the right half's comes with its first token.
+    // Its bits belong to the span's first token, like the split bit: carried over via the
+    // left half's first step.
+    const size_t before = stepBits_.size();
+    codeSpan(2 * heap, start, size / 2, level + 1, choice);
+    stepBits_[before] += static_cast<float>(headerBits);
+    codeSpan(2 * heap + 1, start + size / 2, size / 2, level + 1, choice);
+    return;
+  }
+  if (grid >= 0) {
+    for (int j = 0; j < state_.quantizer.numGrids() - 1 && j <= grid; ++j) {
+      headerBits += codeBit(state_.spanGridModel(j), j < grid ? 1 : 0);
+    }
+  }
+  const size_t end = start + size < pending_.size() ? start + size : pending_.size();
+  for (size_t t = start; t < end; ++t) {
+    const PendingStep& step = pending_[t];
+    const size_t length = (t + 1 < pending_.size() ? pending_[t + 1].firstDecision : pendingPath_.size()) - step.firstDecision;
+    if (grid != 0) ++state_.stats.fragileSteps;
+    if (grid < 0) ++state_.stats.escapes;
+    const double bits = codePath(grid, pendingPath_.data() + step.firstDecision,
+                                 pendingLogOdds_.data() + step.firstDecision, length);
+    finishStep(step.token, bits + (t == start ? headerBits : 0.0));
+  }
+}
+
+Status EncoderSession::encodeSteps(const float* logits, size_t numSteps, size_t vocab, const uint32_t* tokens) {
   if (numSteps > 0 && (logits == nullptr || tokens == nullptr)) return Status::kBadArgument;
   for (size_t i = 0; i < numSteps; ++i) {
-    const double before = state_.stats.codedBits;
     const Status status = encodeStep(logits + i * vocab, vocab, tokens[i]);
     if (status != Status::kOk) return status;
-    if (stepBits != nullptr) stepBits[i] = static_cast<float>(state_.stats.codedBits - before);
   }
   return Status::kOk;
 }
@@ -235,12 +336,13 @@ DecoderSession::DecoderSession(const TokenTree& tree, uint32_t eotId, const uint
     : state_(tree, eotId, grid),
       decoder_(payload, payload == nullptr ? 0 : size),
       payloadSize_(payload == nullptr ? 0 : size),
-      maxTokens_(limits.maxTokens < kMaxTokensHardLimit ? limits.maxTokens : kMaxTokensHardLimit) {
+      maxTokens_(limits.maxTokens < kMaxTokensHardLimit ? limits.maxTokens : kMaxTokensHardLimit),
+      payloadVersion_(payloadVersion) {
   if (state_.status == Status::kOk && payload == nullptr && size != 0) {
     state_.status = Status::kBadArgument;
   }
   if (state_.status != Status::kOk) return;
-  if (payloadVersion == kLmPayloadV2) {
+  if (payloadVersion == kLmPayloadV2 || payloadVersion == kLmPayloadV3) {
     const int sizeClass = decodeSizeClass(&decoder_);
     if (sizeClass == 0) {
       state_.status = Status::kCorrupt;
@@ -254,13 +356,54 @@ DecoderSession::DecoderSession(const TokenTree& tree, uint32_t eotId, const uint
         sizeClassBounds_ = true;
       }
       state_.enableDocModel(sizeClass, docModel);
+      if (payloadVersion == kLmPayloadV3) state_.enableGridFamily();
     }
   } else if (payloadVersion != kLmPayloadV1) {
     state_.status = Status::kBadArgument;
   }
 }
 
-// Walks from the root to a leaf, decoding one decision per node (grid 0 or 1, or unigram
+int DecoderSession::decodeBit(detail::AdaptiveBit* model) {
+  const uint32_t p = model->prob0();
+  const int bit = decoder_.decodeBit(p);
+  const double cost = bitCost(p, bit);
+  state_.stats.flagBits += cost;
+  state_.stats.codedBits += cost;
+  model->update(bit);
+  return bit;
+}
+
+// Version 3, at the first token of a span: reads the headers that start here (a split's left
+// half starts where it does) and returns the grid of the token's span (-1: escape). At most
+// kSpanLevels split bits and kGridFamilySize - 1 grid bits.
+int DecoderSession::readSpanHeaders() {
+  const uint64_t position = state_.stats.steps;
+  size_t size = kSpanBlockTokens;
+  if (!pendingSpans_.empty() && pendingSpans_.back().start == position) {
+    size = pendingSpans_.back().size;
+    pendingSpans_.pop_back();
+  }
+  int level = 0;
+  while ((kSpanBlockTokens >> level) != size) ++level;
+  for (;;) {
+    if (decodeBit(state_.spanSplitModel(level))) {
+      if (size == 1) {
+        spanEnd_ = position + 1;
+        return -1;
+      }
+      size /= 2;
+      ++level;
+      pendingSpans_.push_back({position + size, size});
+      continue;
+    }
+    int grid = 0;
+    while (grid < state_.quantizer.numGrids() - 1 && decodeBit(state_.spanGridModel(grid))) ++grid;
+    spanEnd_ = position + size;
+    return grid;
+  }
+}
+
+// Walks from the root to a leaf, decoding one decision per node (grid >= 0, or unigram
 // probabilities for -1). At most tree.maxDepth() iterations.
 uint32_t DecoderSession::descend(int grid) {
   const TokenTree& tree = state_.tree;
@@ -287,19 +430,15 @@ Status DecoderSession::decodeStep(const float* logits, size_t vocab, uint32_t* t
   if (loaded != Status::kOk) return loaded;
 
   SessionStats& stats = state_.stats;
-  auto decodeFlag = [&](detail::AdaptiveBit* model) {
-    const uint32_t p = model->prob0();
-    const int bit = decoder_.decodeBit(p);
-    const double cost = bitCost(p, bit);
-    stats.flagBits += cost;
-    stats.codedBits += cost;
-    model->update(bit);
-    return bit;
-  };
   int grid = 0;
-  if (decodeFlag(&state_.fragileFlag)) {
+  if (payloadVersion_ == kLmPayloadV3) {
+    if (stats.steps == spanEnd_) spanGrid_ = readSpanHeaders();
+    grid = spanGrid_;
+    if (grid != 0) ++stats.fragileSteps;
+    if (grid < 0) ++stats.escapes;
+  } else if (decodeBit(&state_.fragileFlag)) {
     ++stats.fragileSteps;
-    if (decodeFlag(&state_.escapeFlag)) {
+    if (decodeBit(&state_.escapeFlag)) {
       ++stats.escapes;
       grid = -1;
     } else {

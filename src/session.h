@@ -10,6 +10,15 @@
 //        1 = escape -> the path coded with the tree's unigram probabilities (no model values).
 // Only the encoder knows whether a path is fragile (it alone sees its own r values and
 // epsilon); it says so with the flags, and the decoder follows them using its own logits.
+//
+// Payload version 3 replaces the per-token flags with span headers: the coded tokens are cut
+// into blocks of kSpanBlockTokens, and each block into a binary tree of spans; a span's header
+// says "split in halves" or names one of kGridFamilySize offset grids (quantizer.h) on which
+// every decision of every token in the span is robust. A fragile decision thus costs a few
+// header bits per span instead of a flag on every token, so finer bins pay for themselves
+// (the rounding layer's cost: 1.5% -> ~0.75% over the ideal, bench/coder_bench section 7). A
+// one-token span that splits is an escape (the tree's unigram probabilities, as before).
+// The encoder buffers a block before coding it (it must see every token's fragility first).
 // Nothing the decoder cannot see (float values, fragility results, epsilon) ever sets a
 // probability used for coding.
 //
@@ -38,21 +47,29 @@ struct RoundingConfig {
   // The quantization grids: a format constant. Only benches change it, and a decoder must
   // then be given the same spec.
   GridSpec grid;
-  // LM payload version to write (kLmPayloadV1 or kLmPayloadV2; the container's version says
-  // which one a link holds, docs/FORMAT.md §5.3-5.4).
+  // LM payload version to write (kLmPayloadV1, V2 or V3; the container's version says which
+  // one a link holds, docs/FORMAT.md §5.3-5.6). Version 3 uses GridSpec::payloadV3() and its
+  // grid family, not `grid`.
   int payloadVersion = 1;
-  // Version 2 only: how many tokens will be coded, EOT included (1..kMaxTokensHardLimit). The
+  // Versions 2 and 3: how many tokens will be coded, EOT included (1..kMaxTokensHardLimit). The
   // stream starts with its size class (bit length), which sizes the in-document model's tables
   // and bounds the decoder; coding more than 2^class - 1 tokens is kBadArgument.
   size_t tokenCount = 0;
-  // Version 2 only: the in-document model's constants (the defaults are the format).
+  // Versions 2 and 3: the in-document model's constants (the defaults are the format).
   DocModelParams docModel;
 };
 
 // LM payload versions (docs/FORMAT.md): 1 codes each decision with the rounding layer's
-// probability alone; 2 mixes it with the in-document model (doc_model.h).
+// probability alone; 2 mixes it with the in-document model (doc_model.h); 3 is version 2 with
+// span headers and the grid family instead of per-token flags.
 constexpr int kLmPayloadV1 = 1;
 constexpr int kLmPayloadV2 = 2;
+constexpr int kLmPayloadV3 = 3;
+
+// Payload version 3: tokens per block (the root span of a header tree) and the depth of that
+// tree (spans of 256, 128, ..., 1 tokens).
+constexpr size_t kSpanBlockTokens = 256;
+constexpr int kSpanLevels = 9;
 
 // Most tokens (EOT included) an LM payload holds: the encoder side (web/lib/pipeline.js reads it
 // through the WASM module) offers the model only texts within it, and the decoder refuses more
@@ -72,11 +89,11 @@ constexpr size_t kMaxTokensHardLimit = size_t{1} << 26;
 
 struct SessionStats {
   uint64_t steps = 0;         // tokens coded, EOT included
-  uint64_t fragileSteps = 0;  // tokens whose path was fragile on grid 0 (flag A = 1)
-  uint64_t escapes = 0;       // tokens fragile on both grids (coded without model values)
+  uint64_t fragileSteps = 0;  // tokens not coded on grid 0 (flag A = 1; version 3: span grid != 0)
+  uint64_t escapes = 0;       // tokens fragile on every grid (coded without model values)
   double idealBits = 0;       // sum of -log2 softmax(logits)[token], in double
   double codedBits = 0;       // sum of -log2 of every coded probability (all of the below)
-  double flagBits = 0;        // ... spent on flags A and B
+  double flagBits = 0;        // ... spent on flags A and B (version 3: on span headers)
   double escapeBits = 0;      // ... spent on escaped tokens' paths
 };
 
@@ -95,6 +112,10 @@ namespace detail {
 // Chosen with bench/coder_bench (flag cost on short texts; see docs/DETERMINISM.md).
 constexpr uint32_t kFragileFlagPrior = 40;
 constexpr uint32_t kEscapeFlagPrior = 12;
+// Payload version 3: priors of the span header bits (virtual "no split" / "this grid" counts).
+// A span rarely needs a split or a grid past the first few (bench/coder_bench section 7).
+constexpr uint32_t kSpanSplitPrior = 4;
+constexpr uint32_t kSpanGridPrior = 1;
 
 // Adaptive probability of a binary event from integer counts (Krichevsky-Trofimov with a
 // prior of `priorZeros` virtual zeros, counts halved past a limit so it keeps adapting).
@@ -130,6 +151,12 @@ struct CodingState {
   void observeToken(uint32_t token);
   // Switches to payload version 2: the in-document model with tables for `sizeClass`.
   void enableDocModel(int sizeClass, const DocModelParams& params);
+  // Switches to payload version 3's grids (GridSpec::payloadV3(), the family); sets status.
+  void enableGridFamily();
+  // Payload version 3: the adaptive models of span headers, and the cost of coding `bit` with
+  // one of them (header bits, counted in stats.flagBits).
+  AdaptiveBit* spanSplitModel(int level) { return &spanSplit[level]; }
+  AdaptiveBit* spanGridModel(int step) { return &spanGrid[step < kSpanGridContexts ? step : kSpanGridContexts - 1]; }
 
   const TokenTree& tree;
   uint32_t eotId;
@@ -138,8 +165,13 @@ struct CodingState {
   StepEvaluator evaluator;
   AdaptiveBit fragileFlag;  // flag A
   AdaptiveBit escapeFlag;   // flag B
+  // Payload version 3 span headers: "split" (at a one-token span: escape) per level, and the
+  // unary code of the grid index ("> j?" for j = 0, 1, 2, then one context for the rest).
+  static constexpr int kSpanGridContexts = 4;
+  std::vector<AdaptiveBit> spanSplit;
+  std::vector<AdaptiveBit> spanGrid;
   SessionStats stats;
-  std::unique_ptr<DocModel> doc;  // payload version 2 only
+  std::unique_ptr<DocModel> doc;  // payload versions 2 and 3
 };
 
 }  // namespace detail
@@ -158,26 +190,45 @@ class EncoderSession {
 
   // numSteps steps at once: logits is (numSteps, vocab) row-major, tokens (numSteps,).
   // Stops at the first failing step (the ones before it stay coded; stats().steps counts them).
-  // stepBits (optional, numSteps entries): the bits each step coded (flags, path, escape), the
-  // cost the link actually pays per token.
-  Status encodeSteps(const float* logits, size_t numSteps, size_t vocab, const uint32_t* tokens,
-                     float* stepBits = nullptr);
+  Status encodeSteps(const float* logits, size_t numSteps, size_t vocab, const uint32_t* tokens);
 
   // Appends the payload to *payload. kBadArgument unless the last coded token was EOT.
   Status finish(std::vector<uint8_t>* payload);
 
+  // Statistics of the steps given so far (version 3: codedBits, flagBits, fragileSteps and
+  // escapes cover the blocks coded so far; every block is coded once EOT is given).
   const SessionStats& stats() const { return state_.stats; }
   Status status() const { return state_.status; }
+  // The bits each step coded (flags or its span's header, path, escape), in step order: the
+  // cost the link actually pays per token. Version 3 codes a block's steps when the block is
+  // complete, so this holds every step once EOT is given.
+  const std::vector<float>& stepBits() const { return stepBits_; }
 
  private:
-  void codePath(int grid);
+  // A step of version 3 waiting for its block: its token, path, log-odds and grids.
+  struct PendingStep {
+    uint32_t token;
+    uint32_t robustGrids;  // bit g set: every decision of the path is robust on grid g
+    size_t firstDecision;  // into pendingPath_ / pendingLogOdds_
+  };
+
+  double codePath(int grid, const TokenTree::PathStep* path, const double* logOdds, size_t length);
+  double codeBit(detail::AdaptiveBit* model, int bit);
+  void finishStep(uint32_t token, double bits);
+  void codeBlock();
+  void codeSpan(size_t heap, size_t start, size_t size, int level, const std::vector<int>& choice);
 
   detail::CodingState state_;
   double epsilon_;
+  int payloadVersion_ = kLmPayloadV1;
   RangeEncoder encoder_;
   std::vector<TokenTree::PathStep> path_;
   std::vector<double> logOdds_;
-  uint64_t maxSteps_ = ~uint64_t{0};  // version 2: 2^(size class) - 1
+  std::vector<float> stepBits_;
+  std::vector<PendingStep> pending_;  // version 3: the current block
+  std::vector<TokenTree::PathStep> pendingPath_;
+  std::vector<double> pendingLogOdds_;
+  uint64_t maxSteps_ = ~uint64_t{0};  // versions 2 and 3: 2^(size class) - 1
   bool eotCoded_ = false;
   bool finished_ = false;
 };
@@ -185,9 +236,10 @@ class EncoderSession {
 // Decodes a payload step by step. The payload bytes and the tree must outlive the session.
 class DecoderSession {
  public:
-  // `grid` must equal the encoder's RoundingConfig::grid (the default in the format);
-  // payloadVersion is the container's (kLmPayloadV1 or kLmPayloadV2), docModel the encoder's
-  // RoundingConfig::docModel (the default in the format). A version-2 payload starts with its
+  // `grid` must equal the encoder's RoundingConfig::grid (the default in the format; version 3
+  // uses its own, GridSpec::payloadV3()); payloadVersion is the container's (kLmPayloadV1,
+  // V2 or V3), docModel the encoder's
+  // RoundingConfig::docModel (the default in the format). A version-2 or 3 payload starts with its
   // size class: one that needs more than limits.maxTokens tokens is refused here
   // (status() == kLengthOverLimit), an impossible one is kCorrupt.
   DecoderSession(const TokenTree& tree, uint32_t eotId, const uint8_t* payload, size_t size,
@@ -211,13 +263,27 @@ class DecoderSession {
 
  private:
   uint32_t descend(int grid);
+  int decodeBit(detail::AdaptiveBit* model);
+  int readSpanHeaders();
+
+  // A span of version 3 whose header comes when decoding reaches its first token.
+  struct PendingSpan {
+    uint64_t start;
+    size_t size;
+  };
 
   detail::CodingState state_;
   RangeDecoder decoder_;
   size_t payloadSize_;
   size_t maxTokens_;
-  bool sizeClassBounds_ = false;  // v2: maxTokens_ is the size class's bound, not the caller's
+  int payloadVersion_ = kLmPayloadV1;
+  bool sizeClassBounds_ = false;  // v2, v3: maxTokens_ is the size class's bound, not the caller's
   bool done_ = false;
+  // Version 3: the grid of the current span (-1: an escaped token), where that span ends, and
+  // the right halves of split spans still to come (at most kSpanLevels - 1).
+  int spanGrid_ = 0;
+  uint64_t spanEnd_ = 0;
+  std::vector<PendingSpan> pendingSpans_;
 };
 
 }  // namespace kolmo

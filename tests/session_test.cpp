@@ -233,12 +233,13 @@ TEST_SUITE("session") {
       prev = t;
     }
     EncoderSession batched(syntheticTree(), kEot);
-    std::vector<float> stepBits(tokens.size(), -1.0f);
-    REQUIRE(batched.encodeSteps(allLogits.data(), tokens.size(), kVocab, tokens.data(), stepBits.data()) == Status::kOk);
+    REQUIRE(batched.encodeSteps(allLogits.data(), tokens.size(), kVocab, tokens.data()) == Status::kOk);
     std::vector<uint8_t> payload;
     REQUIRE(batched.finish(&payload) == Status::kOk);
     CHECK(payload == a.payload);
     // The bits of each step add up to what the session coded; every step costs something.
+    const std::vector<float>& stepBits = batched.stepBits();
+    REQUIRE(stepBits.size() == tokens.size());
     double sum = 0;
     for (float bits : stepBits) {
       CHECK(bits > 0.0f);
