@@ -27,6 +27,19 @@ size_t headerSize(uint32_t modelIndex) {
   return n;
 }
 
+// The container version of an lm link (docs/FORMAT.md §2): payload 1 -> 1; payload 2 -> 2, or
+// 3 for a CRLF text; payload 3 -> 4, or 5 for a CRLF text. Stored and cm links are version 1.
+uint8_t containerVersionOf(int lmPayloadVersion, bool crlfLineBreaks) {
+  switch (lmPayloadVersion) {
+    case 2:
+      return crlfLineBreaks ? kContainerVersionLmV2Crlf : kContainerVersionLmV2;
+    case 3:
+      return crlfLineBreaks ? kContainerVersionLmV3Crlf : kContainerVersionLmV3;
+    default:
+      return kContainerVersion;
+  }
+}
+
 }  // namespace
 
 Status pack(ContainerMode mode, uint32_t modelIndex, uint64_t modelIdHash, const uint8_t* text,
@@ -36,13 +49,11 @@ Status pack(ContainerMode mode, uint32_t modelIndex, uint64_t modelIdHash, const
   if (mode != ContainerMode::kStored && mode != ContainerMode::kCm && mode != ContainerMode::kLm) {
     return Status::kBadArgument;
   }
-  if (lmPayloadVersion != 1 && (lmPayloadVersion != 2 || mode != ContainerMode::kLm)) {
+  if (lmPayloadVersion < 1 || lmPayloadVersion > 3 || (lmPayloadVersion != 1 && mode != ContainerMode::kLm)) {
     return Status::kBadArgument;
   }
-  if (crlfLineBreaks && lmPayloadVersion != 2) return Status::kBadArgument;
-  const uint8_t version = crlfLineBreaks            ? kContainerVersionLmV2Crlf
-                          : lmPayloadVersion == 2   ? kContainerVersionLmV2
-                                                    : kContainerVersion;
+  if (crlfLineBreaks && lmPayloadVersion == 1) return Status::kBadArgument;
+  const uint8_t version = containerVersionOf(lmPayloadVersion, crlfLineBreaks);
   if (mode != ContainerMode::kLm && modelIndex != 0) return Status::kBadArgument;
   if (mode == ContainerMode::kStored &&
       (bodySize != textSize || (textSize > 0 && std::memcmp(body, text, textSize) != 0))) {
@@ -77,10 +88,7 @@ Status parse(const uint8_t* data, size_t size, const ContainerLimits& limits, Co
   uint8_t version = header >> 5;
   uint32_t modeField = (header >> 3) & 3;
   uint32_t modelField = header & 7;
-  if (version != kContainerVersion && version != kContainerVersionLmV2 &&
-      version != kContainerVersionLmV2Crlf) {
-    return Status::kUnknownVersion;
-  }
+  if (version < kContainerVersion || version > kContainerVersionLmV3Crlf) return Status::kUnknownVersion;
   if (modeField == 3) return Status::kUnknownMode;
   ContainerMode mode = static_cast<ContainerMode>(modeField);
   if (version != kContainerVersion && mode != ContainerMode::kLm) return Status::kCorrupt;

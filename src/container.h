@@ -29,6 +29,10 @@ constexpr uint8_t kContainerVersionLmV2 = 2;
 // with LF line breaks (line_breaks.h), which the model knows from training; a reader restores the
 // CRs before the check. New lm links of such texts use it; every other lm link stays version 2.
 constexpr uint8_t kContainerVersionLmV2Crlf = 3;
+// Versions 4 and 5: as versions 2 and 3 with LM payload version 3 (span headers over a family of
+// grids instead of per-token flags: session.h). New lm links use them.
+constexpr uint8_t kContainerVersionLmV3 = 4;
+constexpr uint8_t kContainerVersionLmV3Crlf = 5;
 constexpr uint32_t kModelIndexVarint = 7;    // 3-bit field value: "a varint index follows"
 constexpr size_t kContainerMinBytes = 3;     // header + check
 constexpr uint8_t kFileMagic[4] = {'K', 'L', 'M', 'O'};
@@ -55,26 +59,31 @@ struct ContainerView {
   const uint8_t* body = nullptr;
   size_t bodySize = 0;
 
-  // The LM payload version of an lm body (1 for version 1, 2 for versions 2 and 3).
-  int lmPayloadVersion() const { return version == kContainerVersion ? 1 : 2; }
-  // Version 3: the payload's text has LF where the text has CRLF (restoreCrlfLineBreaks).
-  bool crlfLineBreaks() const { return version == kContainerVersionLmV2Crlf; }
+  // The LM payload version of an lm body (1 for version 1, 2 for versions 2 and 3, 3 for 4 and 5).
+  int lmPayloadVersion() const {
+    return version == kContainerVersion ? 1 : (version <= kContainerVersionLmV2Crlf ? 2 : 3);
+  }
+  // Versions 3 and 5: the payload's text has LF where the text has CRLF (restoreCrlfLineBreaks).
+  bool crlfLineBreaks() const {
+    return version == kContainerVersionLmV2Crlf || version == kContainerVersionLmV3Crlf;
+  }
 };
 
 // Writes header, check and body to *out (replacing it). For stored/cm, modelIndex must be
 // 0 and modelIdHash is ignored (the check uses 0); the caller provides the matching body
 // (pack() does not code). Errors: kBadArgument (mode not stored/cm/lm, modelIndex != 0 for
 // stored/cm, stored body != text), kLengthOverLimit (text or container over limits).
-// lmPayloadVersion (1 or 2, lm only; else kBadArgument) sets the container version of an lm
-// link: 1 -> version 1, 2 -> version 2, or 3 with crlfLineBreaks (lm with payload version 2
-// only, else kBadArgument: the body codes lfLineBreaks(text), the check covers `text` itself).
+// lmPayloadVersion (1, 2 or 3; 2 and 3 lm only; else kBadArgument) sets the container version of
+// an lm link: 1 -> version 1, 2 -> version 2 (3 with crlfLineBreaks), 3 -> version 4 (5 with
+// crlfLineBreaks). crlfLineBreaks needs payload 2 or 3 (else kBadArgument): the body codes
+// lfLineBreaks(text), the check covers `text` itself.
 Status pack(ContainerMode mode, uint32_t modelIndex, uint64_t modelIdHash, const uint8_t* text,
             size_t textSize, const uint8_t* body, size_t bodySize, const ContainerLimits& limits,
             std::vector<uint8_t>* out, int lmPayloadVersion = 1, bool crlfLineBreaks = false);
 
 // Splits a container into its fields without decoding the body. Errors, in this order:
-// kTruncated (no header byte), kUnknownVersion (version field not 1, 2 or 3), kUnknownMode (mode 3),
-// kCorrupt (version 2 or 3 with a mode other than lm; model field != 0 for stored/cm;
+// kTruncated (no header byte), kUnknownVersion (version field 0, 6 or 7), kUnknownMode (mode 3),
+// kCorrupt (version 2 to 5 with a mode other than lm; model field != 0 for stored/cm;
 // non-canonical or > 32-bit varint index),
 // kTruncated (ends inside the varint or the check), kLengthOverLimit (container over
 // maxContainerBytes, or a stored body over maxTextBytes). *view is only written on kOk.
@@ -95,8 +104,8 @@ Status decodeFallback(const ContainerView& view, const ContainerLimits& limits,
 struct LmBody {
   const uint8_t* data = nullptr;
   size_t size = 0;
-  int payloadVersion = 1;       // 1 or 2 (sets the container version, as for pack())
-  bool crlfLineBreaks = false;  // the body codes lfLineBreaks(text): version 3, payload 2 only
+  int payloadVersion = 1;       // 1, 2 or 3 (sets the container version, as for pack())
+  bool crlfLineBreaks = false;  // the body codes lfLineBreaks(text): payload 2 or 3 only
 };
 
 // Modes packBest may choose from: a set of bits 1 << ContainerMode.

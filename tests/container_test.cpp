@@ -98,7 +98,7 @@ TEST_SUITE("container") {
           Status::kBadArgument);
     CHECK(pack(static_cast<ContainerMode>(3), 0, 0, text.data(), 3, text.data(), 3, kDefaults,
                &out) == Status::kBadArgument);
-    // Version 3 (crlfLineBreaks) is for lm bodies of LM payload version 2 only.
+    // Versions 3 and 5 (crlfLineBreaks) are for lm bodies of LM payload versions 2 and 3 only.
     CHECK(pack(ContainerMode::kLm, 0, kModelA, text.data(), 3, text.data(), 3, kDefaults, &out, 1,
                true) == Status::kBadArgument);
     CHECK(pack(ContainerMode::kCm, 0, 0, text.data(), 3, text.data(), 3, kDefaults, &out, 1,
@@ -106,6 +106,15 @@ TEST_SUITE("container") {
     REQUIRE(pack(ContainerMode::kLm, 1, kModelA, text.data(), 3, text.data(), 3, kDefaults, &out, 2,
                  true) == Status::kOk);
     CHECK(out[0] == 0x71);  // 011 10 001: version 3, lm, model 1
+    // LM payload version 3: container version 4, or 5 for a CRLF text; lm only.
+    REQUIRE(pack(ContainerMode::kLm, 1, kModelA, text.data(), 3, text.data(), 3, kDefaults, &out, 3) == Status::kOk);
+    CHECK(out[0] == 0x91);  // 100 10 001
+    REQUIRE(pack(ContainerMode::kLm, 1, kModelA, text.data(), 3, text.data(), 3, kDefaults, &out, 3, true) ==
+            Status::kOk);
+    CHECK(out[0] == 0xB1);  // 101 10 001
+    CHECK(pack(ContainerMode::kCm, 0, 0, text.data(), 3, text.data(), 3, kDefaults, &out, 3) == Status::kBadArgument);
+    CHECK(pack(ContainerMode::kLm, 0, kModelA, text.data(), 3, text.data(), 3, kDefaults, &out, 4) ==
+          Status::kBadArgument);
     ContainerLimits tight;
     tight.maxTextBytes = 2;
     CHECK(pack(ContainerMode::kLm, 0, kModelA, text.data(), 3, text.data(), 1, tight, &out) ==
@@ -120,7 +129,7 @@ TEST_SUITE("container") {
   TEST_CASE("parse errors, each with its own status") {
     ContainerView v;
     CHECK(parseBytes({}, &v) == Status::kTruncated);
-    for (int version : {0, 4, 5, 6, 7}) {
+    for (int version : {0, 6, 7}) {
       CHECK(parseBytes({static_cast<uint8_t>(version << 5), 0, 0}, &v) == Status::kUnknownVersion);
     }
     // Version 2 holds only lm bodies (LM payload version 2).
@@ -139,6 +148,18 @@ TEST_SUITE("container") {
     CHECK(v.version == 3);
     CHECK(v.modelIndex == 1);
     CHECK(v.lmPayloadVersion() == 2);
+    CHECK(v.crlfLineBreaks());
+    // Versions 4 and 5 likewise, with LM payload version 3 (5: the text with LF line breaks).
+    CHECK(parseBytes({0x80, 0, 0}, &v) == Status::kCorrupt);  // 100 00 000: stored
+    CHECK(parseBytes({0xA8, 0, 0}, &v) == Status::kCorrupt);  // 101 01 000: cm
+    CHECK(parseBytes({0x98, 0, 0}, &v) == Status::kUnknownMode);
+    REQUIRE(parseBytes({0x91, 0, 0}, &v) == Status::kOk);     // 100 10 001: lm, model 1
+    CHECK(v.version == 4);
+    CHECK(v.lmPayloadVersion() == 3);
+    CHECK_FALSE(v.crlfLineBreaks());
+    REQUIRE(parseBytes({0xB1, 0, 0}, &v) == Status::kOk);     // 101 10 001
+    CHECK(v.version == 5);
+    CHECK(v.lmPayloadVersion() == 3);
     CHECK(v.crlfLineBreaks());
     REQUIRE(parseBytes({0x30, 0, 0}, &v) == Status::kOk);
     CHECK(v.lmPayloadVersion() == 1);

@@ -235,7 +235,7 @@ RoundingConfig roundingConfigFor(double epsilon, int payloadVersion, size_t toke
 
 // new EncoderSession(tree, eotId, epsilon, payloadVersion, tokenCount) — JS owns the handle
 // (.delete()). epsilon: the logit drift (max norm) the stream must survive; the grids are the
-// default (format) ones; payloadVersion 1 or 2 (2: tokenCount = tokens to code, EOT included).
+// default (format) ones; payloadVersion 1, 2 or 3 (2, 3: tokenCount = tokens to code, EOT included).
 // Check status() once after construction: a bad eotId is reported there and by every call.
 class WasmEncoderSession {
  public:
@@ -259,14 +259,11 @@ class WasmEncoderSession {
     return static_cast<int>(
         session_.encodeSteps(logits_.data(), tokens.size(), logits_.vocab(), tokens.data()));
   }
-  // As encodeSteps, -> {status, value: Float32Array of the bits each step coded}.
-  val encodeStepsWithBits(const val& tokenArray) {
-    std::vector<uint32_t> tokens = vectorFromJs<uint32_t>(tokenArray);
-    if (logits_.rows() < tokens.size()) return result(Status::kBadArgument);
-    std::vector<float> bits(tokens.size());
-    Status status = session_.encodeSteps(logits_.data(), tokens.size(), logits_.vocab(), tokens.data(), bits.data());
-    if (!isOk(status)) return result(status);
-    return result(status, typedArrayCopy("Float32Array", bits.data(), bits.size()));
+  // Float32Array of the bits each coded step cost (payload 3 codes a block's steps when the
+  // block is complete: every step once EOT is coded).
+  val stepBits() const {
+    const std::vector<float>& bits = session_.stepBits();
+    return typedArrayCopy("Float32Array", bits.data(), bits.size());
   }
   // -> {status, value: Uint8Array payload}
   val finish() {
@@ -283,7 +280,7 @@ class WasmEncoderSession {
 };
 
 // new DecoderSession(tree, eotId, payload, limits, payloadVersion) — JS owns the handle
-// (.delete()). payloadVersion: the container's (1 or 2).
+// (.delete()). payloadVersion: the LM payload version of the container (1, 2 or 3).
 // The payload is copied in (the core session only references it).
 class WasmDecoderSession {
  public:
@@ -611,7 +608,7 @@ EMSCRIPTEN_BINDINGS(kolmo) {
       .function("logitsBuffer", &WasmEncoderSession::logitsBuffer)
       .function("encodeStep", &WasmEncoderSession::encodeStep)
       .function("encodeSteps", &WasmEncoderSession::encodeSteps)
-      .function("encodeStepsWithBits", &WasmEncoderSession::encodeStepsWithBits)
+      .function("stepBits", &WasmEncoderSession::stepBits)
       .function("finish", &WasmEncoderSession::finish)
       .function("stats", &WasmEncoderSession::stats);
   class_<WasmDecoderSession>("DecoderSession")

@@ -119,8 +119,8 @@ export interface EncoderSession extends EmbindHandle {
   encodeStep(token: number): Status;
   /** Codes tokens.length steps with buffer rows 0..n-1. */
   encodeSteps(tokens: Uint32Array | ArrayLike<number>): Status;
-  /** As encodeSteps; the value holds the bits each step coded. */
-  encodeStepsWithBits(tokens: Uint32Array | ArrayLike<number>): Result<Float32Array>;
+  /** The bits each coded step cost, in step order (payload 3: complete once EOT is coded). */
+  stepBits(): Float32Array;
   /** The payload; the last coded token must be EOT. */
   finish(): Result<Uint8Array>;
   stats(): SessionStats;

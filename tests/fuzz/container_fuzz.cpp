@@ -40,12 +40,15 @@ void checkContainer(const uint8_t* data, size_t size, bool fileForm) {
   ContainerView view;
   Status s = fileForm ? parseFile(data, size, limits, &view) : parse(data, size, limits, &view);
   if (s != Status::kOk) return;
-  // Versions 2 and 3 exist only for mode lm (LM payload version 2); everything else is version 1.
+  // Versions 2 to 5 exist only for mode lm (LM payload 2: versions 2, 3; payload 3: 4, 5);
+  // everything else is version 1.
   require(view.version == kContainerVersion ||
-          ((view.version == kContainerVersionLmV2 || view.version == kContainerVersionLmV2Crlf) &&
+          (view.version >= kContainerVersionLmV2 && view.version <= kContainerVersionLmV3Crlf &&
            view.mode == ContainerMode::kLm));
-  require(view.lmPayloadVersion() == (view.version == kContainerVersion ? 1 : 2));
-  require(view.crlfLineBreaks() == (view.version == kContainerVersionLmV2Crlf));
+  require(view.lmPayloadVersion() ==
+          (view.version == kContainerVersion ? 1 : (view.version <= kContainerVersionLmV2Crlf ? 2 : 3)));
+  require(view.crlfLineBreaks() ==
+          (view.version == kContainerVersionLmV2Crlf || view.version == kContainerVersionLmV3Crlf));
   require(view.body + view.bodySize == data + size);
   if (view.mode == ContainerMode::kLm) {
     // Without a model only the check can be exercised.
@@ -78,16 +81,18 @@ void checkText(const uint8_t* data, size_t size) {
   std::vector<uint8_t> packed, back;
   ContainerMode mode;
   uint64_t id = modelIdHash("fuzz-model");
-  // Every lm container version (1; 2; 3 = 2 with CRLF line breaks): the input's length picks one.
-  const int lmVersion = 1 + static_cast<int>(size % 3);
-  const int lmPayloadVersion = lmVersion == 1 ? 1 : 2;
-  require(packBest(data, size, &lmBody, size % 11, id, limits, &packed, &mode, lmPayloadVersion,
-                   lmVersion == 3) == Status::kOk);
+  // Every lm container version (1; 2; 3 = 2 with CRLF line breaks; 4; 5 = 4 with CRLF line
+  // breaks): the input's length picks one.
+  const int lmVersion = 1 + static_cast<int>(size % 5);
+  const int lmPayloadVersion = lmVersion == 1 ? 1 : (lmVersion <= 3 ? 2 : 3);
+  const bool crlf = lmVersion == 3 || lmVersion == 5;
+  require(packBest(data, size, &lmBody, size % 11, id, limits, &packed, &mode, lmPayloadVersion, crlf) ==
+          Status::kOk);
   ContainerView view;
   require(parse(packed.data(), packed.size(), limits, &view) == Status::kOk);
   require(view.mode == mode);
   require(view.version == (mode == ContainerMode::kLm ? lmVersion : kContainerVersion));
-  // The line-break transform of version 3 is exact where it applies.
+  // The line-break transform of versions 3 and 5 is exact where it applies.
   std::vector<uint8_t> lf, restored;
   if (lfLineBreaks(data, size, &lf)) {
     require(lf.size() < size);

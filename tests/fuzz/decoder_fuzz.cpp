@@ -2,8 +2,9 @@
 // model of tests/synthetic_model.h (vocabulary 512, EOT = 511). Properties: no crash, no
 // leak, bounded work (maxTokens); every decoded token is in range; when a payload decodes
 // to EOT, re-encoding the tokens with an EncoderSession gives a payload that decodes to the
-// same tokens. Every input is tried as both LM payload versions (1: the rounding layer alone;
-// 2: mixed with the in-document model, whose stream starts with a size class).
+// same tokens. Every input is tried as every LM payload version (1: the rounding layer alone;
+// 2: mixed with the in-document model, whose stream starts with a size class; 3: version 2 with
+// span headers over the grid family).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -83,5 +84,6 @@ void checkVersion(const uint8_t* data, size_t size, int payloadVersion) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   checkVersion(data, size, kLmPayloadV1);
   checkVersion(data, size, kLmPayloadV2);
+  checkVersion(data, size, kLmPayloadV3);
   return 0;
 }

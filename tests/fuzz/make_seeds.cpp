@@ -70,14 +70,14 @@ int main(int argc, char** argv) {
              body.size(), limits, &lm) == Status::kOk;
   ok &= writeFile(dir + "/container/lm_varint.bin", withSelector(0, lm));
 
-  // LM payloads (versions 1 and 2) of short synthetic token sequences (vocabulary 512 as in
-  // decoder_fuzz, which tries every input as both versions).
+  // LM payloads (versions 1 to 3) of short synthetic token sequences (vocabulary 512 as in
+  // decoder_fuzz, which tries every input as every version).
   const size_t vocab = 512;
   const uint32_t eot = vocab - 1;
   TokenTree tree;
   ok &= TokenTree::build(kolmo_test::syntheticCounts(vocab), vocab, &tree) == Status::kOk;
   std::mt19937_64 rng(7);
-  for (int version : {kLmPayloadV1, kLmPayloadV2})
+  for (int version : {kLmPayloadV1, kLmPayloadV2, kLmPayloadV3})
   for (size_t len : {0, 1, 5, 40}) {
     std::vector<uint32_t> tokens = kolmo_test::sampleSequence(vocab, eot, len, rng);
     tokens.push_back(eot);
@@ -93,7 +93,9 @@ int main(int argc, char** argv) {
     }
     std::vector<uint8_t> payload;
     ok &= encoder.finish(&payload) == Status::kOk;
-    const std::string prefix = version == kLmPayloadV1 ? "/decoder/tokens_" : "/decoder/v2_tokens_";
+    const std::string prefix = version == kLmPayloadV1   ? "/decoder/tokens_"
+                               : version == kLmPayloadV2 ? "/decoder/v2_tokens_"
+                                                         : "/decoder/v3_tokens_";
     ok &= writeFile(dir + prefix + std::to_string(len) + ".bin", payload);
   }
   if (!ok) std::fprintf(stderr, "make_seeds: something failed\n");

@@ -125,21 +125,21 @@ for (const [lineBreaks, text] of [['LF', `${texts.english}\n${texts.chinese}\n${
   }
 });
 
-test('a text with Windows line breaks (CRLF) costs what its LF form costs: container version 3', async () => {
+test('a text with Windows line breaks (CRLF) costs what its LF form costs: container version 5', async () => {
   const lf = readFileSync(join(repoRoot, 'tests/data/eval/code/003.txt'), 'utf8').replace(/\r\n/g, '\n');
   const crlf = lf.replace(/\n/g, '\r\n');
   const [a, b] = [await compress(lf, { modes: ['lm'] }), await compress(crlf, { modes: ['lm'] })];
-  assert.equal(a.bytes[0] >> 5, 2, 'an LF text: version 2');
-  assert.equal(b.bytes[0] >> 5, 3, 'a CRLF text: version 3');
+  assert.equal(a.bytes[0] >> 5, 4, 'an LF text: version 4 (LM payload 3)');
+  assert.equal(b.bytes[0] >> 5, 5, 'a CRLF text: version 5');
   assert.equal(b.bytes.length, a.bytes.length, 'the same payload; only the check differs');
   assert.equal(await decompress(b.fragment), crlf);
   assert.equal(await decompress(a.fragment), lf);
-  // Not every line break CRLF: coded as it is (version 2), and exact.
+  // Not every line break CRLF: coded as it is (version 4), and exact.
   const mixed = `${crlf}\nlast line`;
   const c = await compress(mixed, { modes: ['lm'] });
-  assert.equal(c.bytes[0] >> 5, 2);
+  assert.equal(c.bytes[0] >> 5, 4);
   assert.equal(await decompress(c.fragment), mixed);
-  // The auto link takes the model too, and a damaged version 3 link is an error, never a text.
+  // The auto link takes the model too, and a damaged version 5 link is an error, never a text.
   const auto = await compress(crlf);
   assert.deepEqual(auto.bytes, b.bytes);
   const damaged = auto.bytes.slice();

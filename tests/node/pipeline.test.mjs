@@ -10,7 +10,7 @@ import { repoRoot, utf8, invalidUtf8 } from './helpers.mjs';
 import { loadCodec, KolmoError } from '../../web/lib/codec.js';
 import { createLanguageModel } from '../../web/lib/model.js';
 import { manifestEntry, entryForLinkIndex } from '../../web/lib/model_manifest.js';
-import { compressBytes, decompressContainer, encodeTokens, kAlsoPayloadV1MaxTokens } from '../../web/lib/pipeline.js';
+import { compressBytes, decompressContainer, encodeTokens, kAlsoPayloadV1MaxTokens, kLmPayloadVersion } from '../../web/lib/pipeline.js';
 
 const require = createRequire(import.meta.url);
 const manifest = JSON.parse(readFileSync(join(repoRoot, 'models/manifest.json'), 'utf8'));
@@ -60,30 +60,30 @@ for (const [name, bytes] of Object.entries(texts)) {
   });
 }
 
-test('an LM link holds the smaller of payload versions 1 and 2 for short texts, version 2 for long ones', async () => {
+test('an LM link holds the smaller of payload versions 1 and 3 for short texts, version 3 for long ones', async () => {
   const lm = loaded('node');
   const versionsSeen = new Set();
   for (const [name, bytes] of Object.entries(texts)) {
     const ids = tokenizer.encode(bytes);
-    const { payloads } = await encodeTokens({ codec, lm, ids, payloadVersions: [2, 1] });
-    const [v2, v1] = payloads.map((p) => p.payload.length);
+    const { payloads } = await encodeTokens({ codec, lm, ids, payloadVersions: [kLmPayloadVersion, 1] });
+    const [v3, v1] = payloads.map((p) => p.payload.length);
     const { container, mode, stats } = await compressBytes(bytes, { codec, lm, modes: ['lm'] });
     const view = codec.containerParse(container);
     const short = ids.length + 1 <= kAlsoPayloadV1MaxTokens;
-    const expected = short && v1 < v2 ? 1 : 2;
+    const expected = short && v1 < v3 ? 1 : kLmPayloadVersion;
     assert.equal(mode, 'lm');
-    assert.equal(view.lmPayloadVersion, expected, `${name}: v1 ${v1} B, v2 ${v2} B`);
-    assert.equal(view.body.length, expected === 1 ? v1 : v2);
+    assert.equal(view.lmPayloadVersion, expected, `${name}: v1 ${v1} B, v3 ${v3} B`);
+    assert.equal(view.body.length, expected === 1 ? v1 : v3);
     assert.equal(/** @type {any} */ (stats).payloadVersion, expected);
     assert.deepEqual(await decompressContainer(container, { codec, getModel: getModel('wasm') }), bytes);
     versionsSeen.add(expected);
   }
-  assert.deepEqual([...versionsSeen].sort(), [1, 2], 'the sample texts exercise both versions');
-  // A text over the bound is coded as version 2 only.
+  assert.deepEqual([...versionsSeen].sort(), [1, kLmPayloadVersion], 'the sample texts exercise both versions');
+  // A text over the bound is coded as version 3 only.
   const long = utf8('The river ran past the old mill, and the miller counted. '.repeat(400));
   assert.ok(tokenizer.encode(long).length + 1 > kAlsoPayloadV1MaxTokens);
   const { container } = await compressBytes(long, { codec, lm, modes: ['lm'] });
-  assert.equal(codec.containerParse(container).lmPayloadVersion, 2);
+  assert.equal(codec.containerParse(container).lmPayloadVersion, kLmPayloadVersion);
 });
 
 test('damaged LM links end in an error, never in a wrong text', async () => {

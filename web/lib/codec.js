@@ -203,6 +203,7 @@ export class Encoder extends Owned {
   #codec;
   #vocab;
   #lastStats = null;
+  #lastStepBits = null;
   constructor(codec, handle, vocab) {
     super(handle);
     this.#codec = codec;
@@ -225,33 +226,38 @@ export class Encoder extends Owned {
   /**
    * Codes tokens.length steps: logits is (tokens.length, vocab) row-major float32, as a
    * batched model pass produces. On error the steps before the failing one stay coded.
-   * With {bits: true} it returns the bits each step coded (what the link pays per token).
    * @param {Float32Array} logits
    * @param {Uint32Array|number[]} tokens
-   * @param {{bits?: boolean}} [options]
-   * @returns {Float32Array|undefined}
    */
-  encodeMany(logits, tokens, { bits = false } = {}) {
+  encodeMany(logits, tokens) {
     const ids = asIds(tokens);
     checkLogits(logits, ids.length * this.#vocab);
     const handle = this.handle;
-    const stepBits = bits ? new Float32Array(ids.length) : undefined;
     const rowsPerCall = Math.max(1, Math.floor(kMaxBatchFloats / this.#vocab));
     for (let row = 0; row < ids.length; row += rowsPerCall) {
       const rows = Math.min(rowsPerCall, ids.length - row);
       handle.logitsBuffer(rows).set(logits.subarray(row * this.#vocab, (row + rows) * this.#vocab));
-      if (stepBits) stepBits.set(this.#codec.check(handle.encodeStepsWithBits(ids.subarray(row, row + rows))), row);
-      else this.#codec.checkStatus(handle.encodeSteps(ids.subarray(row, row + rows)));
+      this.#codec.checkStatus(handle.encodeSteps(ids.subarray(row, row + rows)));
     }
-    return stepBits;
   }
 
   /** Ends the stream (the last token coded must be EOT) -> payload bytes; frees the session. */
   finish() {
     const payload = this.#codec.check(this.handle.finish());
     this.#lastStats = this.handle.stats();
+    this.#lastStepBits = this.handle.stepBits();
     this.dispose();
     return payload;
+  }
+
+  /**
+   * The bits each coded step cost (flags or span header, path, escape): what the link pays per
+   * token, in step order. Payload 3 codes a block of steps once it is complete, so read this
+   * after finish() for every step.
+   * @returns {Float32Array}
+   */
+  stepBits() {
+    return this.disposed && this.#lastStepBits ? this.#lastStepBits.slice() : this.handle.stepBits();
   }
 
   /** {steps, fragileSteps, escapes, idealBits, codedBits, flagBits, escapeBits} so far. */
@@ -269,6 +275,7 @@ export class Decoder extends Owned {
   #vocab;
   #done = false;
   #lastStats = null;
+  #lastStepBits = null;
   constructor(codec, handle, vocab) {
     super(handle);
     this.#codec = codec;
@@ -375,8 +382,9 @@ export class Codec {
    * Starts an encoder.
    * @param {{tree: TokenTree, eotId: number, epsilon?: number, payloadVersion?: number, tokenCount?: number}} options
    *   epsilon: the logit drift (max norm) between encoder and decoder the stream must survive.
-   *   payloadVersion: 1 (the LM alone) or 2 (mixed with the in-document model; needs
-   *   tokenCount, the number of tokens to code, EOT included). docs/FORMAT.md §5.3-5.4.
+   *   payloadVersion: 1 (the LM alone), 2 (mixed with the in-document model) or 3 (mixed, span
+   *   headers over the grid family); 2 and 3 need tokenCount, the number of tokens to code, EOT
+   *   included. docs/FORMAT.md §5.3-5.6.
    * @returns {Encoder}
    */
   createEncoder({ tree, eotId, epsilon, payloadVersion = 1, tokenCount = 0 }) {
@@ -392,7 +400,7 @@ export class Codec {
   /**
    * Starts a decoder over an LM payload (the container's body).
    * @param {{tree: TokenTree, eotId: number, payload: Uint8Array, maxTokens?: number, payloadVersion?: number}} options
-   *   payloadVersion: the container's version (1 or 2).
+   *   payloadVersion: the LM payload version of the container (1, 2 or 3).
    * @returns {Decoder}
    */
   createDecoder({ tree, eotId, payload, maxTokens, payloadVersion = 1 }) {

@@ -42,10 +42,11 @@ export function* encoderWindows(codec, length, context) {
 }
 
 /**
- * The LM payload version new links use (docs/FORMAT.md §5.4: the model mixed with the
- * in-document model; a container of version 2). Version 1 links keep decoding.
+ * The LM payload version new links use (docs/FORMAT.md §5.6: the model mixed with the
+ * in-document model, span headers over a family of grids; a container of version 4, or 5 for a
+ * CRLF text). Links of versions 1 and 2 keep decoding.
  */
-export const kLmPayloadVersion = 2;
+export const kLmPayloadVersion = 3;
 /** Texts of at most this many tokens (EOT included) are also coded as LM payload version 1. */
 export const kAlsoPayloadV1MaxTokens = 4096;
 
@@ -55,7 +56,8 @@ export const kAlsoPayloadV1MaxTokens = 4096;
  * @param {{codec: import('./codec.js').Codec, lm: LoadedModel, ids: Uint32Array, epsilon?: number,
  *   onProgress?: (p: Progress) => void, tokenCosts?: boolean,
  *   signal?: AbortSignal, payloadVersion?: number, payloadVersions?: number[]}} options
- *   payloadVersion: 2 (default, kLmPayloadVersion) or 1 (the model alone); payloadVersions: several
+ *   payloadVersion: 3 (default, kLmPayloadVersion), 2 (mixed, per-token flags) or 1 (the model
+ *   alone); payloadVersions: several
  *   (the result's payload and stats are of the first)
  *   tokenCosts: each payload gets `bits`, the bits it coded for each token, index 0..ids.length
  *   (the last is EOT): what the link actually pays per token
@@ -66,7 +68,6 @@ export async function encodeTokens({ codec, lm, ids, epsilon, onProgress, tokenC
   const vocab = model.vocabSize;
   const seq = codedSequence(ids, model.eotId);
   const encoders = [];
-  const bits = payloadVersions.map(() => (tokenCosts ? new Float32Array(seq.length - 1) : undefined));
   const pace = pacer(signal);
   try {
     for (const version of payloadVersions) {
@@ -75,13 +76,15 @@ export async function encodeTokens({ codec, lm, ids, epsilon, onProgress, tokenC
     for (const { start, pos, last } of encoderWindows(codec, seq.length, model.context)) {
       await pace();
       const logits = await model.prefill(seq.subarray(start, last)); // row r predicts start + r + 1
-      encoders.forEach((encoder, i) => {
-        const stepBits = encoder.encodeMany(logits.subarray((pos - 1 - start) * vocab, (last - start) * vocab), seq.subarray(pos, last + 1), { bits: tokenCosts });
-        if (stepBits) bits[i]?.set(stepBits, pos - 1);
-      });
+      for (const encoder of encoders) {
+        encoder.encodeMany(logits.subarray((pos - 1 - start) * vocab, (last - start) * vocab), seq.subarray(pos, last + 1));
+      }
       onProgress?.({ phase: 'encode', done: last, total: seq.length - 1 });
     }
-    const payloads = encoders.map((encoder, i) => ({ payloadVersion: payloadVersions[i], payload: encoder.finish(), stats: encoder.stats(), bits: bits[i] }));
+    const payloads = encoders.map((encoder, i) => {
+      const payload = encoder.finish();
+      return { payloadVersion: payloadVersions[i], payload, stats: encoder.stats(), bits: tokenCosts ? encoder.stepBits() : undefined };
+    });
     return { payload: payloads[0].payload, stats: payloads[0].stats, payloads };
   } finally {
     for (const encoder of encoders) encoder.dispose();
@@ -145,7 +148,7 @@ export async function sequenceLogits(codec, model, seq, mode) {
  * @param {{codec: import('./codec.js').Codec, lm: LoadedModel, payload: Uint8Array, maxTokens?: number,
  *   onToken?: (id: number, index: number) => void, onTokenCost?: (index: number, bits: number) => void,
  *   onProgress?: (p: Progress) => void, signal?: AbortSignal, payloadVersion?: number}} options
- *   payloadVersion: the container's version (1 or 2; default 1)
+ *   payloadVersion: the LM payload version of the container (1, 2 or 3; default 1)
  *   onTokenCost: the bits the payload coded for each token, before the token's onToken (the
  *   last call is EOT's); equal to the encoder's tokenCosts bits
  * @returns {Promise<Uint32Array>}
