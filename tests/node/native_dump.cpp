@@ -7,7 +7,8 @@
 //          -> {"vocab":V,"vectors":[[words of dumpNodeTable]...]}
 //        kolmo_native_dump encode <vocab> <seed> <numTokens> <epsilon> [<payloadVersion>]
 //          -> {"tokens":[...],"payload":"hex","steps":N,"fragileSteps":N,"escapes":N}
-//          (payloadVersion 1, the default, or 2: the in-document model mixed in, FORMAT.md §5.4)
+//          (payloadVersion 1, the default; 2: the in-document model mixed in, FORMAT.md §5.4;
+//          3: version 2 with span headers over the grid family, §5.6)
 // On an error: {"error":"status_name"} and exit 1. The logit vectors (testLogitVector) and
 // token sequences (testTokenSequence) are defined identically in
 // tests/node/synthetic_model.mjs, so both builds see the same float32 values.

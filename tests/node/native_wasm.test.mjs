@@ -52,12 +52,14 @@ for (const [vocab, numVectors] of [[2, 7], [3, 7], [300, 28], [4099, 14]]) {
 const fromHex = (/** @type {string} */ hex) => Uint8Array.from(hex.match(/../g) ?? [], (h) => parseInt(h, 16));
 const toHex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 
-// LM payload v1 (the rounding layer alone) and v2 (every decision mixed with the in-document
-// model: bit histories, match model, mixers, APMs; integer arithmetic that must not differ).
+// LM payload v1 (the rounding layer alone), v2 (every decision mixed with the in-document
+// model: bit histories, match model, mixers, APMs; integer arithmetic that must not differ) and
+// v3 (v2 with span headers over the grid family: block buffering, header trees, escapes).
 const encoderCases = [[2, 1, 40, 1e-4], [300, 2, 500, 1e-4], [4099, 3, 800, 1e-3], [4099, 4, 300, 0.05]];
 for (const [vocab, seed, count, epsilon, payloadVersion] of [
   ...encoderCases.map((c) => [...c, 1]),
   ...encoderCases.map((c) => [...c, 2]), [4099, 5, 3000, 1e-4, 2], [8192, 6, 2000, 1e-4, 2],
+  ...encoderCases.map((c) => [...c, 3]), [4099, 5, 3000, 1e-4, 3], [8192, 6, 2000, 3e-3, 3],
 ]) {
   test(`encoder payload v${payloadVersion}: native == WASM, V=${vocab}, ${count} tokens, epsilon ${epsilon}`, () => {
     const native = runNative('encode', vocab, seed, count, epsilon, payloadVersion);
@@ -77,9 +79,10 @@ for (const [vocab, seed, count, epsilon, payloadVersion] of [
       const stats = encoder.stats();
       assert.equal(toHex(payload), native.payload);
       assert.deepEqual([stats.steps, stats.fragileSteps, stats.escapes], [native.steps, native.fragileSteps, native.escapes]);
-      if (payloadVersion === 2) {
-        assert.notEqual(native.payload, runNative('encode', vocab, seed, count, epsilon, 1).payload, 'v2 codes differently from v1');
+      if (payloadVersion > 1) {
+        assert.notEqual(native.payload, runNative('encode', vocab, seed, count, epsilon, payloadVersion - 1).payload, `v${payloadVersion} codes differently from v${payloadVersion - 1}`);
       }
+      if (payloadVersion === 3 && epsilon >= 3e-3) assert.ok(stats.fragileSteps > 0, 'spans off grid 0 are exercised');
       // The WASM decoder reads the native payload back to the same tokens.
       const decoder = codec.createDecoder({ tree, eotId, payload: fromHex(native.payload), payloadVersion });
       prev = eotId;
