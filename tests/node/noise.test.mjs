@@ -2,7 +2,8 @@
 // promise, checked on real logits instead of a synthetic model.
 //   - Within ε: the decoder gets the encoder's own logits plus uniform noise in [-ε, ε], or
 //     ±0.9ε aimed at the decision closest to a bin boundary: every tested eval text decodes
-//     exactly (`npm test`: the sample of testedEvalTexts(); `npm run conformance`: all 160).
+//     exactly (`npm test`: the sample of testedEvalTexts(); `npm run conformance`: all 160);
+//     LM payload 1 with uniform and aimed noise, payload 3 (new links) with uniform noise.
 //   - Beyond ε (10ε, 30ε, 100ε, the model in the loop, ORT Node): every decode returns the exact
 //     text or an error (checksum or stream), never a different text as if it were right.
 import test from 'node:test';
@@ -10,7 +11,7 @@ import assert from 'node:assert/strict';
 import { testedEvalTexts } from '../conformance/eval_texts.mjs';
 import { TreePaths, dumpedLogOdds, dumpedFragile } from '../conformance/tree_view.mjs';
 import { openShippedModel } from '../conformance/shipped_model.mjs';
-import { codedSequence, sequenceLogits, encodeTokens, decodeTokens } from '../../web/lib/pipeline.js';
+import { codedSequence, sequenceLogits, encodeTokens, decodeTokens, kLmPayloadVersion } from '../../web/lib/pipeline.js';
 import { KolmoError } from '../../web/lib/codec.js';
 
 const { codec, tokenizer, tree, entry, model, lm } = await openShippedModel({ backend: 'node' });
@@ -87,20 +88,27 @@ test('within ε: recorded encoder logits plus uniform or aimed noise decode ever
   for (const text of texts) {
     const seq = codedSequence(tokenizer.encode(text.bytes), entry.eot_id);
     const logits = await sequenceLogits(codec, model, seq, 'batched');
-    const encoder = codec.createEncoder({ tree, eotId: entry.eot_id, epsilon });
-    encoder.encodeMany(logits, seq.subarray(1));
-    fragileSteps += encoder.stats().fragileSteps;
-    const payload = encoder.finish();
-    encoder.dispose();
+    // LM payload 1 (the two grids of every token's flags, where aimed noise knows the grid) and
+    // payload 3, what new links use (span headers over the grid family): uniform noise.
+    const payloads = [1, kLmPayloadVersion].map((payloadVersion) => {
+      const encoder = codec.createEncoder({ tree, eotId: entry.eot_id, epsilon, payloadVersion, tokenCount: seq.length - 1 });
+      encoder.encodeMany(logits, seq.subarray(1));
+      if (payloadVersion === 1) fragileSteps += encoder.stats().fragileSteps;
+      const payload = encoder.finish();
+      encoder.dispose();
+      return payload;
+    });
     // The control: the same aim at 3ε (a push of 6ε, past the 2ε margin) must break some
     // decodes, or the aim would miss and the 0.9ε run would prove nothing.
-    for (const kind of ['uniform ε', 'aimed 0.9ε', 'control: aimed 3ε']) {
+    for (const kind of ['uniform ε', 'aimed 0.9ε', 'control: aimed 3ε', 'payload 3: uniform ε']) {
       const control = kind.startsWith('control');
-      const decoder = codec.createDecoder({ tree, eotId: entry.eot_id, payload });
+      const payloadVersion = kind.startsWith('payload 3') ? kLmPayloadVersion : 1;
+      const payload = payloads[payloadVersion === 1 ? 0 : 1];
+      const decoder = codec.createDecoder({ tree, eotId: entry.eot_id, payload, payloadVersion });
       try {
         for (let pos = 1; pos < seq.length; pos++) {
           const row = logits.subarray((pos - 1) * V, pos * V);
-          const noisy = kind === 'uniform ε' ? uniformNoise(row, rng, epsilon)
+          const noisy = kind.endsWith('uniform ε') ? uniformNoise(row, rng, epsilon)
             : aimedNoise(row, seq[pos], rng, (control ? 3 : 0.9) * epsilon);
           let token = -1;
           try {
@@ -147,7 +155,7 @@ test('beyond ε (10ε to 100ε, model in the loop): exact text or an error, neve
   for (const text of short) {
     const ids = tokenizer.encode(text.bytes);
     const { payload } = await encodeTokens({ codec, lm, ids, epsilon });
-    const container = codec.containerPack({ mode: 'lm', text: text.bytes, body: payload, modelIndex: entry.index, modelIdHash: entry.id_hash });
+    const container = codec.containerPack({ mode: 'lm', text: text.bytes, body: payload, modelIndex: entry.index, modelIdHash: entry.id_hash, lmPayloadVersion: kLmPayloadVersion });
     coded.push({ text, ids, view: codec.containerParse(container) });
   }
   const lines = [];
@@ -158,7 +166,7 @@ test('beyond ε (10ε to 100ε, model in the loop): exact text or an error, neve
       const noisy = { ...lm, model: noisyModel(model, factor * epsilon, rng) };
       try {
         // A desynchronized decoder may run on; the bound stops it (decompress's own is 2^20).
-        const decoded = await decodeTokens({ codec, lm: noisy, payload: view.body, maxTokens: 2 * ids.length + 64 });
+        const decoded = await decodeTokens({ codec, lm: noisy, payload: view.body, maxTokens: 2 * ids.length + 64, payloadVersion: view.lmPayloadVersion });
         const bytes = tokenizer.decode(decoded);
         codec.containerVerify(view, bytes, entry.id_hash);
         if (Buffer.compare(Buffer.from(bytes), Buffer.from(text.bytes)) === 0) outcomes.exact++;
