@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { evalTexts } from '../conformance/eval_texts.mjs';
-import { loadShippedFiles } from '../conformance/shipped_model.mjs';
+import { loadShippedFiles, openShippedModel } from '../conformance/shipped_model.mjs';
+import { encodeTokens, modelInput } from '../../web/lib/pipeline.js';
 import { evalConcat, sha256 } from './sources.mjs';
 import { invalidUtf8 } from '../node/helpers.mjs';
 
@@ -89,7 +90,34 @@ const crlfSpecs = family === 'km1' ? [] : [
   }),
   { name: `${family}-v3-crlf-only`, description: `${family}: one CRLF and nothing else`, bytes: utf8('\r\n'), mode: 'lm' },
 ];
-const specs = [...v1Specs, ...v2Specs, ...modelSpecs, ...crlfSpecs];
+// Container versions 4 and 5 (LM payload v3: span headers over a family of grids, FORMAT.md
+// §5.6, 2026-12): every category, the model's edge cases, a text that fills one block of span
+// headers exactly (256 coded tokens) and one a token past it, and CRLF texts (version 5). Made
+// with the library's encoder at payload 3 (the CLI takes the smaller of payloads 1 and 3, which
+// for the tiniest texts is 1).
+const blockText = evalConcatWithTokens(255);
+const blockPlusOne = evalConcatWithTokens(256);
+const v4Specs = family === 'km1' ? [] : [
+  ...perCategory,
+  ...v1Specs.filter((s) => ['one-char-lm', 'invalid-utf8-lm', 'over-context'].includes(s.name)),
+  { name: 'one-block', description: 'eval texts, 255 tokens + EOT: one full block of span headers', bytes: evalConcat(blockText) },
+  { name: 'block-plus-one', description: 'eval texts, 256 tokens + EOT: a second block of one token', bytes: evalConcat(blockPlusOne) },
+  ...crlfSpecs.map((s) => ({ ...s, name: s.name.replace(`${family}-v3-`, '') })),
+].map((s) => ({ ...s, name: `${family}-v4-${s.name.replace(`${family}-`, '')}`, mode: 'lm', payloadVersion: 3, description: `${family}, LM payload v3: ${s.description}` }));
+const specs = [...v1Specs, ...v2Specs, ...modelSpecs, ...crlfSpecs, ...v4Specs];
+
+/** A link of LM payload `payloadVersion`, made with the library's pipeline (node backend). */
+async function linkWithPayload(bytes, payloadVersion) {
+  lm ??= (await openShippedModel({ backend: 'node' })).lm;
+  const coded = modelInput(codec, lm, bytes);
+  const { payload } = await encodeTokens({ codec, lm, ids: coded.ids, payloadVersions: [payloadVersion] });
+  const container = codec.containerPack({
+    mode: 'lm', text: bytes, body: payload, modelIndex: entry.index, modelIdHash: entry.id_hash,
+    lmPayloadVersion: payloadVersion, crlfLineBreaks: coded.crlfLineBreaks,
+  });
+  return codec.urlEncode(container);
+}
+let lm = null;
 
 const work = mkdtempSync(join(tmpdir(), 'kolmo-golden-'));
 mkdirSync(join(here, 'links'), { recursive: true });
@@ -101,9 +129,14 @@ try {
     const input = join(work, spec.name);
     writeFileSync(input, bytes);
     const args = [join(repoRoot, 'bin/kolmo.js'), 'compress', '--url', '--backend', 'node', '--quiet', ...(spec.mode ? ['--mode', spec.mode] : []), input];
-    const run = spawnSync(process.execPath, args, { maxBuffer: 1 << 30 });
-    if (run.status !== 0) throw new Error(`${spec.name}: ${run.stderr}`);
-    const link = run.stdout.toString().trim();
+    let link;
+    if (spec.payloadVersion) {
+      link = await linkWithPayload(bytes, spec.payloadVersion);
+    } else {
+      const run = spawnSync(process.execPath, args, { maxBuffer: 1 << 30 });
+      if (run.status !== 0) throw new Error(`${spec.name}: ${run.stderr}`);
+      link = run.stdout.toString().trim();
+    }
     const view = codec.containerParse(codec.urlDecode(link));
     writeFileSync(join(here, 'links', `${spec.name}.txt`), link + '\n');
     const text = spec.bytes ? { file: `texts/${spec.name}.bin` } : { generated: spec.generated };
@@ -112,7 +145,9 @@ try {
       name: spec.name, description: spec.description,
       version: view.version, mode: view.mode, model: view.mode === 'lm' ? entry.id : null, modelIndex: view.mode === 'lm' ? view.modelIndex : null,
       textBytes: bytes.length, textSha256: sha256(bytes), text, link: `links/${spec.name}.txt`, linkChars: link.length,
-      madeWith: `kolmo ${JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version}: ${args.slice(1).join(' ').replace(input, 'FILE').replace(repoRoot + '/', '')}`,
+      madeWith: `kolmo ${JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version}: ${spec.payloadVersion
+        ? `tests/golden/make.mjs linkWithPayload(FILE, ${spec.payloadVersion}) (encodeTokens + containerPack, backend node)`
+        : args.slice(1).join(' ').replace(input, 'FILE').replace(repoRoot + '/', '')}`,
     });
     console.log(`${spec.name}: ${view.mode}, ${bytes.length} B -> ${link.length} chars`);
   }

@@ -47,15 +47,25 @@ test('the golden set covers every eval category and each edge case', () => {
   }
 });
 
-test('every shipped model has golden links, the default model of every eval category in LM payload v2', () => {
+test('every shipped model has golden links; the default model in every eval category, in LM payloads v2 and v3', () => {
   for (const id of Object.keys(manifest.models)) {
     assert.ok(vectors.some((v) => v.model === id), `model ${id} has no golden link: run node tests/golden/make.mjs`);
   }
-  const v2Categories = (/** @type {string} */ id) =>
-    new Set(vectors.filter((v) => v.model === id && v.version === 2 && v.name.includes('eval-')).map((v) => v.name.split('eval-')[1]));
+  const categoriesOf = (/** @type {string} */ id, /** @type {number} */ version) =>
+    new Set(vectors.filter((v) => v.model === id && v.version === version && v.name.includes('eval-')).map((v) => v.name.split('eval-')[1]));
   const categories = vectors.filter((v) => /^eval-/.test(v.name)).map((v) => v.name.slice(5));
-  assert.deepEqual([...v2Categories(manifest.default)].sort(), [...new Set(categories)].sort(),
-    `the default model ${manifest.default} needs a v2 golden link per category: node tests/golden/make.mjs`);
+  // Container version 2 holds LM payload v2; version 4 holds v3, what new links use.
+  for (const version of [2, 4]) {
+    assert.deepEqual([...categoriesOf(manifest.default, version)].sort(), [...new Set(categories)].sort(),
+      `the default model ${manifest.default} needs a container-version-${version} golden link per category: node tests/golden/make.mjs`);
+  }
+  // The CRLF forms (versions 3 and 5) and the edge cases of payload v3's span headers.
+  const names = new Set(vectors.filter((v) => v.model === manifest.default).map((v) => v.name));
+  const family = manifest.default.split('-')[0];
+  for (const name of ['v3-crlf-code', 'v4-crlf-code', 'v4-one-char-lm', 'v4-over-context', 'v4-one-block', 'v4-block-plus-one']) {
+    assert.ok(names.has(`${family}-${name}`), `missing golden link ${family}-${name}`);
+  }
+  assert.equal(vectors.find((v) => v.name === `${family}-v4-crlf-code`)?.version, 5);
 });
 
 test('every model a golden link names is still shipped, at the same link index', () => {

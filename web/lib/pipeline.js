@@ -207,7 +207,7 @@ const kAllModes = ['stored', 'cm', 'lm'];
  *   signal?: AbortSignal, modes?: string[]}} options
  *   modes: the container modes to choose from (default all three); tokenCosts: also return
  *   `coded` (modelInput(): the token ids the model codes) and tokenBits, the bits the link's LM
- *   payload codes for each of them (EOT last; of LM payload version 2 when the link is not lm:
+ *   payload codes for each of them (EOT last; of LM payload version 3 when the link is not lm:
  *   what the model would cost; absent when the model did not code the text)
  * @returns {Promise<{container: Uint8Array, mode: string, stats: object|null,
  *   coded?: {ids: Uint32Array, crlfLineBreaks: boolean}, tokenBits?: Float32Array}>}
@@ -227,8 +227,9 @@ export async function compressBytes(bytes, { codec, lm = null, epsilon, onProgre
   const ids = coded && modes.includes('lm') ? coded.ids : null;
   if (lm && coded && ids && ids.length + 1 <= maxLmTokens) {
     // Short texts: also LM payload version 1 from the same model pass, and the smaller one wins
-    // (the in-document model needs some text to learn from: version 1 is smaller on most texts
-    // under ~1 KB). Container version 3 exists for payload version 2 only.
+    // (the in-document model needs some text to learn from: version 1 can be smaller on texts
+    // of a few dozen bytes). A CRLF text has no payload-1 form (containers 3 and 5 are for
+    // payloads 2 and 3).
     const versions = !coded.crlfLineBreaks && ids.length + 1 <= kAlsoPayloadV1MaxTokens ? [kLmPayloadVersion, 1] : [kLmPayloadVersion];
     ({ payloads } = await encodeTokens({ codec, lm, ids, epsilon, onProgress, tokenCosts, signal, payloadVersions: versions }));
   }
@@ -241,7 +242,7 @@ export async function compressBytes(bytes, { codec, lm = null, epsilon, onProgre
     text: bytes, modes, modelIndex: lm?.entry.index ?? 0, modelIdHash: lm?.entry.id_hash ?? '0',
     lmBodies: payloads.map((p) => ({ body: p.payload, payloadVersion: p.payloadVersion, crlfLineBreaks: coded?.crlfLineBreaks ?? false })),
   });
-  // Stats of the payload the link holds (or of version 2 when the link is not lm).
+  // Stats of the payload the link holds (or of version 3 when the link is not lm).
   const used = payloads[packed.lmBody ?? 0];
   const stats = used ? { ...used.stats, payloadVersion: used.payloadVersion, tokens: /** @type {Uint32Array} */ (ids).length } : null;
   return { container: packed.bytes, mode: packed.mode, stats, ...(tokenCosts && coded ? { coded, tokenBits: used?.bits } : {}) };
@@ -249,7 +250,7 @@ export async function compressBytes(bytes, { codec, lm = null, epsilon, onProgre
 
 /**
  * What the model codes for a text: its token ids, of the text with LF line breaks when every
- * line break is CRLF (container version 3: the model was trained on LF text; the check still
+ * line break is CRLF (container versions 3 and 5: the model was trained on LF text; the check still
  * covers the text itself).
  * @param {import('./codec.js').Codec} codec @param {LoadedModel} lm @param {Uint8Array} bytes
  * @returns {{ids: Uint32Array, crlfLineBreaks: boolean}}
