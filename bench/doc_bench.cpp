@@ -3,14 +3,15 @@
 // (one per category), so every mixer experiment reuses one model run.
 //
 //   node bench/dump_logits.mjs DUMP COUNTS FILE...       (once per category)
-//   doc_bench --counts COUNTS [--eps 1e-4] [--verify] [--set name=value ...] [--json OUT]
+//   doc_bench --counts COUNTS [--eps 1e-4] [--version 2|3] [--verify] [--set name=value ...] [--json OUT]
 //             CATEGORY=DUMP ...
 //
 // A dump holds the steps of its files in order; each file's steps end with EOT, which is how
 // the texts are told apart. Prints per category the payload bytes of both versions (each text
 // coded alone, as a link would be) and the change; --verify decodes every v2 payload with the
 // same logits and checks the tokens; --set changes a DocModelParams field (for tuning; the
-// defaults are the format); --json writes the per-text sizes. Timing: µs per token of the
+// defaults are the format); --version 3 codes the mixed column as LM payload 3 (span headers)
+// instead of 2; --json writes the per-text sizes. Timing: µs per token of the
 // version-2 encoder, the doc model's share included.
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -88,6 +89,7 @@ int main(int argc, char** argv) {
   double epsilon = 1e-4;
   bool verify = false;
   DocModelParams params;
+  int mixedVersion = kLmPayloadV2;
   std::vector<Dump> dumps;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -95,6 +97,12 @@ int main(int argc, char** argv) {
       countsPath = argv[++i];
     } else if (a == "--eps" && i + 1 < argc) {
       epsilon = std::atof(argv[++i]);
+    } else if (a == "--version" && i + 1 < argc) {
+      mixedVersion = std::atoi(argv[++i]);
+      if (mixedVersion != kLmPayloadV2 && mixedVersion != kLmPayloadV3) {
+        std::fprintf(stderr, "doc_bench: --version takes 2 or 3\n");
+        return 2;
+      }
     } else if (a == "--verify") {
       verify = true;
     } else if (a == "--json" && i + 1 < argc) {
@@ -171,7 +179,7 @@ int main(int argc, char** argv) {
       for (size_t s = 0; s < n; ++s) e1.encodeStep(d.logits(begin + s), vocab, tokens[s]);
       e1.finish(&p1);
       RoundingConfig c2 = c1;
-      c2.payloadVersion = kLmPayloadV2;
+      c2.payloadVersion = mixedVersion;
       c2.tokenCount = n;
       c2.docModel = params;
       const auto t0 = std::chrono::steady_clock::now();
@@ -182,7 +190,7 @@ int main(int argc, char** argv) {
       if (verify) {
         DecodeLimits limits;
         limits.maxTokens = kMaxTokensHardLimit;
-        DecoderSession dec(tree, eot, p2.data(), p2.size(), limits, GridSpec(), kLmPayloadV2, params);
+        DecoderSession dec(tree, eot, p2.data(), p2.size(), limits, GridSpec(), mixedVersion, params);
         bool ok = dec.status() == Status::kOk;
         for (size_t s = 0; ok && s < n; ++s) {
           uint32_t t = 0;

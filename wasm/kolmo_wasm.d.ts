@@ -128,7 +128,7 @@ export interface EncoderSession extends EmbindHandle {
 
 export interface EncoderSessionClass {
   /** epsilon: tolerated logit drift (max norm) between encoder and decoder. */
-  /** payloadVersion 1 or 2; tokenCount (version 2): tokens to code, EOT included. */
+  /** payloadVersion 1, 2 or 3; tokenCount (versions 2 and 3): tokens to code, EOT included. */
   new (tree: TokenTree, eotId: number, epsilon: number, payloadVersion: number, tokenCount: number): EncoderSession;
 }
 
@@ -143,7 +143,7 @@ export interface DecoderSession extends EmbindHandle {
 
 export interface DecoderSessionClass {
   /** The payload is copied in. */
-  /** payloadVersion: the container's version (1 or 2). */
+  /** payloadVersion: the LM payload version of the container (1, 2 or 3). */
   new (tree: TokenTree, eotId: number, payload: Uint8Array, limits: DecodeLimits, payloadVersion: number): DecoderSession;
 }
 
