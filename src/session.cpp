@@ -258,8 +258,11 @@ void EncoderSession::codeBlock() {
     const size_t size = k >> level;
     const size_t start = (h - (size_t{1} << level)) * size;
     if (start >= n) continue;  // past the end of the text: never coded
+    // A one-token span's "split" is an escape: its unigram path costs far more than any header,
+    // so a rough stand-in keeps the comparison honest.
+    constexpr double kEscapeBitsEstimate = 64.0;
     const double splitCost = cost(state_.spanSplitModel(level), 1) +
-                             (size == 1 ? 64.0 : estimate[2 * h] + estimate[2 * h + 1]);
+                             (size == 1 ? kEscapeBitsEstimate : estimate[2 * h] + estimate[2 * h + 1]);
     estimate[h] = splitCost;
     if (robust[h] != 0) {
       int grid = 0;
@@ -286,8 +289,7 @@ void EncoderSession::codeSpan(size_t heap, size_t start, size_t size, int level,
   double headerBits = codeBit(state_.spanSplitModel(level), grid < 0 ? 1 : 0);
   if (grid < 0 && size > 1) {
     // The header of the left half follows at once; the right half's comes with its first token.
-    // Its bits belong to the span's first token, like the split bit: carried over via the
-    // left half's first step.
+    // The split bit is paid at the span's first token, which is the left half's first step.
     const size_t before = stepBits_.size();
     codeSpan(2 * heap, start, size / 2, level + 1, choice);
     stepBits_[before] += static_cast<float>(headerBits);
