@@ -122,12 +122,17 @@ void dropRedundantBoundaries(std::vector<double>* bounds, std::vector<uint32_t>*
 
 }  // namespace
 
-Status Quantizer::build(const GridSpec& spec, Quantizer* out) {
-  if (out == nullptr || !isValidSpec(spec)) return Status::kBadArgument;
+Quantizer Quantizer::withEmptyGrids(const GridSpec& spec, int numGrids) {
   Quantizer q;
   q.spec_ = spec;
-  q.boundaries_.resize(kNumGrids);
-  q.probLeft_.resize(kNumGrids);
+  q.boundaries_.resize(numGrids);
+  q.probLeft_.resize(numGrids);
+  return q;
+}
+
+Status Quantizer::build(const GridSpec& spec, Quantizer* out) {
+  if (out == nullptr || !isValidSpec(spec)) return Status::kBadArgument;
+  Quantizer q = withEmptyGrids(spec, kNumGrids);
   for (int grid = 0; grid < kNumGrids; ++grid) {
     // Positive half: boundaries at w = offset + k, bin centres at w = offset + k + 1/2, where
     // the first bin of grid 0 starts at w = -1/2 (the central bin) and grid 1's at w = 0.
@@ -170,10 +175,7 @@ Status Quantizer::build(const GridSpec& spec, Quantizer* out) {
 // Negative w are mirrored (w is odd in r), each sign walked upward by its own WarpWalker.
 Status Quantizer::buildFamily(const GridSpec& spec, Quantizer* out) {
   if (out == nullptr || !isValidSpec(spec)) return Status::kBadArgument;
-  Quantizer q;
-  q.spec_ = spec;
-  q.boundaries_.resize(kGridFamilySize);
-  q.probLeft_.resize(kGridFamilySize);
+  Quantizer q = withEmptyGrids(spec, kGridFamilySize);
   for (int grid = 0; grid < kGridFamilySize; ++grid) {
     int reversed = 0;
     for (int bit = 0; bit < 4; ++bit) reversed |= ((grid >> bit) & 1) << (3 - bit);

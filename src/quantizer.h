@@ -86,6 +86,8 @@ class Quantizer {
   bool isFragile(int grid, double r, double epsilon) const;
 
  private:
+  static Quantizer withEmptyGrids(const GridSpec& spec, int numGrids);
+
   GridSpec spec_;
   std::vector<std::vector<double>> boundaries_;
   std::vector<std::vector<uint32_t>> probLeft_;

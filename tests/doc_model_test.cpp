@@ -15,14 +15,7 @@ namespace {
 constexpr size_t kV = 8192;
 constexpr uint32_t kEotId = kV - 1;
 
-const TokenTree& docTree() {
-  static const TokenTree tree = [] {
-    TokenTree t;
-    REQUIRE(TokenTree::build(kolmo_test::syntheticCounts(kV), kV, &t) == Status::kOk);
-    return t;
-  }();
-  return tree;
-}
+const TokenTree& docTree() { return kolmo_test::syntheticTree(kV); }
 
 // Encodes seq (ending with EOT) with logits that depend on the previous token.
 std::vector<uint8_t> encode(const std::vector<uint32_t>& seq, int version) {

@@ -21,14 +21,7 @@ constexpr uint32_t kEotId = kV - 1;
 constexpr size_t kPinnedSize = 599;
 constexpr uint64_t kPinnedHash = 13506056574898165555ull;
 
-const TokenTree& tree() {
-  static const TokenTree t = [] {
-    TokenTree built;
-    REQUIRE(TokenTree::build(kolmo_test::syntheticCounts(kV), kV, &built) == Status::kOk);
-    return built;
-  }();
-  return t;
-}
+const TokenTree& tree() { return kolmo_test::syntheticTree(kV); }
 
 // The logits of a step: the synthetic model given the previous token, optionally with one token
 // pushed 800 below the max, so that its path is near the logit floor and must escape.

@@ -29,14 +29,7 @@ using kolmo_test::syntheticLogits;
 constexpr size_t kVocab = 8192;
 constexpr uint32_t kEot = kVocab - 1;
 
-const TokenTree& syntheticTree() {
-  static const TokenTree tree = [] {
-    TokenTree t;
-    REQUIRE(TokenTree::build(kolmo_test::syntheticCounts(kVocab), kVocab, &t) == Status::kOk);
-    return t;
-  }();
-  return tree;
-}
+const TokenTree& syntheticTree() { return kolmo_test::syntheticTree(kVocab); }
 
 // Logits for step `step` given the previous token (the synthetic model only looks at prev).
 using Model = std::function<std::vector<float>(size_t step, uint32_t prev)>;
