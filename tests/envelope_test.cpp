@@ -7,8 +7,8 @@
 #include <cstring>
 #include <vector>
 
-#include "container.h"
-#include "envelope.h"
+#include "kolmo/container.h"
+#include "kolmo/envelope.h"
 
 using namespace kolmo;
 

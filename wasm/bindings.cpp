@@ -28,16 +28,16 @@
 #include <string>
 #include <vector>
 
-#include "checksum.h"
+#include "kolmo/checksum.h"
 #include "cm_codec.h"
-#include "container.h"
-#include "envelope.h"
+#include "kolmo/container.h"
+#include "kolmo/envelope.h"
 #include "kolmo/status.h"
-#include "line_breaks.h"
+#include "kolmo/line_breaks.h"
 #include "rounding.h"
 #include "session.h"
-#include "tokenizer.h"
-#include "url_codec.h"
+#include "kolmo/tokenizer.h"
+#include "kolmo/url_codec.h"
 
 namespace kolmo {
 namespace {
