@@ -134,7 +134,6 @@ size_t tokenTreeDepth(const TokenTree& tree, uint32_t token) {
   return token < tree.vocabSize() ? tree.depth(token) : 0;
 }
 
-
 // ---- sessions ----
 // The JS-visible EncoderSession / DecoderSession wrap the core's sessions together with what
 // those only reference: the TokenTree (a shared_ptr, so the tree handle may be deleted
