@@ -14,19 +14,24 @@ import { evalTexts } from '../tests/conformance/eval_texts.mjs';
 import { openShippedModel } from '../tests/conformance/shipped_model.mjs';
 import { TreePaths, dumpedLogOdds } from '../tests/conformance/tree_view.mjs';
 import { codedSequence, sequenceLogits } from '../web/lib/pipeline.js';
+import { loadTestCodec } from '../tests/node/test_codec.mjs';
 
 const args = process.argv.slice(2);
 const limit = args.includes('--limit') ? Number(args[args.indexOf('--limit') + 1]) : Infinity;
 const encoder = await openShippedModel({ backend: 'node' });
 const decoder = await openShippedModel({ backend: 'wasm' });
 const { codec, tokenizer, tree, entry } = encoder;
-const quantizer = codec.buildQuantizer();
+// The rounding layer's tables come from the test module (tests/node/test_codec.mjs), over its own
+// copy of the tree.
+const probe = await loadTestCodec();
+const probeTree = probe.buildTokenTree(tokenizer.tokenCounts());
+const quantizer = probe.buildQuantizer();
 const epsilon = codec.defaultEpsilon();
 const V = entry.vocab_size;
-const paths = new TreePaths(tree);
+const paths = new TreePaths(probe, probeTree);
 
 const logOdds = (/** @type {Float32Array} */ row) => {
-  const words = codec.dumpNodeTable(tree, quantizer, row, epsilon);
+  const words = probe.dumpNodeTable(probeTree, quantizer, row, epsilon);
   return Float64Array.from({ length: V - 1 }, (_, n) => dumpedLogOdds(words, n));
 };
 

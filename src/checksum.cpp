@@ -1,5 +1,5 @@
 // FNV-1a-64 + fmix64 integrity hash (see checksum.h).
-#include "checksum.h"
+#include "kolmo/checksum.h"
 
 namespace kolmo {
 

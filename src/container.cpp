@@ -1,9 +1,9 @@
 // Link container framing, fallback decoding and mode choice (see container.h, docs/FORMAT.md).
-#include "container.h"
+#include "kolmo/container.h"
 
 #include <cstring>
 
-#include "checksum.h"
+#include "kolmo/checksum.h"
 #include "cm_codec.h"
 
 namespace kolmo {

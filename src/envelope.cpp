@@ -1,5 +1,5 @@
 // Password envelope layout (see envelope.h and docs/FORMAT.md §11).
-#include "envelope.h"
+#include "kolmo/envelope.h"
 
 namespace kolmo {
 

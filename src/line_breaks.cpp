@@ -1,4 +1,4 @@
-#include "line_breaks.h"
+#include "kolmo/line_breaks.h"
 
 namespace kolmo {
 

@@ -1,5 +1,5 @@
 // Byte-level BPE runtime; see tokenizer.h for the algorithm and the file format.
-#include "tokenizer.h"
+#include "kolmo/tokenizer.h"
 
 #include <cstring>
 #include <queue>

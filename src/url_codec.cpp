@@ -1,5 +1,5 @@
 // base62 chunked URL text codec (see url_codec.h and docs/FORMAT.md, "URL text").
-#include "url_codec.h"
+#include "kolmo/url_codec.h"
 
 #include <cstring>
 

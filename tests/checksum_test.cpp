@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "checksum.h"
+#include "kolmo/checksum.h"
 
 using namespace kolmo;
 

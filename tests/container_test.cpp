@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "checksum.h"
+#include "kolmo/checksum.h"
 #include "cm_codec.h"
-#include "container.h"
+#include "kolmo/container.h"
 
 using namespace kolmo;
 

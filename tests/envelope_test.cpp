@@ -1,4 +1,4 @@
-// Tests of the password envelope's layout (src/envelope.h): the header every reader sees, the
+// Tests of the password envelope's layout (src/include/kolmo/envelope.h): the header every reader sees, the
 // 16-byte overhead, splitting and framing, the refusals (short, unknown kind, over the limit,
 // nested), and that a reader without envelopes (parse()) answers unknown_mode for one.
 #include <doctest/doctest.h>
@@ -7,8 +7,8 @@
 #include <cstring>
 #include <vector>
 
-#include "container.h"
-#include "envelope.h"
+#include "kolmo/container.h"
+#include "kolmo/envelope.h"
 
 using namespace kolmo;
 

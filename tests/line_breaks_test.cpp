@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "line_breaks.h"
+#include "kolmo/line_breaks.h"
 
 using namespace kolmo;
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "kolmo/kolmo.h"
+#include "session.h"
 #include "synthetic_model.h"
 
 using kolmo::Status;

@@ -15,6 +15,7 @@
 
 #include "rounding.h"
 #include "synthetic_model.h"
+#include "tree_probe.h"
 
 namespace {
 

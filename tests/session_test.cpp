@@ -14,6 +14,7 @@
 
 #include "session.h"
 #include "synthetic_model.h"
+#include "tree_probe.h"
 
 namespace {
 

@@ -6,9 +6,9 @@
 //   logit[mix32(prev) % V] += 10.0f
 //
 // prev is the previous token id (the EOT/BOS id at the start). Also here: deterministic token
-// counts for building test trees, a sampler that draws sequences from the model, bounded
-// perturbations of logits, and a helper that places a node's log-odds on a chosen value
-// (for adversarial tests next to quantization boundaries).
+// counts for building test trees, a sampler that draws sequences from the model, and bounded
+// perturbations of logits. Plain C++, no kolmo header: the public API's test uses it too
+// (tree_probe.h has the helpers that reach into the rounding layer).
 #pragma once
 
 #include <algorithm>
@@ -19,8 +19,6 @@
 #include <map>
 #include <random>
 #include <vector>
-
-#include "rounding.h"
 
 namespace kolmo_test {
 
@@ -128,43 +126,12 @@ inline std::vector<float> perturbBy(const std::vector<float>& logits, double sca
   return out;
 }
 
-// Token ids in the subtree under node id `id`.
-inline void collectLeaves(const kolmo::TokenTree& tree, uint32_t id, std::vector<uint32_t>* out) {
-  if (tree.isLeafId(id)) {
-    out->push_back(id);
-    return;
-  }
-  const uint32_t node = id - static_cast<uint32_t>(tree.vocabSize());
-  collectLeaves(tree, tree.childId(node, 0), out);
-  collectLeaves(tree, tree.childId(node, 1), out);
-}
-
 // Dyadic logits k / 4096 with |k| <= 4 * 4096: adding multiples of 2^-20 (shifts up to +-4) or
 // eps = 2^-13 to them is exact in float, so tests can move log-odds by exact amounts.
 inline std::vector<float> dyadicLogits(size_t vocab, std::mt19937_64& rng) {
   std::vector<float> logits(vocab);
   for (auto& l : logits) l = static_cast<float>(static_cast<int>(rng() % 32769) - 16384) / 4096.0f;
   return logits;
-}
-
-// Shifts the logits under child 0 of internal `node` (exactly, in steps of 2^-20) so that the
-// evaluator's r(node) lands as close as possible to `target`; returns the r it achieved. Other
-// nodes inside either subtree keep their r (LSE is shift-invariant within a subtree).
-inline double placeLogOdds(const kolmo::TokenTree& tree, std::vector<float>* logits, uint32_t node,
-                           double target) {
-  std::vector<uint32_t> leaves;
-  collectLeaves(tree, tree.childId(node, 0), &leaves);
-  kolmo::StepEvaluator evaluator(tree);
-  double r = 0;
-  for (int iteration = 0; iteration < 6; ++iteration) {
-    evaluator.load(logits->data(), logits->size());
-    r = evaluator.logOdds(node);
-    const double shift = std::round((target - r) * 1048576.0) / 1048576.0;
-    if (shift == 0) break;
-    for (uint32_t t : leaves) (*logits)[t] += static_cast<float>(shift);
-  }
-  evaluator.load(logits->data(), logits->size());
-  return evaluator.logOdds(node);
 }
 
 }  // namespace kolmo_test

@@ -9,7 +9,7 @@
 #include <iterator>
 #include <string>
 
-#include "tokenizer.h"
+#include "kolmo/tokenizer.h"
 
 namespace kolmo_test {
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "pretokenizer.h"
-#include "tokenizer.h"
+#include "kolmo/tokenizer.h"
 
 using kolmo::Status;
 using kolmo::Tokenizer;

@@ -1,4 +1,4 @@
-// Tests of the QR form of the URL text (src/url_codec.h): exact chunk lengths against big-number
+// Tests of the QR form of the URL text (src/include/kolmo/url_codec.h): exact chunk lengths against big-number
 // powers of 43, round trips at every length, the alphabet (43 characters of QR's alphanumeric
 // set, all carried by a URL fragment unchanged), canonical-form rejection, and that the form of
 // a fragment is read from its first character while base62 texts decode as before.
@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "url_codec.h"
+#include "kolmo/url_codec.h"
 
 using namespace kolmo;
 

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "pretokenizer.h"
-#include "tokenizer.h"
+#include "kolmo/tokenizer.h"
 
 namespace {
 

@@ -1,8 +1,10 @@
-// Embind bindings of the kolmo core: the only file that includes <emscripten/bind.h>.
+// Embind bindings of the kolmo core: the product module, kolmo_wasm.{js,wasm}, which the page
+// and the npm package ship. What only tests and benches call (the rounding layer's insides) is
+// in test_bindings.cpp, built into a separate module that is never shipped (wasm/CMakeLists.txt).
 //
 // Thin by design: one binding per public call of the core, no logic beyond moving data across
-// the boundary. web/lib/codec.js wraps these into the idiomatic JS API (KolmoError, no
-// .delete()); wasm/kolmo_wasm.d.ts types them. Conventions:
+// the boundary (boundary.h). web/lib/codec.js wraps these into the idiomatic JS API
+// (KolmoError, no .delete()); wasm/kolmo_wasm.d.ts types them. Conventions:
 //   - Status crosses as an int (kolmo::Status value); statusName(int) gives its stable name.
 //   - A fallible call with a result returns a plain JS object {status: int, value}; value is
 //     undefined unless status == 0. Hot per-token calls return a bare int instead.
@@ -28,49 +30,27 @@
 #include <string>
 #include <vector>
 
-#include "checksum.h"
-#include "cm_codec.h"
-#include "container.h"
-#include "envelope.h"
+#include "kolmo/checksum.h"
+#include "kolmo/container.h"
+#include "kolmo/envelope.h"
+#include "kolmo/line_breaks.h"
+#include "kolmo/lm.h"
 #include "kolmo/status.h"
-#include "line_breaks.h"
+#include "kolmo/tokenizer.h"
+#include "kolmo/url_codec.h"
+
+// Internals (kolmo_internal): the token tree and sessions the JS API hands out as handles.
+#include "cm_codec.h"
 #include "rounding.h"
 #include "session.h"
-#include "tokenizer.h"
-#include "url_codec.h"
+
+#include "boundary.h"
 
 namespace kolmo {
 namespace {
 
 using emscripten::val;
-
-// ---- boundary helpers ----
-
-// Copies a JS typed array (or array of numbers) into a vector with one TypedArray.set().
-template <typename T>
-std::vector<T> vectorFromJs(const val& array) {
-  std::vector<T> out(array["length"].as<size_t>());
-  if (!out.empty()) val(emscripten::typed_memory_view(out.size(), out.data())).call<void>("set", array);
-  return out;
-}
-
-// A new JS typed array (owning its own buffer, not a heap view) holding a copy of data[0, n).
-template <typename T>
-val typedArrayCopy(const char* jsType, const T* data, size_t n) {
-  if (n == 0) return val::global(jsType).new_(0);
-  return val::global(jsType).new_(emscripten::typed_memory_view(n, data));
-}
-val bytesToJs(const uint8_t* data, size_t n) { return typedArrayCopy("Uint8Array", data, n); }
-val bytesToJs(const std::vector<uint8_t>& v) { return bytesToJs(v.data(), v.size()); }
-val idsToJs(const std::vector<uint32_t>& v) { return typedArrayCopy("Uint32Array", v.data(), v.size()); }
-
-val result(Status status, val value) {
-  val r = val::object();
-  r.set("status", static_cast<int>(status));
-  r.set("value", isOk(status) ? value : val::undefined());
-  return r;
-}
-val result(Status status) { return result(status, val::undefined()); }
+using namespace js;  // boundary.h
 
 // u64 values cross as 16-digit lowercase hex strings: emcc 3.1.6 without WASM_BIGINT has no
 // 64-bit integer binding.
@@ -152,37 +132,6 @@ size_t tokenTreeMaxDepth(const TokenTree& tree) { return tree.maxDepth(); }
 // Path length of `token` in decisions; 0 for an id out of range.
 size_t tokenTreeDepth(const TokenTree& tree, uint32_t token) {
   return token < tree.vocabSize() ? tree.depth(token) : 0;
-}
-
-// Children of every internal node, flattened ([2i] child 0, [2i+1] child 1; node ids, leaf iff
-// < vocabSize): for tests that aim perturbations at one decision (tests/node/noise.test.mjs).
-val tokenTreeChildren(const TokenTree& tree) { return idsToJs(tree.children()); }
-
-// The quantization grids (GridSpec) are a format constant: JS always gets the default spec,
-// so the bindings never expose (or depend on) its fields. Benches that vary it are native.
-
-// Quantizer.build() -> {status, value: Quantizer with the default GridSpec (JS owns: .delete())}
-val quantizerBuild() {
-  auto quantizer = std::make_shared<Quantizer>();
-  Status status = Quantizer::build(GridSpec{}, quantizer.get());
-  if (!isOk(status)) return result(status);
-  return result(status, val(std::move(quantizer)));
-}
-
-// Boundaries of `grid` (0 or 1) in log-odds, ascending, as a Float64Array.
-val quantizerBoundaries(const Quantizer& quantizer, int grid) {
-  const std::vector<double>& b = quantizer.boundaries(grid & 1);
-  return typedArrayCopy("Float64Array", b.data(), b.size());
-}
-
-// dumpNodeTable(tree, quantizer, logits, epsilon) -> {status, value: Uint32Array of
-// (V-1) x kNodeDumpWords words}: the cross-build comparison of rounding.h.
-val dumpNodeTableJs(const TokenTree& tree, const Quantizer& quantizer, const val& logitArray,
-                    double epsilon) {
-  std::vector<float> logits = vectorFromJs<float>(logitArray);
-  std::vector<uint32_t> words;
-  Status status = dumpNodeTable(tree, quantizer, logits.data(), logits.size(), epsilon, &words);
-  return result(status, isOk(status) ? idsToJs(words) : val::undefined());
 }
 
 // ---- sessions ----
@@ -311,7 +260,6 @@ class WasmDecoderSession {
   LogitsBuffer logits_;
 };
 
-double defaultEpsilon() { return RoundingConfig{}.epsilon; }
 DecodeLimits defaultDecodeLimits() { return DecodeLimits{}; }
 
 // ---- url codec ----
@@ -502,9 +450,6 @@ val cmDecodeJs(const val& stream, size_t maxTextBytes) {
 
 // ---- hostile-link bound, QR form, password envelope ----
 
-// The most tokens an lm payload holds (session.h): the pipeline's encoder bound, the decoder's default.
-size_t maxLmTokens() { return kMaxLmTokens; }
-
 // urlEncodeQr(bytes) -> the QR form of the fragment text (url_codec.h)
 std::string urlEncodeQrJs(const val& bytes) {
   std::vector<uint8_t> data = vectorFromJs<uint8_t>(bytes);
@@ -586,17 +531,9 @@ EMSCRIPTEN_BINDINGS(kolmo) {
       .class_function("build", &tokenTreeBuild)
       .function("vocabSize", &tokenTreeVocabSize)
       .function("maxDepth", &tokenTreeMaxDepth)
-      .function("depth", &tokenTreeDepth)
-      .function("children", &tokenTreeChildren);
+      .function("depth", &tokenTreeDepth);
 
-  class_<Quantizer>("Quantizer")
-      .smart_ptr<std::shared_ptr<Quantizer>>("QuantizerPtr")
-      .class_function("build", &quantizerBuild)
-      .function("boundaries", &quantizerBoundaries);
-  constant("kNodeDumpWords", kNodeDumpWords);
-  function("dumpNodeTable", &dumpNodeTableJs);
-
-  function("defaultEpsilon", &defaultEpsilon);
+  function("defaultEpsilon", &defaultEpsilon);  // kolmo/lm.h
   value_object<DecodeLimits>("DecodeLimits").field("maxTokens", &DecodeLimits::maxTokens);
   function("defaultDecodeLimits", &defaultDecodeLimits);
   function("contextStart", &contextStart);
@@ -644,7 +581,7 @@ EMSCRIPTEN_BINDINGS(kolmo) {
   function("modelIdHash", &modelIdHashJs);
   function("textCheck16", &textCheck16Js);
 
-  function("maxLmTokens", &maxLmTokens);
+  function("maxLmTokens", &maxLmTokens);  // kolmo/lm.h
   function("urlEncodeQr", &urlEncodeQrJs);
   function("urlDecodeAnyForm", &urlDecodeAnyFormJs);
   function("urlQrEncodedLength", &urlQrEncodedLength);

@@ -1,6 +1,7 @@
 // Hand-written types of the Embind module built from wasm/bindings.cpp (emcc 3.1.6 cannot
-// emit them). Keep in step with bindings.cpp: one declaration per binding. Most code should
-// use web/lib/codec.js, which wraps this module (KolmoError, no .delete()).
+// emit them). Keep in step with bindings.cpp: one declaration per binding
+// (tests/node/wasm_types.test.mjs checks). Most code should use web/lib/codec.js, which wraps
+// this module (KolmoError, no .delete()). The test module's additions: kolmo_wasm_test.d.ts.
 //
 // Conventions (see bindings.cpp):
 //   - Status values are ints (kolmo::Status); statusName(status) names them.
@@ -69,23 +70,11 @@ export interface TokenTree extends EmbindHandle {
   maxDepth(): number;
   /** Decisions on the path of `token`; 0 for an id out of range. */
   depth(token: number): number;
-  /** Children of every internal node, flattened ([2i] child 0, [2i+1] child 1; a leaf iff < vocabSize). */
-  children(): Uint32Array;
 }
 
 export interface TokenTreeClass {
   /** Huffman tree over counts (one non-negative integer < 2^53 per id); caller owns the value. */
   build(counts: Float64Array | ArrayLike<number>, vocabSize: number): Result<TokenTree>;
-}
-
-export interface Quantizer extends EmbindHandle {
-  /** Bin boundaries of `grid` (0 or 1) in log-odds, ascending. */
-  boundaries(grid: number): Float64Array;
-}
-
-export interface QuantizerClass {
-  /** The grids of the default GridSpec (a format constant, not exposed to JS). */
-  build(): Result<Quantizer>;
 }
 
 // ---- sessions ----
@@ -155,11 +144,6 @@ export interface KolmoWasmModule {
   Tokenizer: TokenizerClass;
 
   TokenTree: TokenTreeClass;
-  Quantizer: QuantizerClass;
-  /** Words per internal node in dumpNodeTable's output (6). */
-  kNodeDumpWords: number;
-  /** (V-1) x kNodeDumpWords words for one (V,) logits vector; see rounding.h. */
-  dumpNodeTable(tree: TokenTree, quantizer: Quantizer, logits: Float32Array, epsilon: number): Result<Uint32Array>;
 
   /** RoundingConfig's default epsilon. */
   defaultEpsilon(): number;
@@ -219,7 +203,7 @@ export interface KolmoWasmModule {
   urlQrEncodedLength(size: number): number;
   /** Fragment text of either form -> bytes. */
   urlDecodeAnyForm(text: string): Result<Uint8Array>;
-  /** The password envelope's constants (src/envelope.h). */
+  /** The password envelope's constants (src/include/kolmo/envelope.h). */
   envelopeParams(): EnvelopeParams;
   isEnvelope(bytes: Uint8Array): boolean;
   envelopeParse(bytes: Uint8Array, limits: ContainerLimits): Result<{ salt: Uint8Array; aad: Uint8Array; sealed: Uint8Array }>;
@@ -227,7 +211,7 @@ export interface KolmoWasmModule {
   envelopeCheckInner(bytes: Uint8Array, limits: ContainerLimits): Status;
 }
 
-/** src/envelope.h constants: PBKDF2-HMAC-SHA-256 and AES-GCM parameters, sizes in bytes. */
+/** src/include/kolmo/envelope.h constants: PBKDF2-HMAC-SHA-256 and AES-GCM parameters, sizes in bytes. */
 export interface EnvelopeParams {
   header: number;
   saltBytes: number;

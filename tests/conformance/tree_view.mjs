@@ -1,18 +1,22 @@
 // Reading the rounding layer from JS, for the tests and benches that look inside it
 // (tests/node/noise.test.mjs, bench/drift_nodes.mjs): a token's path through the token tree, and
-// the log-odds r and fragility flags of a node in codec.dumpNodeTable()'s words (rounding.h:
-// kNodeDumpWords = 6 per internal node: bin0, bin1, flags, probabilities, r low, r high).
+// the log-odds r and fragility flags of a node in dumpNodeTable()'s words (rounding.h:
+// kNodeDumpWords = 6 per internal node: bin0, bin1, flags, probabilities, r low, r high). Both
+// come from the test module (tests/node/test_codec.mjs).
 
 const kWords = 6;
 const kNoParent = 0xffffffff;
 
 /** Paths through a TokenTree: `path(token)` gives the internal node indices, leaf to root. */
 export class TreePaths {
-  /** @param {import('../../web/lib/codec.js').TokenTree} tree */
-  constructor(tree) {
+  /**
+   * @param {import('../node/test_codec.mjs').TestCodec} codec the test codec that built `tree`
+   * @param {import('../../web/lib/codec.js').TokenTree} tree
+   */
+  constructor(codec, tree) {
     const V = tree.vocabSize;
     this.vocab = V;
-    this.children = tree.children();
+    this.children = codec.treeChildren(tree);
     this.parent = new Uint32Array(2 * V - 1).fill(kNoParent);
     for (let i = 0; i < V - 1; i++) this.parent[this.children[2 * i]] = this.parent[this.children[2 * i + 1]] = V + i;
   }

@@ -20,7 +20,7 @@ test('bad links and bad input give specific messages', { skip, timeout: 10 * 60 
     copy[0] = edit(copy[0]);
     return codec.urlEncode(copy);
   };
-  // Header byte: [version:3][mode:2][model index:3] (src/container.h).
+  // Header byte: [version:3][mode:2][model index:3] (src/include/kolmo/container.h).
   const otherModel = withHeader((b) => (b & ~0x07) | 0x05);
   const newerVersion = withHeader((b) => (b & 0x1f) | (5 << 5));
   const middle = Math.floor(fragment.length / 2);

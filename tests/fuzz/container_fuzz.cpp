@@ -12,10 +12,10 @@
 #include <cstdlib>
 #include <vector>
 
-#include "checksum.h"
+#include "kolmo/checksum.h"
 #include "cm_codec.h"
-#include "container.h"
-#include "line_breaks.h"
+#include "kolmo/container.h"
+#include "kolmo/line_breaks.h"
 
 using namespace kolmo;
 

@@ -7,11 +7,11 @@
 #include <string>
 #include <vector>
 
-#include "checksum.h"
-#include "container.h"
+#include "kolmo/checksum.h"
+#include "kolmo/container.h"
 #include "session.h"
 #include "synthetic_model.h"
-#include "url_codec.h"
+#include "kolmo/url_codec.h"
 
 using namespace kolmo;
 

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "url_codec.h"
+#include "kolmo/url_codec.h"
 
 namespace {
 

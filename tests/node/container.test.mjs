@@ -89,7 +89,7 @@ test('lm container versions say how to decode the body: payload version, CRLF li
   assert.deepEqual(['version', 'lmPayloadVersion', 'crlfLineBreaks'].map((k) => lm({ lmPayloadVersion: 2, crlfLineBreaks: true })[k]), [3, 2, true]);
   assert.throws(() => lm({ crlfLineBreaks: true }), isKolmoError('bad_argument'));
   assert.throws(() => codec.containerPack({ mode: 'cm', text, body: codec.cmEncode(text), crlfLineBreaks: true }), isKolmoError('bad_argument'));
-  // The transform itself (src/line_breaks.h): only when every line break is CRLF, exact back.
+  // The transform itself (src/include/kolmo/line_breaks.h): only when every line break is CRLF, exact back.
   assert.deepEqual(codec.lfLineBreaks(text), utf8('line one\nline two\n'));
   assert.deepEqual(codec.restoreCrlfLineBreaks(utf8('line one\nline two\n')), text);
   assert.equal(codec.lfLineBreaks(utf8('one\r\ntwo\nthree')), null);

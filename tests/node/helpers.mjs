@@ -39,7 +39,7 @@ export const invalidUtf8 = [
   Uint8Array.from({ length: 256 }, (_, i) => i),
 ];
 
-// A tokenizer file (src/tokenizer.h format) with a handful of merges over common English
+// A tokenizer file (src/include/kolmo/tokenizer.h format) with a handful of merges over common English
 // pairs, so that encode() really merges. Counts are arbitrary but deterministic.
 export function smallTokenizerFile() {
   const pairs = [

@@ -1,7 +1,9 @@
 // Native == WASM: the rounding layer's per-node tables (bins, flags, probabilities and the
 // raw log-odds bits) and the encoder's payload bytes (LM payload v1 and v2) must be identical in the native build
 // (build-native/tests/node/kolmo_native_dump) and the WASM build, for the same float32
-// logits. Run after scripts/build.sh (npm test does).
+// logits. Run after scripts/build.sh (npm test does). The tables come from the test module
+// (tests/node/test_codec.mjs: the same core objects, plus the dump); everything else is the
+// product module.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -9,9 +11,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCodec } from '../../web/lib/codec.js';
 import { repoRoot } from './helpers.mjs';
+import { loadTestCodec } from './test_codec.mjs';
 import { syntheticCounts, syntheticLogits, testLogitVector, testTokenSequence } from './synthetic_model.mjs';
 
 const codec = await loadCodec();
+const testCodec = await loadTestCodec();
 const dumper = join(repoRoot, 'build-native', 'tests', 'node', 'kolmo_native_dump');
 
 function runNative(...args) {
@@ -32,12 +36,12 @@ for (const [vocab, numVectors] of [[2, 7], [3, 7], [300, 28], [4099, 14]]) {
     const native = runNative('rounding', vocab, numVectors, epsilon);
     assert.equal(native.error, undefined);
     assert.equal(native.vectors.length, numVectors);
-    const tree = codec.buildTokenTree(syntheticCounts(vocab));
-    const quantizer = codec.buildQuantizer();
+    const tree = testCodec.buildTokenTree(syntheticCounts(vocab));
+    const quantizer = testCodec.buildQuantizer();
     try {
       for (let k = 0; k < numVectors; k++) {
-        const words = codec.dumpNodeTable(tree, quantizer, testLogitVector(k, vocab), epsilon);
-        assert.equal(words.length, (vocab - 1) * codec.wasm.kNodeDumpWords);
+        const words = testCodec.dumpNodeTable(tree, quantizer, testLogitVector(k, vocab), epsilon);
+        assert.equal(words.length, (vocab - 1) * testCodec.wasm.kNodeDumpWords);
         const at = firstDifference(native.vectors[k], words);
         assert.equal(at, -1, `vector ${k}: first difference at node ${Math.floor(at / 6)}, word ${at % 6}: ` +
           `native ${native.vectors[k][at]}, wasm ${words[at]}`);

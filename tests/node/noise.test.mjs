@@ -13,9 +13,14 @@ import { TreePaths, dumpedLogOdds, dumpedFragile } from '../conformance/tree_vie
 import { openShippedModel } from '../conformance/shipped_model.mjs';
 import { codedSequence, sequenceLogits, encodeTokens, decodeTokens, kLmPayloadVersion } from '../../web/lib/pipeline.js';
 import { KolmoError } from '../../web/lib/codec.js';
+import { loadTestCodec } from './test_codec.mjs';
 
 const { codec, tokenizer, tree, entry, model, lm } = await openShippedModel({ backend: 'node' });
-const quantizer = codec.buildQuantizer();
+// The rounding layer's tables, for aiming noise, come from the test module, over its own copy of
+// the tree (the same counts give the same tree); links are coded by the product module above.
+const probe = await loadTestCodec();
+const probeTree = probe.buildTokenTree(tokenizer.tokenCounts());
+const quantizer = probe.buildQuantizer();
 const epsilon = codec.defaultEpsilon();
 const V = entry.vocab_size;
 const texts = testedEvalTexts();
@@ -40,7 +45,7 @@ function perturb(logit, delta) {
 }
 
 // ---- the tree, for aiming at one decision ----
-const paths = new TreePaths(tree);
+const paths = new TreePaths(probe, probeTree);
 const boundaries = [quantizer.boundaries(0), quantizer.boundaries(1)];
 function nearestBoundary(grid, r) {
   let best = Infinity;
@@ -55,7 +60,7 @@ function nearestBoundary(grid, r) {
  * random. @returns {Float32Array}
  */
 function aimedNoise(row, token, rng, amplitude = 0.9 * epsilon) {
-  const words = codec.dumpNodeTable(tree, quantizer, row, epsilon);
+  const words = probe.dumpNodeTable(probeTree, quantizer, row, epsilon);
   const path = paths.path(token);
   const value = (node) => dumpedLogOdds(words, node);
   const fragile = (node, grid) => dumpedFragile(words, node, grid);
@@ -79,6 +84,14 @@ function uniformNoise(row, rng, amplitude) {
   for (let i = 0; i < row.length; i++) out[i] = perturb(row[i], (2 * rng() - 1) * amplitude);
   return out;
 }
+
+test('the test module built the product module\'s token tree (the aim below relies on it)', () => {
+  assert.equal(probeTree.vocabSize, tree.vocabSize);
+  assert.equal(probeTree.maxDepth, tree.maxDepth);
+  const differing = [];
+  for (let token = 0; token < V; token++) if (probeTree.depth(token) !== tree.depth(token)) differing.push(token);
+  assert.deepEqual(differing, []);
+});
 
 test('within ε: recorded encoder logits plus uniform or aimed noise decode every eval text exactly', async (t) => {
   const rng = random(0x5eed);

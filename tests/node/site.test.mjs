@@ -27,6 +27,7 @@ test('the site holds the page, the ORT files the library loads, and the models',
     'lib/wasm/kolmo_wasm.js', 'lib/wasm/kolmo_wasm.wasm', '_headers', '.nojekyll']) {
     assert.ok(files.has(page), `dist/ lacks ${page}`);
   }
+  assert.ok(!built.files.some((f) => f.includes('kolmo_wasm_test')), 'the test WASM module in dist/');
   // engine.js imports ort.wasm.min.mjs (WASM) or ort.min.mjs (WebGPU); each loads its runtime.
   assert.deepEqual(built.files.filter((f) => f.startsWith('ort/')).sort(), [
     'ort/ort-wasm-simd-threaded.jsep.mjs', 'ort/ort-wasm-simd-threaded.jsep.wasm',

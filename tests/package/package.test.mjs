@@ -28,6 +28,7 @@ test('npm pack -> npm install -> import { compress, decompress } from "kolmo"', 
   }
   assert.ok(files.some((/** @type {string} */ f) => /^models\/[^/]+\/model\.onnx$/.test(f)), 'no model in the package');
   assert.ok(!files.some((/** @type {string} */ f) => f.startsWith('tests/') || f.startsWith('src/') || f.startsWith('models/recipe')), 'sources or tests in the package');
+  assert.ok(!files.some((/** @type {string} */ f) => f.includes('kolmo_wasm_test')), 'the test WASM module in the package');
   const tarball = join(dir, packed[0].filename);
 
   const project = join(dir, 'user');

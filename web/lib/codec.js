@@ -9,7 +9,8 @@
 //   const text = codec.urlEncode(bytes);
 //
 // The Embind module itself (wasm/bindings.cpp, typed in wasm/kolmo_wasm.d.ts) is reachable
-// as codec.wasm for tests; code outside web/lib should not need it.
+// as codec.wasm for tests; code outside web/lib should not need it. The rounding layer's insides
+// are not in this module: tests reach them through the test module (tests/node/test_codec.mjs).
 
 import createKolmoModule from './wasm/kolmo_wasm.js';
 import { KolmoError } from './errors.js';
@@ -163,21 +164,6 @@ export class TokenTree extends Owned {
   /** Number of binary decisions that code `token`. */
   depth(token) {
     return this.handle.depth(token);
-  }
-  /**
-   * Children of every internal node i (node id vocabSize + i): [2i] child 0, [2i+1] child 1, as
-   * node ids (a leaf's id is its token id). @returns {Uint32Array}
-   */
-  children() {
-    return this.handle.children();
-  }
-}
-
-/** The two quantization grids of the rounding layer (src/rounding.h, Quantizer). */
-export class Quantizer extends Owned {
-  /** Bin boundaries of grid 0 or 1, in log-odds, ascending. @param {0|1} grid @returns {Float64Array} */
-  boundaries(grid) {
-    return this.handle.boundaries(grid);
   }
 }
 
@@ -355,20 +341,6 @@ export class Codec {
    */
   buildTokenTree(counts, vocabSize = counts.length) {
     return new TokenTree(this.check(this.wasm.TokenTree.build(counts, vocabSize)));
-  }
-
-  /** Builds the quantization grids (the format's default GridSpec). */
-  buildQuantizer() {
-    return new Quantizer(this.check(this.wasm.Quantizer.build()));
-  }
-
-  /**
-   * Rounding-layer dump for one (vocab,) logits vector: kNodeDumpWords words per internal
-   * node (see rounding.h, dumpNodeTable). For native == WASM comparisons.
-   * @returns {Uint32Array}
-   */
-  dumpNodeTable(tree, quantizer, logits, epsilon) {
-    return this.check(this.wasm.dumpNodeTable(tree.handle, quantizer.handle, logits, epsilon));
   }
 
   // ---- sessions ----

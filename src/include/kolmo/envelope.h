@@ -21,7 +21,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "container.h"
+#include "kolmo/container.h"
 #include "kolmo/status.h"
 
 namespace kolmo {

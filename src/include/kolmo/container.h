@@ -4,8 +4,8 @@
 //   (varint)    model index, only when the 3-bit field is 7 (LEB128, value >= 7, canonical)
 //   2 bytes     integrity check, big endian: top 16 bits of textCheckHash64(...) of the
 //               ORIGINAL text; lm links hash the full 64-bit model id hash in too
-//   rest        body: stored = the text itself; cm = cm_codec stream; lm = range-coded
-//               payload of the LM EncoderSession (opaque here)
+//   rest        body: stored = the text itself; cm = the model-free codec's stream (coded here);
+//               lm = the payload of an LmEncoder (kolmo/lm.h; opaque here)
 //
 // So a link with the default model pays 3 framing bytes. The file form (CLI) is "KLMO" + the
 // same bytes. docs/FORMAT.md is the normative description; every change that alters a
@@ -22,7 +22,7 @@ namespace kolmo {
 
 constexpr uint8_t kContainerVersion = 1;     // stored, cm and lm (payload version 1) links
 // Version 2: the same framing, only mode lm, whose body is LM payload version 2 (the language
-// model mixed with the in-document model, session.h / doc_model.h). New lm links use it;
+// model mixed with the in-document model, kolmo/lm.h). New lm links use it;
 // stored and cm links stay version 1, so every reader of version 1 still opens them.
 constexpr uint8_t kContainerVersionLmV2 = 2;
 // Version 3: as version 2, for a text whose every line break is CRLF: the payload codes the text
@@ -39,7 +39,7 @@ constexpr uint8_t kFileMagic[4] = {'K', 'L', 'M', 'O'};
 
 enum class ContainerMode : uint8_t {
   kStored = 0,  // body = text bytes
-  kCm = 1,      // body = cm_codec stream (model-free)
+  kCm = 1,      // body = the model-free codec's stream (coded by packBest)
   kLm = 2,      // body = LM payload (needs the model named by the model index)
   // 3 is reserved: parse() answers kUnknownMode
 };
@@ -96,11 +96,13 @@ Status parse(const uint8_t* data, size_t size, const ContainerLimits& limits, Co
 Status verify(const ContainerView& view, uint64_t modelIdHash, const uint8_t* text, size_t size);
 
 // Decodes a stored or cm body and verifies it. *text is cleared on any error:
-// kBadArgument (lm view), cm_codec errors, kLengthOverLimit, kChecksumMismatch.
+// kBadArgument (lm view), kTruncated / kCorrupt (a damaged cm stream), kLengthOverLimit,
+// kChecksumMismatch.
 Status decodeFallback(const ContainerView& view, const ContainerLimits& limits,
                       std::vector<uint8_t>* text);
 
-// An lm body the caller coded (EncoderSession): one candidate of packBest.
+// An lm body the caller coded (LmEncoder, kolmo/lm.h): one candidate of packBest. data is only
+// read during the call.
 struct LmBody {
   const uint8_t* data = nullptr;
   size_t size = 0;
@@ -124,7 +126,7 @@ Status packBest(const uint8_t* text, size_t textSize, const LmBody* lmBodies, si
                 size_t* chosenLm = nullptr);
 
 // Packs text in the smallest of: stored, cm (coded here), and lm (lmBody, produced by the
-// caller's EncoderSession, when not null): packBest above with one body and every mode. Ties prefer stored, then cm, then lm (cheapest to
+// caller's LmEncoder, when not null): packBest above with one body and every mode. Ties prefer stored, then cm, then lm (cheapest to
 // decode), so the result is never larger than the smallest fallback. *chosen (optional)
 // receives the mode used. Errors: kLengthOverLimit (text or result over limits).
 // lmPayloadVersion: the version of lmBody (1 or 2), which sets the container version of an lm
