@@ -81,10 +81,11 @@ Status LmEncoder::encodeStep(const float* logits, size_t vocab, uint32_t token) 
   return impl_ ? impl_->session.encodeStep(logits, vocab, token) : Status::kBadArgument;
 }
 
-Status LmEncoder::encodeSteps(const float* logits, size_t numSteps, size_t vocab, const uint32_t* tokens,
-                              float* stepBits) {
-  return impl_ ? impl_->session.encodeSteps(logits, numSteps, vocab, tokens, stepBits) : Status::kBadArgument;
+Status LmEncoder::encodeSteps(const float* logits, size_t numSteps, size_t vocab, const uint32_t* tokens) {
+  return impl_ ? impl_->session.encodeSteps(logits, numSteps, vocab, tokens) : Status::kBadArgument;
 }
+
+std::vector<float> LmEncoder::stepBits() const { return impl_ ? impl_->session.stepBits() : std::vector<float>(); }
 
 Status LmEncoder::finish(std::vector<uint8_t>* payload) {
   return impl_ ? impl_->session.finish(payload) : Status::kBadArgument;

@@ -28,7 +28,7 @@ TEST_SUITE("lm_api") {
     std::vector<uint32_t> seq{eot};
     for (uint32_t t : kolmo_test::sampleSequence(vocab, eot, 300, rng)) seq.push_back(t);
     seq.push_back(eot);
-    for (int version : {kolmo::kLmPayloadV1, kolmo::kLmPayloadV2}) {
+    for (int version : {kolmo::kLmPayloadV1, kolmo::kLmPayloadV2, kolmo::kLmPayloadV3}) {
       CAPTURE(version);
       kolmo::RoundingConfig config;
       config.epsilon = 3e-4;
@@ -86,7 +86,7 @@ TEST_SUITE("lm_api") {
     kolmo::LmVocabulary vocabulary;
     REQUIRE(kolmo::LmVocabulary::build(kolmo_test::syntheticCounts(64), 63, &vocabulary) == Status::kOk);
     kolmo::LmEncoderOptions badVersion;
-    badVersion.payloadVersion = 3;
+    badVersion.payloadVersion = 4;
     kolmo::LmEncoder encoder(vocabulary, badVersion);
     CHECK(encoder.status() == Status::kBadArgument);
     const std::vector<float> logits(64, 0.0f);

@@ -10,6 +10,7 @@
 
 #include "session.h"
 #include "synthetic_model.h"
+#include "tree_probe.h"
 
 using namespace kolmo;
 

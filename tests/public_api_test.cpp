@@ -201,18 +201,29 @@ TEST_CASE("lm links: tokenizer, the caller's model with a window, LmEncoder, pac
     CHECK(crlfForm == (s == crlf));
     const std::vector<uint8_t> v1 = lmPayload(vocabulary, tokenizer, text, 1);
     const std::vector<uint8_t> v2 = lmPayload(vocabulary, tokenizer, crlfForm ? lf : text, 2);
-    const kolmo::LmBody bodies[2] = {{v1.data(), v1.size(), 1, false}, {v2.data(), v2.size(), 2, crlfForm}};
+    const std::vector<uint8_t> v3 = lmPayload(vocabulary, tokenizer, crlfForm ? lf : text, 3);
+    const kolmo::LmBody bodies[3] = {
+        {v1.data(), v1.size(), 1, false}, {v2.data(), v2.size(), 2, crlfForm}, {v3.data(), v3.size(), 3, crlfForm}};
 
     // Only lm: the link must decode through the model. Then every mode: the smallest wins.
     for (const unsigned modes : {kolmo::modeBit(kolmo::ContainerMode::kLm), kolmo::kAllModes}) {
       std::vector<uint8_t> container;
       kolmo::ContainerMode mode = kolmo::ContainerMode::kStored;
       size_t body = 9;
-      REQUIRE(kolmo::packBest(text.data(), text.size(), bodies, 2, 0, idHash, kolmo::ContainerLimits{}, modes,
+      REQUIRE(kolmo::packBest(text.data(), text.size(), bodies, 3, 0, idHash, kolmo::ContainerLimits{}, modes,
                               &container, &mode, &body) == Status::kOk);
       if (modes != kolmo::kAllModes) REQUIRE(mode == kolmo::ContainerMode::kLm);
       if (mode == kolmo::ContainerMode::kLm) {
-        CHECK(container.size() <= kolmo::kContainerMinBytes + std::min(v1.size(), v2.size()));
+        CHECK(container.size() <= kolmo::kContainerMinBytes + std::min({v1.size(), v2.size(), v3.size()}));
+      }
+      // Each body on its own opens too, whatever its container version (1 to 5).
+      std::vector<uint8_t> one;
+      for (const kolmo::LmBody& lmBody : bodies) {
+        REQUIRE(kolmo::packBest(text.data(), text.size(), &lmBody, 1, 0, idHash, kolmo::ContainerLimits{},
+                                kolmo::modeBit(kolmo::ContainerMode::kLm), &one) == Status::kOk);
+        std::string link;
+        kolmo::urlEncode(one.data(), one.size(), &link);
+        CHECK(openLink(link, vocabulary, tokenizer, idHash) == text);
       }
       std::string fragment;
       kolmo::urlEncode(container.data(), container.size(), &fragment);
@@ -240,10 +251,10 @@ TEST_CASE("lm payloads survive logit drift within epsilon; the vocabulary may go
     kolmo::LmEncoder encoder(vocabulary);
     std::vector<float> logits(vocab * (seq.size() - 1));
     for (size_t pos = 1; pos < seq.size(); ++pos) modelLogits(seq, pos, vocab, &logits[(pos - 1) * vocab]);
-    std::vector<float> stepBits(seq.size() - 1);
-    REQUIRE(encoder.encodeSteps(logits.data(), seq.size() - 1, vocab, seq.data() + 1, stepBits.data()) ==
-            Status::kOk);
+    REQUIRE(encoder.encodeSteps(logits.data(), seq.size() - 1, vocab, seq.data() + 1) == Status::kOk);
     REQUIRE(encoder.finish(&payload) == Status::kOk);
+    const std::vector<float> stepBits = encoder.stepBits();
+    REQUIRE(stepBits.size() == seq.size() - 1);
     double total = 0;
     for (float b : stepBits) total += b;
     CHECK(total == doctest::Approx(encoder.stats().codedBits).epsilon(1e-4));

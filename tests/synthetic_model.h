@@ -15,8 +15,6 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
-#include <map>
 #include <random>
 #include <vector>
 
@@ -56,19 +54,6 @@ inline std::vector<uint64_t> syntheticCounts(size_t vocab) {
     counts[i] = 1 + 10000000ull / rank;
   }
   return counts;
-}
-
-// The token tree of syntheticCounts(vocab), built once per vocabulary size (the process aborts
-// if it cannot be built: every test depends on it).
-inline const kolmo::TokenTree& syntheticTree(size_t vocab) {
-  static std::map<size_t, kolmo::TokenTree> trees;
-  auto found = trees.find(vocab);
-  if (found == trees.end()) {
-    kolmo::TokenTree tree;
-    if (kolmo::TokenTree::build(syntheticCounts(vocab), vocab, &tree) != kolmo::Status::kOk) std::abort();
-    found = trees.emplace(vocab, std::move(tree)).first;
-  }
-  return found->second;
 }
 
 // Draws a token from softmax(logits) (libm is fine here: it only picks test data).

@@ -1,15 +1,31 @@
-// Test helpers that reach into the rounding layer's token tree (rounding.h): the leaves under a
-// node, and placing a node's log-odds on a chosen value (for adversarial tests next to
-// quantization boundaries).
+// Test helpers that reach into the rounding layer's token tree (rounding.h): the tree of the
+// synthetic counts, the leaves under a node, and placing a node's log-odds on a chosen value (for
+// adversarial tests next to quantization boundaries).
 #pragma once
 
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
+#include <map>
 #include <vector>
 
 #include "rounding.h"
+#include "synthetic_model.h"
 
 namespace kolmo_test {
+
+// The token tree of syntheticCounts(vocab), built once per vocabulary size (the process aborts
+// if it cannot be built: every test depends on it).
+inline const kolmo::TokenTree& syntheticTree(size_t vocab) {
+  static std::map<size_t, kolmo::TokenTree> trees;
+  auto found = trees.find(vocab);
+  if (found == trees.end()) {
+    kolmo::TokenTree tree;
+    if (kolmo::TokenTree::build(syntheticCounts(vocab), vocab, &tree) != kolmo::Status::kOk) std::abort();
+    found = trees.emplace(vocab, std::move(tree)).first;
+  }
+  return found->second;
+}
 
 // Token ids in the subtree under node id `id`.
 inline void collectLeaves(const kolmo::TokenTree& tree, uint32_t id, std::vector<uint32_t>* out) {

@@ -92,8 +92,8 @@ class LmVocabulary {
 // which each side computes from its own logits).
 struct LmStats {
   uint64_t steps = 0;         // positions coded, EOT included
-  uint64_t fragileSteps = 0;  // positions whose path needed the second grid or an escape
-  uint64_t escapes = 0;       // positions coded without the model's values (drift-fragile on both grids)
+  uint64_t fragileSteps = 0;  // positions not coded on the first grid (payloads 1-2: flagged; 3: in a span of another grid)
+  uint64_t escapes = 0;       // positions coded without the model's values (drift-fragile on every grid)
   double idealBits = 0;       // sum of -log2 softmax(logits)[token]: what an ideal coder would pay
   double codedBits = 0;       // what the payload pays, all of it (flags and escapes included)
 };
@@ -103,13 +103,14 @@ struct LmStats {
 struct LmEncoderOptions {
   // The logit drift (max norm) between encoder and decoder logits the payload must survive.
   double epsilon = defaultEpsilon();
-  // LM payload version to write: 1 (the model alone, container version 1) or 2 (the model mixed
-  // with an in-document model of the text so far; usually smaller; container versions 2 and 3).
+  // LM payload version to write: 1 (the model alone, container version 1), 2 (the model mixed
+  // with an in-document model of the text so far, per-token grid flags; containers 2 and 3) or
+  // 3 (2 with span headers over a family of grids: what kolmo's links use; containers 4 and 5).
   // Give packBest the version with the body (LmBody::payloadVersion).
   int payloadVersion = 1;
-  // Version 2 only: how many positions will be coded, EOT included (1..2^26). The payload starts
-  // with its size class (the count's bit length), so coding more than 2^class - 1 positions is
-  // kBadArgument.
+  // Versions 2 and 3: how many positions will be coded, EOT included (1..2^26). The payload
+  // starts with its size class (the count's bit length), so coding more than 2^class - 1
+  // positions is kBadArgument.
   size_t tokenCount = 0;
 };
 
@@ -118,8 +119,8 @@ struct LmEncoderOptions {
 // encoder answers kBadArgument).
 class LmEncoder {
  public:
-  // Construction errors (kBadArgument: an empty vocabulary, a payload version other than 1 or 2,
-  // a version-2 tokenCount out of range) are reported by status() and by every call.
+  // Construction errors (kBadArgument: an empty vocabulary, a payload version other than 1, 2 or
+  // 3, a tokenCount out of range for versions 2 and 3) are reported by status() and by every call.
   explicit LmEncoder(const LmVocabulary& vocabulary, const LmEncoderOptions& options = LmEncoderOptions());
   ~LmEncoder();
   LmEncoder(LmEncoder&&) noexcept;
@@ -135,14 +136,17 @@ class LmEncoder {
 
   // numSteps steps at once: logits (numSteps, vocab) row-major, as a batched model pass gives
   // them; tokens (numSteps,). Stops at the first failing step (those before it stay coded).
-  // stepBits (optional, numSteps entries): the bits each step coded, what the link pays per token.
-  Status encodeSteps(const float* logits, size_t numSteps, size_t vocab, const uint32_t* tokens,
-                     float* stepBits = nullptr);
+  Status encodeSteps(const float* logits, size_t numSteps, size_t vocab, const uint32_t* tokens);
 
   // Appends the payload to *payload. kBadArgument unless the last coded token was EOT.
   Status finish(std::vector<uint8_t>* payload);
 
+  // Statistics so far (version 3 codes a block of up to 256 positions once it is complete: its
+  // coded bits count from then on; all of them once EOT is coded).
   LmStats stats() const;
+  // The bits each coded position cost (grid flags or span header, path, escape): what the link
+  // pays per token, in order; complete once EOT is coded (version 3 codes blocks at a time).
+  std::vector<float> stepBits() const;
 
  private:
   struct Impl;
@@ -164,8 +168,9 @@ struct LmDecoderOptions {
 class LmDecoder {
  public:
   // Construction errors are reported by status() and by every call: kBadArgument (an empty
-  // vocabulary, a null payload with size > 0, a payload version other than 1 or 2), kLengthOverLimit (a version-2 payload whose
-  // size class needs more than maxTokens positions), kCorrupt (an impossible size class).
+  // vocabulary, a null payload with size > 0, a payload version other than 1, 2 or 3),
+  // kLengthOverLimit (a version-2 or 3 payload whose size class needs more than maxTokens
+  // positions), kCorrupt (an impossible size class).
   LmDecoder(const LmVocabulary& vocabulary, const uint8_t* payload, size_t size,
             const LmDecoderOptions& options = LmDecoderOptions());
   ~LmDecoder();
