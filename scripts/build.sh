@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds kolmo: the native core + doctest suite (build-native/) and the WASM module
 # (build-wasm/, via emcmake), then copies kolmo_wasm.{js,wasm} into web/lib/wasm/ where
-# web/lib/codec.js loads them (generated, git-ignored).
+# web/lib/worker/codec.js loads them (generated, git-ignored).
 #
 # Usage: bash scripts/build.sh [native|wasm|all]     (default: all)
 # Env:   KOLMO_JOBS (default 2: the machines here have 2 cores, shared)

@@ -10,7 +10,7 @@
 // button (hidden without the Web Share API). ?title=&text=&url= (the manifest's share_target)
 // puts shared text into the editor.
 import { Kolmo, KolmoError } from './lib/index.js';
-import { pageMessage } from './lib/errors.js';
+import { pageMessage } from './lib/shared/errors.js';
 import { channelFits, channelWarning } from './channels.js';
 import { showQr } from './qr_view.js';
 

@@ -8,7 +8,7 @@ const kNoParent = 0xffffffff;
 
 /** Paths through a TokenTree: `path(token)` gives the internal node indices, leaf to root. */
 export class TreePaths {
-  /** @param {import('../../web/lib/codec.js').TokenTree} tree */
+  /** @param {import('../../web/lib/worker/codec.js').TokenTree} tree */
   constructor(tree) {
     const V = tree.vocabSize;
     this.vocab = V;

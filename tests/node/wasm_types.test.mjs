@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
-import { loadCodec } from '../../web/lib/codec.js';
+import { loadCodec } from '../../web/lib/worker/codec.js';
 import { repoRoot } from './helpers.mjs';
 
 const bindingsSource = readFileSync(join(repoRoot, 'wasm/bindings.cpp'), 'utf8');

@@ -11,9 +11,9 @@
 // The Embind module itself (wasm/bindings.cpp, typed in wasm/kolmo_wasm.d.ts) is reachable
 // as codec.wasm for tests; code outside web/lib should not need it.
 
-import createKolmoModule from './wasm/kolmo_wasm.js';
-import { KolmoError } from './errors.js';
-import { isNode } from './env.js';
+import createKolmoModule from '../wasm/kolmo_wasm.js';
+import { KolmoError } from '../shared/errors.js';
+import { isNode } from '../shared/env.js';
 
 // ---- errors ----
 
@@ -21,7 +21,7 @@ export { KolmoError }; // defined in errors.js, offered here too
 
 // ---- loading ----
 
-const kWasmUrl = new URL('./wasm/kolmo_wasm.wasm', import.meta.url);
+const kWasmUrl = new URL('../wasm/kolmo_wasm.wasm', import.meta.url);
 
 let defaultCodec = null;
 
