@@ -60,6 +60,8 @@ test('npm pack -> npm install -> import { compress, decompress } from "kolmo"', 
       out.push({ fragment, mode: stats.mode, backend: stats.backend, fallback: stats.fallback, modelId: stats.modelId });
     }
     try { await decompress('#damaged!'); throw new Error('no error'); } catch (e) { if (!(e instanceof KolmoError)) throw e; }
+    // The package's one entry point: its modules are not exported one by one (README, the library).
+    try { await import('kolmo/codec'); throw new Error('kolmo/codec is exported'); } catch (e) { if (e.code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED') throw e; }
     console.log(JSON.stringify(out));
   `);
   // onnxruntime-node is an optional peer dependency: a plain install runs on ORT Web's WASM
