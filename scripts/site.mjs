@@ -3,7 +3,7 @@
 // with no build step there:
 //
 //   index.html        web/index.html with the Content-Security-Policy meta tag (kCsp)
-//   app.js, style.css, sw.js, manifest.webmanifest, icons/, lib/ (+ lib/wasm/)   all of web/
+//   app.js, app/, style.css, sw.js, manifest.webmanifest, icons/, lib/ (+ lib/wasm/)   all of web/
 //   ort/              the ONNX Runtime Web files the library loads (kOrtFiles), nothing else
 //   models/           manifest.json and, per model, the files the library fetches (kModelFiles)
 //   vendor/<pkg>/     npm modules the page imports by bare name (kVendor), specifiers rewritten

@@ -3,7 +3,7 @@
 // are not kept here: web/lib/worker/model_store.js keeps them (checked by sha256) in its own
 // cache, so they are not stored twice.
 //
-//   the page, lib/, vendor/, icons/   network first (fresh code when online), the
+//   the page (app/ too), lib/, vendor/, icons/   network first (fresh code when online), the
 //                                     cached copy offline; all kept at install (kSite.shell)
 //   ort/                              cache first: a new build of the site (kSite.version, a hash
 //                                     of every file) starts an empty cache

@@ -3,7 +3,7 @@
 //   web/lib/worker/                   the Web Worker (in Node: in-process, page/hosts.js loads
 //                                     worker/engine.js on first use, by a dynamic import)
 //   web/lib/shared/                   both sides
-//   web/app.js, channels.js, qr_view.js   the demo page, a user of the library like any other
+//   web/app.js, web/app/              the demo page, a user of the library like any other
 // The page side never loads the worker side (the WASM codec, ONNX Runtime) into the page's
 // thread, and the worker side never reaches back.
 import test from 'node:test';
@@ -28,7 +28,7 @@ const kGroups = [
   ['page side', ['lib/index.js', ...jsIn('lib/page')], /^lib\/(page|shared)\//],
   ['worker side', jsIn('lib/worker'), /^lib\/(worker|shared|wasm)\//],
   ['shared', jsIn('lib/shared'), /^lib\/shared\//],
-  ['the demo page', ['app.js', 'channels.js', 'qr_view.js'], /^(channels\.js$|qr_view\.js$|lib\/index\.js$|lib\/(page|shared)\/)/],
+  ['the demo page', ['app.js', ...jsIn('app')], /^(app\/|lib\/index\.js$|lib\/(page|shared)\/)/],
 ];
 
 test('web/lib is grouped by where the code runs: no import crosses from the page side into the worker side or back', () => {
