@@ -26,9 +26,9 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import lzString from 'lz-string';
 import { evalTexts } from '../tests/conformance/eval_texts.mjs';
-import { Engine } from '../web/lib/engine.js';
+import { Engine } from '../web/lib/worker/engine.js';
 import { Kolmo } from '../web/lib/index.js';
-import { compressBytes, decodeTokens, encodeTokens } from '../web/lib/pipeline.js';
+import { compressBytes, decodeTokens, encodeTokens } from '../web/lib/worker/pipeline.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);

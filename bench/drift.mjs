@@ -18,7 +18,7 @@ import { DriftStats } from '../tests/conformance/drift_stats.mjs';
 import { evalTexts, shortestPerCategory } from '../tests/conformance/eval_texts.mjs';
 import { NodePath, BrowserPath, nodePathSpecs, browserPathSpecs } from '../tests/conformance/paths.mjs';
 import { loadShippedFiles } from '../tests/conformance/shipped_model.mjs';
-import { codedSequence } from '../web/lib/pipeline.js';
+import { codedSequence } from '../web/lib/worker/pipeline.js';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {

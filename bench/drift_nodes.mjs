@@ -13,7 +13,7 @@
 import { evalTexts } from '../tests/conformance/eval_texts.mjs';
 import { openShippedModel } from '../tests/conformance/shipped_model.mjs';
 import { TreePaths, dumpedLogOdds } from '../tests/conformance/tree_view.mjs';
-import { codedSequence, sequenceLogits } from '../web/lib/pipeline.js';
+import { codedSequence, sequenceLogits } from '../web/lib/worker/pipeline.js';
 import { loadTestCodec } from '../tests/node/test_codec.mjs';
 
 const args = process.argv.slice(2);

@@ -2,17 +2,17 @@
 // rounding layer's cost is measured on real model output without Python:
 //   node bench/dump_logits.mjs OUT.bin COUNTS.u64 FILE...
 // For every file: the sequence EOT + tokens + EOT, each token with the logits the encoder uses
-// (one batched pass per window of kolmo's context-window rule, as web/lib/pipeline.js does).
+// (one batched pass per window of kolmo's context-window rule, as web/lib/worker/pipeline.js does).
 // Format (little-endian): uint32 vocab, uint32 steps, then per step uint32 token + vocab float32.
 // COUNTS.u64 gets the tokenizer's unigram counts (vocab uint64), which build the token tree.
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { loadCodec } from '../web/lib/codec.js';
-import { createLanguageModel } from '../web/lib/model.js';
-import { manifestEntry } from '../web/lib/model_manifest.js';
-import { codedSequence, encoderWindows } from '../web/lib/pipeline.js';
+import { loadCodec } from '../web/lib/worker/codec.js';
+import { createLanguageModel } from '../web/lib/worker/model.js';
+import { manifestEntry } from '../web/lib/worker/model_manifest.js';
+import { codedSequence, encoderWindows } from '../web/lib/worker/pipeline.js';
 
 const [out, countsOut, ...files] = process.argv.slice(2);
 if (!out || !countsOut || files.length === 0) {

@@ -6,7 +6,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { compress } from '../web/lib/index.js';
-import { qrSymbol } from '../web/lib/qr.js';
+import { qrSymbol } from '../web/lib/page/qr.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const base = 'https://user.github.io/kolmo/';

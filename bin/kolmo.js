@@ -13,9 +13,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 // @ts-expect-error pngjs ships no type declarations
 import { PNG } from 'pngjs';
-import { loadCodec } from '../web/lib/codec.js';
+import { loadCodec } from '../web/lib/worker/codec.js';
 import { compress, decompress, KolmoError } from '../web/lib/index.js';
-import { qrPixels, qrSvg, qrSymbol, qrTerminalText } from '../web/lib/qr.js';
+import { qrPixels, qrSvg, qrSymbol, qrTerminalText } from '../web/lib/page/qr.js';
 
 const kUsage = `usage: kolmo compress [FILE] [-o OUT] [--url] [--backend node|wasm] [--mode lm|cm|stored]
                       [--password-file F] [--qr [IMAGE.svg|IMAGE.png]] [--base-url URL]

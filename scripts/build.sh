@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds kolmo: the native core + doctest suite (build-native/) and the WASM modules
 # (build-wasm/, via emcmake), then copies the product module kolmo_wasm.{js,wasm} into
-# web/lib/wasm/ where web/lib/codec.js loads them (generated, git-ignored). The test module
+# web/lib/wasm/ where web/lib/worker/codec.js loads them (generated, git-ignored). The test module
 # kolmo_wasm_test.{js,wasm} (the product bindings + the rounding layer's insides) stays in
 # build-wasm/wasm/, where tests/node/test_codec.mjs loads it: outside web/, neither the npm
 # package nor the site (scripts/site.mjs) can pick it up.

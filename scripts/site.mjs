@@ -3,7 +3,7 @@
 // with no build step there:
 //
 //   index.html        web/index.html with the Content-Security-Policy meta tag (kCsp)
-//   app.js, style.css, sw.js, manifest.webmanifest, icons/, lib/ (+ lib/wasm/)   all of web/
+//   app.js, app/, style.css, sw.js, manifest.webmanifest, icons/, lib/ (+ lib/wasm/)   all of web/
 //   ort/              the ONNX Runtime Web files the library loads (kOrtFiles), nothing else
 //   models/           manifest.json and, per model, the files the library fetches (kModelFiles)
 //   vendor/<pkg>/     npm modules the page imports by bare name (kVendor), specifiers rewritten
@@ -25,7 +25,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { kModelFiles } from '../web/lib/model_store.js';
+import { kModelFiles } from '../web/lib/worker/model_store.js';
 
 const repoRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const webDir = join(repoRoot, 'web');
@@ -62,7 +62,7 @@ export const kSiteHeaders = {
 };
 
 /**
- * onnxruntime-web's dist/ files that web/lib/engine.js loads: the WASM-only bundle and its
+ * onnxruntime-web's dist/ files that web/lib/worker/engine.js loads: the WASM-only bundle and its
  * runtime, and the JSEP bundle (WebGPU, also WASM) and its runtime. Checked against the
  * bundles' own references at build time (ortRuntimeFiles), so an upgrade that renames them
  * fails here, not in a user's browser.
@@ -83,7 +83,7 @@ const kOrtFiles = [
  * @type {Record<string, string>}
  */
 export const kVendor = {
-  'qrcode-generator': 'dist/qrcode.mjs', // web/lib/qr.js: the QR code of a link
+  'qrcode-generator': 'dist/qrcode.mjs', // web/lib/page/qr.js: the QR code of a link
 };
 
 /** The line of web/sw.js that this script fills in. */

@@ -71,7 +71,7 @@ constexpr int kLmPayloadV3 = 3;
 constexpr size_t kSpanBlockTokens = 256;
 constexpr int kSpanLevels = 9;
 
-// Most tokens (EOT included) an LM payload holds: the encoder side (web/lib/pipeline.js reads it
+// Most tokens (EOT included) an LM payload holds: the encoder side (web/lib/worker/pipeline.js reads it
 // through the WASM module) offers the model only texts within it, and the decoder refuses more
 // by default, so a crafted link costs at most this many model steps (~3.5 min at 300 tokens/s),
 // not the 2^20 it could cost before. Decoding costs one model step per token; this keeps opening

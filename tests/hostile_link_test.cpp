@@ -28,7 +28,7 @@ std::vector<float> peakedLogits() {
 }
 
 // The payload of `count` repeated tokens and EOT, written by an EncoderSession (which has no
-// bound of its own: the bound is the pipeline's, web/lib/pipeline.js).
+// bound of its own: the bound is the pipeline's, web/lib/worker/pipeline.js).
 std::vector<uint8_t> craftPayload(const TokenTree& tree, size_t count) {
   EncoderSession encoder(tree, kEot);
   REQUIRE(encoder.status() == Status::kOk);

@@ -3,7 +3,7 @@
 // in test_bindings.cpp, built into a separate module that is never shipped (wasm/CMakeLists.txt).
 //
 // Thin by design: one binding per public call of the core, no logic beyond moving data across
-// the boundary (boundary.h). web/lib/codec.js wraps these into the idiomatic JS API
+// the boundary (boundary.h). web/lib/worker/codec.js wraps these into the idiomatic JS API
 // (KolmoError, no .delete()); wasm/kolmo_wasm.d.ts types them. Conventions:
 //   - Status crosses as an int (kolmo::Status value); statusName(int) gives its stable name.
 //   - A fallible call with a result returns a plain JS object {status: int, value}; value is
@@ -464,7 +464,7 @@ val urlDecodeAnyFormJs(const std::string& text) {
   return result(status, isOk(status) ? bytesToJs(bytes) : val::undefined());
 }
 
-// The envelope's constants for web/lib/crypto.js, which runs the WebCrypto calls they describe.
+// The envelope's constants for web/lib/worker/crypto.js, which runs the WebCrypto calls they describe.
 val envelopeParams() {
   val v = val::object();
   v.set("header", kEnvelopeHeader);
@@ -538,7 +538,7 @@ EMSCRIPTEN_BINDINGS(kolmo) {
   function("defaultDecodeLimits", &defaultDecodeLimits);
   function("contextStart", &contextStart);
 
-  // Handles: JS owns them and must .delete() each once (web/lib/codec.js does).
+  // Handles: JS owns them and must .delete() each once (web/lib/worker/codec.js does).
   class_<WasmEncoderSession>("EncoderSession")
       .constructor<std::shared_ptr<TokenTree>, uint32_t, double, int, size_t>()
       .function("status", &WasmEncoderSession::status)

@@ -1,6 +1,6 @@
 // Hand-written types of the Embind module built from wasm/bindings.cpp (emcc 3.1.6 cannot
 // emit them). Keep in step with bindings.cpp: one declaration per binding
-// (tests/node/wasm_types.test.mjs checks). Most code should use web/lib/codec.js, which wraps
+// (tests/node/wasm_types.test.mjs checks). Most code should use web/lib/worker/codec.js, which wraps
 // this module (KolmoError, no .delete()). The test module's additions: kolmo_wasm_test.d.ts.
 //
 // Conventions (see bindings.cpp):

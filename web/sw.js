@@ -1,9 +1,10 @@
 // @file Service worker of the page: keeps the page, the library, the WASM codec and ONNX Runtime
 // Web for offline use, and adds the site's response headers to what it serves. The model files
-// are not kept here: web/lib/model_store.js keeps them (checked by sha256) in its own cache, so
-// they are not stored twice.
+// are not kept here: web/lib/worker/model_store.js keeps them (checked by sha256) in its own
+// cache, so they are not stored twice.
 //
-//   the page, lib/, vendor/, icons/   network first (fresh code when online), the cached copy offline
+//   the page (app/ too), lib/, vendor/, icons/   network first (fresh code when online), the
+//                                     cached copy offline; all kept at install (kSite.shell)
 //   ort/                              cache first: a new build of the site (kSite.version, a hash
 //                                     of every file) starts an empty cache
 //   models/                           not handled (model_store.js)

@@ -2,13 +2,13 @@
 // Node (native CPU) and ONNX Runtime Web (WASM, in Node, one thread): the batched pass from an
 // empty cache and the single-step pass with the KV cache. Prints max |logit difference| for each
 // path and single-step decoding speed, as JSON. ORT Web runs both the file as shipped and with its
-// int8 rows expanded at load (web/lib/onnx_weights.js), which is what kolmo does.
+// int8 rows expanded at load (web/lib/worker/onnx_weights.js), which is what kolmo does.
 //   node models/recipe/check_onnx.mjs <dir with model.onnx and reference.bin> [--steps N]
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { expandInt8Weights } from '../../web/lib/onnx_weights.js';
-import { decoderFeeds } from '../../web/lib/model.js';
+import { expandInt8Weights } from '../../web/lib/worker/onnx_weights.js';
+import { decoderFeeds } from '../../web/lib/worker/model.js';
 
 const require = createRequire(import.meta.url);
 const dir = process.argv[2];

@@ -125,7 +125,7 @@ this one stays loadable so that links made with it keep opening.
 |---|---|
 | parameters | {n_params:,} ({cfg['n_layers']} layers, d = {cfg['d_model']}, {cfg['n_heads']} heads, context {cfg['context']} tokens) |
 | download | {download:,} bytes (`model.onnx` {os.path.getsize(os.path.join(dest, 'model.onnx')):,} + `tokenizer.kbpe` {os.path.getsize(os.path.join(dest, 'tokenizer.kbpe')):,}) |
-| weights | int8, one float32 scale per row (restored by Cast + Mul in the graph; kolmo expands them to float32 once at load, `web/lib/onnx_weights.js`); arithmetic in float32 |
+| weights | int8, one float32 scale per row (restored by Cast + Mul in the graph; kolmo expands them to float32 once at load, `web/lib/worker/onnx_weights.js`); arithmetic in float32 |
 | vocabulary | {cfg['vocab_size']:,} byte-level BPE tokens (256 bytes + {cfg['vocab_size'] - 257:,} merges + `<|endoftext|>` = {cfg['vocab_size'] - 1}) |
 | tokens seen | {ck['tokens_seen']:,} in {ck['step']:,} steps of {round(ck['tokens_seen'] / max(ck['step'], 1) / cfg['context'])} x {cfg['context']} tokens (on average) |
 | training time | {hours:.2f} h on 2 CPU cores (Debian python3-torch + OpenBLAS), shared with other builds |

@@ -5,7 +5,7 @@
 //   {id, op: 'logits', seq, mode}    -> {id, logits: Float32Array}  (pipeline.sequenceLogits)
 // argv: BACKEND THREADS
 import { Kolmo } from '../../web/lib/index.js';
-import { sequenceLogits } from '../../web/lib/pipeline.js';
+import { sequenceLogits } from '../../web/lib/worker/pipeline.js';
 import { openShippedModel } from './shipped_model.mjs';
 
 const backend = /** @type {'node'|'wasm'} */ (process.argv[2]);

@@ -114,9 +114,9 @@ export class BrowserPath {
       /** @type {Promise<any>|null} */
       let direct = null;
       const openDirect = async () => {
-        const { loadCodec } = await import(`${site}lib/codec.js`);
-        const { createLanguageModel } = await import(`${site}lib/model.js`);
-        const { manifestEntry } = await import(`${site}lib/model_manifest.js`);
+        const { loadCodec } = await import(`${site}lib/worker/codec.js`);
+        const { createLanguageModel } = await import(`${site}lib/worker/model.js`);
+        const { manifestEntry } = await import(`${site}lib/worker/model_manifest.js`);
         const entry = manifestEntry(await (await fetch(`${site}models/manifest.json`)).json());
         const ort = await import(`${site}ort/${backend === 'webgpu' ? 'ort.min.mjs' : 'ort.wasm.min.mjs'}`);
         ort.env.wasm.wasmPaths = `${site}ort/`;
@@ -142,7 +142,7 @@ export class BrowserPath {
         async logits(/** @type {number[]} */ seq, /** @type {string} */ mode) {
           direct ??= openDirect();
           const { codec, model } = await direct;
-          const { sequenceLogits } = await import(`${site}lib/pipeline.js`);
+          const { sequenceLogits } = await import(`${site}lib/worker/pipeline.js`);
           const logits = await sequenceLogits(codec, model, Uint32Array.from(seq), /** @type {any} */ (mode));
           return toBase64(new Uint8Array(logits.buffer, logits.byteOffset, logits.byteLength));
         },

@@ -4,9 +4,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { loadCodec } from '../../web/lib/codec.js';
-import { createLanguageModel } from '../../web/lib/model.js';
-import { manifestEntry } from '../../web/lib/model_manifest.js';
+import { loadCodec } from '../../web/lib/worker/codec.js';
+import { createLanguageModel } from '../../web/lib/worker/model.js';
+import { manifestEntry } from '../../web/lib/worker/model_manifest.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const require = createRequire(import.meta.url);
@@ -23,7 +23,7 @@ export async function loadShippedFiles() {
 }
 
 /**
- * The shipped model on one backend. `lm` is what web/lib/pipeline.js takes.
+ * The shipped model on one backend. `lm` is what web/lib/worker/pipeline.js takes.
  * @param {{backend: 'node'|'wasm', threads?: number}} path  ORT Web's WASM module reads its
  *   thread count once per process: one 'wasm' thread count per process.
  */

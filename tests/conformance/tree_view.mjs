@@ -11,7 +11,7 @@ const kNoParent = 0xffffffff;
 export class TreePaths {
   /**
    * @param {import('../node/test_codec.mjs').TestCodec} codec the test codec that built `tree`
-   * @param {import('../../web/lib/codec.js').TokenTree} tree
+   * @param {import('../../web/lib/worker/codec.js').TokenTree} tree
    */
   constructor(codec, tree) {
     const V = tree.vocabSize;

@@ -6,7 +6,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launchBrowser, chromiumPath, waitForOutput, collectPageErrors } from './browser.mjs';
 import { compress } from '../../web/lib/index.js';
-import { loadCodec } from '../../web/lib/codec.js';
+import { loadCodec } from '../../web/lib/worker/codec.js';
 
 const skip = chromiumPath() ? false : 'chromium is not installed (apt-get install -y chromium)';
 const english = 'The quick brown fox jumps over the lazy dog, and then it goes home to sleep.';

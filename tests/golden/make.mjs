@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { evalTexts } from '../conformance/eval_texts.mjs';
 import { loadShippedFiles, openShippedModel } from '../conformance/shipped_model.mjs';
-import { encodeTokens, modelInput } from '../../web/lib/pipeline.js';
+import { encodeTokens, modelInput } from '../../web/lib/worker/pipeline.js';
 import { evalConcat, sha256 } from './sources.mjs';
 import { invalidUtf8 } from '../node/helpers.mjs';
 

@@ -4,7 +4,7 @@
 // make, not what kolmo writes.
 //
 //   node tests/hostile/craft.mjs [count]     prints the fragment; tests/hostile/links.json keeps one
-import { codedSequence, encoderWindows } from '../../web/lib/pipeline.js';
+import { codedSequence, encoderWindows } from '../../web/lib/worker/pipeline.js';
 import { openShippedModel } from '../conformance/shipped_model.mjs';
 
 /**

@@ -1,8 +1,8 @@
-// web/channels.js: which channels a link of a given length fits, and the page's warning before
+// web/app/channels.js: which channels a link of a given length fits, and the page's warning before
 // it outgrows one.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { channelFits, channelWarning, kChannels, kNearShare } from '../../web/channels.js';
+import { channelFits, channelWarning, kChannels, kNearShare } from '../../web/app/channels.js';
 
 const fitsOf = (/** @type {number} */ length) => Object.fromEntries(channelFits(length).map((c) => [c.id, c.fit]));
 

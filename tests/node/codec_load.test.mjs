@@ -1,9 +1,9 @@
-// web/lib/codec.js itself: loading options, shared vs separate instances, load failures, and
+// web/lib/worker/codec.js itself: loading options, shared vs separate instances, load failures, and
 // the typed_memory_view trap (WASM memory growth between steps must not lose logits).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { loadCodec, KolmoError } from '../../web/lib/codec.js';
+import { loadCodec, KolmoError } from '../../web/lib/worker/codec.js';
 import { syntheticCounts, syntheticLogits, testTokenSequence } from './synthetic_model.mjs';
 import { pseudoRandomBytes } from './helpers.mjs';
 

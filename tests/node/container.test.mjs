@@ -2,7 +2,7 @@
 // the file form, and the errors a damaged or foreign link must produce.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadCodec, KolmoError } from '../../web/lib/codec.js';
+import { loadCodec, KolmoError } from '../../web/lib/worker/codec.js';
 import { invalidUtf8, pseudoRandomBytes, sampleTexts, utf8 } from './helpers.mjs';
 
 const codec = await loadCodec();

@@ -11,8 +11,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from './helpers.mjs';
 import { decompress } from '../../web/lib/index.js';
-import { loadCodec } from '../../web/lib/codec.js';
-import { entryForLinkIndex } from '../../web/lib/model_manifest.js';
+import { loadCodec } from '../../web/lib/worker/codec.js';
+import { entryForLinkIndex } from '../../web/lib/worker/model_manifest.js';
 import { evalConcat, sha256 } from '../golden/sources.mjs';
 import { testTier } from '../conformance/eval_texts.mjs';
 

@@ -7,9 +7,9 @@
 // and ignore AbortSignal.timeout).
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { loadCodec } from '../../web/lib/codec.js';
+import { loadCodec } from '../../web/lib/worker/codec.js';
 import { Kolmo } from '../../web/lib/index.js';
-import { decodeTokens } from '../../web/lib/pipeline.js';
+import { decodeTokens } from '../../web/lib/worker/pipeline.js';
 import { openShippedModel } from '../conformance/shipped_model.mjs';
 import { craftLink } from '../hostile/craft.mjs';
 import { syntheticCounts } from './synthetic_model.mjs';

@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { repoRoot, utf8, invalidUtf8 } from './helpers.mjs';
 import { compress, decompress, load, Kolmo, KolmoError } from '../../web/lib/index.js';
-import { asKolmoError } from '../../web/lib/engine.js';
-import { isOutOfMemory } from '../../web/lib/errors.js';
-import { loadCodec } from '../../web/lib/codec.js';
+import { asKolmoError } from '../../web/lib/worker/engine.js';
+import { isOutOfMemory } from '../../web/lib/shared/errors.js';
+import { loadCodec } from '../../web/lib/worker/codec.js';
 
 const manifest = JSON.parse(readFileSync(join(repoRoot, 'models/manifest.json'), 'utf8'));
 const defaultId = manifest.default;
@@ -197,7 +197,7 @@ test('backends: automatic is node in Node; an impossible list says why', async (
 });
 
 test('a failing backend falls back to the next one and says so', async () => {
-  const { Engine } = await import('../../web/lib/engine.js');
+  const { Engine } = await import('../../web/lib/worker/engine.js');
   const ortWeb = await import('onnxruntime-web');
   const engine = new Engine(new Kolmo({ cache: false }).settings, {
     loadOrt: async (backend) => {
@@ -214,7 +214,7 @@ test('a failing backend falls back to the next one and says so', async () => {
 });
 
 test('one table of error texts: every code a person can meet has the library\'s meaning or the page\'s sentence', async () => {
-  const { kErrorTexts, pageMessage } = await import('../../web/lib/errors.js');
+  const { kErrorTexts, pageMessage } = await import('../../web/lib/shared/errors.js');
   const codes = ['truncated', 'bad_magic', 'unknown_version', 'unknown_mode', 'unknown_model', 'checksum_mismatch', 'length_over_limit',
     'corrupt', 'bad_url_text', 'non_finite_logits', 'bad_argument', 'out_of_memory', 'aborted', 'model_unavailable', 'model_mismatch',
     'bad_model', 'backend_failed', 'webgpu_unavailable', 'not_utf8', 'password_required', 'wrong_password', 'crypto_unavailable', 'worker_failed'];

@@ -9,8 +9,8 @@ import { createRequire } from 'node:module';
 import { repoRoot } from './helpers.mjs';
 import {
   manifestEntry, entryForLinkIndex, verifyModelFiles, checkGraphConvention, modelIdHash, sha256Hex,
-} from '../../web/lib/model_manifest.js';
-import { decoderFeeds } from '../../web/lib/model.js';
+} from '../../web/lib/worker/model_manifest.js';
+import { decoderFeeds } from '../../web/lib/worker/model.js';
 
 const require = createRequire(import.meta.url);
 const manifest = JSON.parse(readFileSync(join(repoRoot, 'models/manifest.json'), 'utf8'));

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadCodec } from '../../web/lib/codec.js';
+import { loadCodec } from '../../web/lib/worker/codec.js';
 import { repoRoot } from './helpers.mjs';
 import { loadTestCodec } from './test_codec.mjs';
 import { syntheticCounts, syntheticLogits, testLogitVector, testTokenSequence } from './synthetic_model.mjs';

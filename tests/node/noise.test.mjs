@@ -11,8 +11,8 @@ import assert from 'node:assert/strict';
 import { testedEvalTexts } from '../conformance/eval_texts.mjs';
 import { TreePaths, dumpedLogOdds, dumpedFragile } from '../conformance/tree_view.mjs';
 import { openShippedModel } from '../conformance/shipped_model.mjs';
-import { codedSequence, sequenceLogits, encodeTokens, decodeTokens, kLmPayloadVersion } from '../../web/lib/pipeline.js';
-import { KolmoError } from '../../web/lib/codec.js';
+import { codedSequence, sequenceLogits, encodeTokens, decodeTokens, kLmPayloadVersion } from '../../web/lib/worker/pipeline.js';
+import { KolmoError } from '../../web/lib/worker/codec.js';
 import { loadTestCodec } from './test_codec.mjs';
 
 const { codec, tokenizer, tree, entry, model, lm } = await openShippedModel({ backend: 'node' });

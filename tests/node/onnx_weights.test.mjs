@@ -6,9 +6,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { repoRoot } from './helpers.mjs';
-import { manifestEntry } from '../../web/lib/model_manifest.js';
-import { expandInt8Weights } from '../../web/lib/onnx_weights.js';
-import { decoderFeeds } from '../../web/lib/model.js';
+import { manifestEntry } from '../../web/lib/worker/model_manifest.js';
+import { expandInt8Weights } from '../../web/lib/worker/onnx_weights.js';
+import { decoderFeeds } from '../../web/lib/worker/model.js';
 
 const require = createRequire(import.meta.url);
 const ort = require('onnxruntime-node');

@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
-import { loadCodec } from '../../web/lib/codec.js';
-import { openEnvelope } from '../../web/lib/crypto.js';
+import { loadCodec } from '../../web/lib/worker/codec.js';
+import { openEnvelope } from '../../web/lib/worker/crypto.js';
 import { compress, decompress } from '../../web/lib/index.js';
 import { repoRoot, sampleTexts } from './helpers.mjs';
 

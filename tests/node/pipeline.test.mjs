@@ -1,4 +1,4 @@
-// End to end in Node with the shipped model: web/lib/pipeline.js over the WASM codec and real
+// End to end in Node with the shipped model: web/lib/worker/pipeline.js over the WASM codec and real
 // ONNX Runtime. Texts encoded on one backend (ORT Node native CPU, ORT Web WASM) decode exactly on
 // the other; damaged links fail with an error, never with a wrong text.
 import test from 'node:test';
@@ -7,10 +7,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { repoRoot, utf8, invalidUtf8 } from './helpers.mjs';
-import { loadCodec, KolmoError } from '../../web/lib/codec.js';
-import { createLanguageModel } from '../../web/lib/model.js';
-import { manifestEntry, entryForLinkIndex } from '../../web/lib/model_manifest.js';
-import { compressBytes, decompressContainer, encodeTokens, kAlsoPayloadV1MaxTokens, kLmPayloadVersion } from '../../web/lib/pipeline.js';
+import { loadCodec, KolmoError } from '../../web/lib/worker/codec.js';
+import { createLanguageModel } from '../../web/lib/worker/model.js';
+import { manifestEntry, entryForLinkIndex } from '../../web/lib/worker/model_manifest.js';
+import { compressBytes, decompressContainer, encodeTokens, kAlsoPayloadV1MaxTokens, kLmPayloadVersion } from '../../web/lib/worker/pipeline.js';
 
 const require = createRequire(import.meta.url);
 const manifest = JSON.parse(readFileSync(join(repoRoot, 'models/manifest.json'), 'utf8'));

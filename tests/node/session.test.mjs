@@ -3,7 +3,7 @@
 // (NaN logits, bad tokens, calls out of order, damaged payloads, token limits).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadCodec, KolmoError } from '../../web/lib/codec.js';
+import { loadCodec, KolmoError } from '../../web/lib/worker/codec.js';
 import { mix32, syntheticCounts, syntheticLogits, testTokenSequence } from './synthetic_model.mjs';
 
 const codec = await loadCodec();

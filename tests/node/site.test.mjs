@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from './helpers.mjs';
 import { buildSite, kCsp, kSiteHeaders, importSpecifiers, rewriteBareImports } from '../../scripts/site.mjs';
-import { kModelFiles } from '../../web/lib/model_store.js';
+import { kModelFiles } from '../../web/lib/worker/model_store.js';
 
 const top = mkdtempSync(join(tmpdir(), 'kolmo-site-'));
 const out = join(top, 'dist');
@@ -23,7 +23,7 @@ const read = (/** @type {string} */ path) => readFileSync(join(out, path), 'utf8
 
 test('the site holds the page, the ORT files the library loads, and the models', () => {
   const files = new Set(built.files);
-  for (const page of ['index.html', 'app.js', 'channels.js', 'style.css', 'sw.js', 'manifest.webmanifest', 'lib/index.js', 'lib/worker.js',
+  for (const page of ['index.html', 'app.js', 'app/render.js', 'app/link_state.js', 'app/channels.js', 'style.css', 'sw.js', 'manifest.webmanifest', 'lib/index.js', 'lib/worker/worker.js',
     'lib/wasm/kolmo_wasm.js', 'lib/wasm/kolmo_wasm.wasm', '_headers', '.nojekyll']) {
     assert.ok(files.has(page), `dist/ lacks ${page}`);
   }

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Codec } from '../../web/lib/codec.js';
+import { Codec } from '../../web/lib/worker/codec.js';
 import { repoRoot } from './helpers.mjs';
 
 export const testModuleDir = join(repoRoot, 'build-wasm', 'wasm');

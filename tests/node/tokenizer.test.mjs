@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { loadCodec, KolmoError } from '../../web/lib/codec.js';
+import { loadCodec, KolmoError } from '../../web/lib/worker/codec.js';
 import {
   invalidUtf8, pseudoRandomBytes, sampleTexts, shippedTokenizerPaths, smallTokenizerFile, utf8,
 } from './helpers.mjs';

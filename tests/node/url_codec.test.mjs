@@ -1,7 +1,7 @@
-// URL text codec through WASM (web/lib/codec.js): round trips, lengths, rejected text.
+// URL text codec through WASM (web/lib/worker/codec.js): round trips, lengths, rejected text.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadCodec, KolmoError } from '../../web/lib/codec.js';
+import { loadCodec, KolmoError } from '../../web/lib/worker/codec.js';
 import { pseudoRandomBytes } from './helpers.mjs';
 
 const codec = await loadCodec();

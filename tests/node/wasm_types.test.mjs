@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
-import { loadCodec } from '../../web/lib/codec.js';
+import { loadCodec } from '../../web/lib/worker/codec.js';
 import { repoRoot } from './helpers.mjs';
 import { loadTestCodec } from './test_codec.mjs';
 

@@ -23,8 +23,15 @@ test('npm pack -> npm install -> import { compress, decompress } from "kolmo"', 
   assert.equal(pack.status, 0, `npm pack failed:\n${pack.stderr}`);
   const packed = JSON.parse(pack.stdout.slice(pack.stdout.indexOf('[')));
   const files = packed[0].files.map((/** @type {{path: string}} */ f) => f.path);
-  for (const expected of ['web/lib/index.js', 'web/lib/worker.js', 'web/lib/wasm/kolmo_wasm.wasm', 'types/index.d.ts', 'bin/kolmo.js', 'models/manifest.json']) {
+  for (const expected of ['web/lib/index.js', 'web/lib/worker/worker.js', 'web/lib/wasm/kolmo_wasm.wasm', 'types/index.d.ts', 'bin/kolmo.js', 'models/manifest.json']) {
     assert.ok(files.includes(expected), `${expected} is not in the package`);
+  }
+  // Every module of the library, in each of its folders (page/, worker/, shared/), is packed.
+  for (const module of readdirSync(join(repoRoot, 'web/lib'), { recursive: true }).map(String)) {
+    if (module.endsWith('.js') && !module.startsWith('wasm')) {
+      const path = `web/lib/${module.split('\\').join('/')}`;
+      assert.ok(files.includes(path), `${path} is not in the package`);
+    }
   }
   assert.ok(files.some((/** @type {string} */ f) => /^models\/[^/]+\/model\.onnx$/.test(f)), 'no model in the package');
   assert.ok(!files.some((/** @type {string} */ f) => f.startsWith('tests/') || f.startsWith('src/') || f.startsWith('models/recipe')), 'sources or tests in the package');
@@ -54,6 +61,8 @@ test('npm pack -> npm install -> import { compress, decompress } from "kolmo"', 
       out.push({ fragment, mode: stats.mode, backend: stats.backend, fallback: stats.fallback, modelId: stats.modelId });
     }
     try { await decompress('#damaged!'); throw new Error('no error'); } catch (e) { if (!(e instanceof KolmoError)) throw e; }
+    // The package's one entry point: its modules are not exported one by one (README, the library).
+    try { await import('kolmo/codec'); throw new Error('kolmo/codec is exported'); } catch (e) { if (e.code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED') throw e; }
     console.log(JSON.stringify(out));
   `);
   // onnxruntime-node is an optional peer dependency: a plain install runs on ORT Web's WASM

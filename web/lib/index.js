@@ -1,7 +1,7 @@
 // @ts-check
 // @file kolmo's public JS API: compress text into a short URL fragment and back, losslessly, with
 // a small language model and an arithmetic coder. Works in browsers (the work runs in a Web
-// Worker: worker.js) and in Node (in-process, ONNX Runtime Node or WASM).
+// Worker: worker/worker.js) and in Node (in-process, ONNX Runtime Node or WASM).
 //
 //   import { compress, decompress } from 'kolmo';
 //   const { fragment, stats } = await compress('Hello, world!');
@@ -12,11 +12,15 @@
 // and id, and cached (Cache API in browsers, $XDG_CACHE_HOME/kolmo or ~/.cache/kolmo in Node).
 // Errors are KolmoError with a stable `code` (see KolmoErrorCode); a link that cannot be
 // restored exactly is an error, never a different text.
-import { KolmoError } from './codec.js';
-import { isOutOfMemory } from './errors.js';
-import { Kind, request, transferablesOf } from './messages.js';
-import { defaultModelBaseUrl } from './model_store.js';
-import { isNode } from './env.js';
+//
+// The library by where it runs (README, Map): index.js and page/ in the caller's thread; worker/
+// in the Web Worker (in Node: in-process, loaded by page/hosts.js); shared/ on both sides. A
+// call goes index.js -> page/hosts.js -> (messages) -> worker/worker.js -> worker/engine.js ->
+// worker/pipeline.js -> worker/model.js (ONNX Runtime) and worker/codec.js (the WASM core).
+import { KolmoError } from './shared/errors.js';
+import { Kind } from './shared/messages.js';
+import { absoluteFolder, isNode } from './shared/env.js';
+import { inProcessHost, workerHost } from './page/hosts.js';
 
 export { KolmoError };
 
@@ -98,132 +102,6 @@ export { KolmoError };
  */
 
 
-// ---- hosts: where the engine runs ----
-
-/**
- * @typedef {{onEvent?: (type: string, out: any) => void, signal?: AbortSignal}} HostCall
- * @typedef {{call(type: string, input: any, options: HostCall): Promise<any>, dispose(): void}} Host
- */
-
-function abortError(/** @type {AbortSignal} */ signal) {
-  return new KolmoError('aborted', String(signal.reason?.message ?? signal.reason ?? 'aborted'));
-}
-
-/** The engine in this thread (Node, or browsers with worker: false). @returns {Host} */
-function inProcessHost() {
-  /** @type {Promise<import('./engine.js').Engine>|null} */
-  let engine = null;
-  let key = '';
-  let queue = Promise.resolve();
-  return {
-    call(type, input, { onEvent, signal }) {
-      const run = async () => {
-        if (signal?.aborted) throw abortError(signal);
-        const settingsKey = JSON.stringify(input.settings);
-        if (engine === null || settingsKey !== key) {
-          key = settingsKey;
-          engine?.then((old) => old.dispose());
-          engine = import('./engine.js').then(({ Engine }) => new Engine(input.settings));
-        }
-        const { asKolmoError } = await import('./engine.js');
-        const e = await engine;
-        const onProgress = (/** @type {Progress} */ p) => onEvent?.(Kind.progress, p);
-        try {
-          return await e.run(type, input, { onProgress, signal, onTokens: (t) => onEvent?.(Kind.tokens, t) });
-        } catch (error) {
-          if (signal?.aborted) throw abortError(signal);
-          throw asKolmoError(error);
-        }
-      };
-      const result = queue.then(run);
-      queue = result.then(() => {}, () => {});
-      return result;
-    },
-    dispose() {
-      engine?.then((e) => e.dispose());
-      engine = null;
-    },
-  };
-}
-
-/**
- * The engine in a Web Worker. One request is in flight at a time (the queue is here, so that
- * aborting the running one — which terminates the worker — does not take queued ones with it).
- * @returns {Host}
- */
-function workerHost() {
-  /** @type {Worker|null} */
-  let worker = null;
-  let nextId = 1;
-  let queue = Promise.resolve();
-  /** @type {((error: KolmoError) => void)|null} */
-  let failCurrent = null;
-
-  const start = () => {
-    const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'kolmo' });
-    w.onerror = (event) => {
-      event.preventDefault?.();
-      const message = event.message || 'the kolmo worker failed to start or crashed';
-      const code = isOutOfMemory(message) ? 'out_of_memory' : 'worker_failed';
-      failCurrent?.(new KolmoError(code, message));
-      stop();
-    };
-    return w;
-  };
-  const stop = () => {
-    worker?.terminate();
-    worker = null;
-  };
-
-  return {
-    call(type, input, { onEvent, signal }) {
-      const run = () =>
-        new Promise((resolve, reject) => {
-          if (signal?.aborted) {
-            reject(abortError(signal));
-            return;
-          }
-          worker ??= start();
-          const w = worker;
-          const id = nextId++;
-          const onAbort = () => {
-            stop(); // the only way to stop a running model step
-            finish();
-            reject(abortError(/** @type {AbortSignal} */ (signal)));
-          };
-          const finish = () => {
-            w.removeEventListener('message', onMessage);
-            signal?.removeEventListener('abort', onAbort);
-            failCurrent = null;
-          };
-          const onMessage = (/** @type {MessageEvent} */ event) => {
-            const message = event.data;
-            if (!message || message.id !== id) return;
-            if (message.type === Kind.progress || message.type === Kind.tokens) {
-              onEvent?.(message.type, message.out);
-              return;
-            }
-            finish();
-            if (message.err) reject(new KolmoError(message.err.code, message.err.message.replace(`${message.err.code}: `, '')));
-            else resolve(message.out);
-          };
-          failCurrent = (error) => {
-            finish();
-            reject(error);
-          };
-          w.addEventListener('message', onMessage);
-          signal?.addEventListener('abort', onAbort, { once: true });
-          const message = request(type, id, input);
-          w.postMessage(message, transferablesOf(message));
-        });
-      const result = queue.then(run);
-      queue = result.then(() => {}, () => {});
-      return result;
-    },
-    dispose: stop,
-  };
-}
-
 // ---- settings ----
 
 /** @param {KolmoOptions} options @returns {string[]} */
@@ -243,23 +121,18 @@ function backendList(options) {
   return backend === 'wasm' ? ['wasm'] : [backend, 'wasm'];
 }
 
-/** @param {string|URL} url */
-function absoluteFolder(url) {
-  const href = new URL(url, isNode ? undefined : globalThis.location?.href).href;
-  return href.endsWith('/') ? href : href + '/';
-}
-
 function defaultThreads() {
   if (isNode) return 1;
   const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
   return globalThis.crossOriginIsolated ? Math.max(1, Math.min(4, Math.floor(cores / 2))) : 1;
 }
 
-/** @param {KolmoOptions} options @returns {import('./messages.js').EngineSettings} */
+/** @param {KolmoOptions} options @returns {import('./shared/messages.js').EngineSettings} */
 function engineSettings(options) {
   return {
     backends: backendList(options),
-    modelBaseUrl: absoluteFolder(options.modelBaseUrl ?? defaultModelBaseUrl()),
+    // The package's own models/ (web/lib/ -> ../../models/); ort/ beside the demo page.
+    modelBaseUrl: absoluteFolder(options.modelBaseUrl ?? new URL('../../models/', import.meta.url)),
     ortBaseUrl: absoluteFolder(options.ortBaseUrl ?? new URL('../../ort/', import.meta.url)),
     threads: options.threads ?? defaultThreads(),
     cache: typeof options.cache === 'string' ? options.cache : options.cache !== false,
@@ -300,7 +173,7 @@ function decodeUtf8(bytes) {
  * decompress() at module level share one instance per distinct options.
  */
 export class Kolmo {
-  /** @type {Host} */
+  /** @type {import('./page/hosts.js').Host} */
   #host;
   #settings;
 

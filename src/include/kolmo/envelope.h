@@ -12,7 +12,7 @@
 // per link (header 1 + salt 7 + tag 8). docs/FORMAT.md §11 is normative, docs/SECURITY.md says
 // what this protects.
 //
-// The layout is decided here, once; the cryptography runs in JS WebCrypto (web/lib/crypto.js)
+// The layout is decided here, once; the cryptography runs in JS WebCrypto (web/lib/worker/crypto.js)
 // in browsers and Node, because the core has no random source and no vetted AES or SHA-256,
 // and writing one would be the wrong kind of original work.
 #pragma once

@@ -6,7 +6,7 @@
 namespace kolmo {
 
 // The values are pinned: they cross the WASM boundary as integers (wasm/bindings.cpp,
-// web/lib/codec.js) and a C++ caller may store them, so a value never changes meaning. A new
+// web/lib/worker/codec.js) and a C++ caller may store them, so a value never changes meaning. A new
 // status takes the next free value; tests/status_test.cpp pins every value and name.
 enum class Status : int {
   kOk = 0,

@@ -1,5 +1,5 @@
 // @file Where a link fits: the channels people paste links into, with the most characters a link
-// may have there, and the page's verdict for a link of a given length. No DOM (app.js draws it;
+// may have there, and the page's verdict for a link of a given length. No DOM (render.js draws it;
 // tests/node/channels.test.mjs checks it).
 
 /**

@@ -10,6 +10,7 @@
 // Only the protobuf fields that matter are decoded (ModelProto.graph = 7; GraphProto.node = 1,
 // .initializer = 5; NodeProto.output = 2; TensorProto.dims = 1, .data_type = 2, .name = 8,
 // .raw_data = 9); every other byte is copied as it is.
+import { concatBytes } from './bytes.js';
 
 const WIRE_VARINT = 0, WIRE_I64 = 1, WIRE_LEN = 2, WIRE_I32 = 5;
 const DATA_TYPE_FLOAT = 1, DATA_TYPE_INT8 = 3;
@@ -81,10 +82,7 @@ function lengthDelimited(field, payload) {
   const out = [];
   writeVarint(out, field * 8 + WIRE_LEN);
   writeVarint(out, payload.length);
-  const result = new Uint8Array(out.length + payload.length);
-  result.set(out);
-  result.set(payload, out.length);
-  return result;
+  return concatBytes([Uint8Array.from(out), payload]);
 }
 
 function floatTensor(name, dims, values) {
@@ -93,15 +91,8 @@ function floatTensor(name, dims, values) {
   writeVarint(head, 2 * 8 + WIRE_VARINT);
   writeVarint(head, DATA_TYPE_FLOAT);
   const nameBytes = new TextEncoder().encode(name);
-  return concat([Uint8Array.from(head), lengthDelimited(8, nameBytes),
+  return concatBytes([Uint8Array.from(head), lengthDelimited(8, nameBytes),
     lengthDelimited(9, new Uint8Array(values.buffer, values.byteOffset, values.byteLength))]);
-}
-
-function concat(parts) {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let pos = 0;
-  for (const p of parts) { out.set(p, pos); pos += p.length; }
-  return out;
 }
 
 function nodeOutputs(buf) {
@@ -152,6 +143,6 @@ export function expandInt8Weights(modelBytes) {
     parts.push(graphField.data.subarray(f.start, f.end));
   }
   for (const t of expanded.values()) parts.push(lengthDelimited(5, t));
-  const newGraph = concat(parts);
-  return concat(model.map((f) => (f === graphField ? lengthDelimited(7, newGraph) : modelBytes.subarray(f.start, f.end))));
+  const newGraph = concatBytes(parts);
+  return concatBytes(model.map((f) => (f === graphField ? lengthDelimited(7, newGraph) : modelBytes.subarray(f.start, f.end))));
 }

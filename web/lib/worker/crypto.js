@@ -9,7 +9,7 @@
 // A fresh random salt per link gives a fresh key per link, so the fixed IV never repeats under
 // one key (docs/SECURITY.md has the bounds). The password is normalized to NFC so that the same
 // password typed on systems that compose accents differently gives the same key.
-import { KolmoError } from './errors.js';
+import { KolmoError } from '../shared/errors.js';
 import { throwIfAborted } from './pacing.js';
 
 // WebCrypto takes BufferSource; TypeScript's Uint8Array<ArrayBufferLike> is wider than that.

@@ -5,21 +5,19 @@
 // on a backend whose inference never leaves the thread (ONNX Runtime Web's WASM in Node, or in a
 // page with worker: false) runs as one long chain of microtasks: timers, I/O and
 // AbortSignal.timeout() never get to run until the whole link is decoded.
-import { KolmoError } from './errors.js';
+import { abortError } from '../shared/errors.js';
 
 // Work between two yields. Long enough that yielding costs nothing measurable (a yield is a few
 // microseconds in Node, tens in browsers), short enough that an abort or a timer waits at most
 // this plus one model step.
 export const kSliceMs = 20;
 
-const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+/** Milliseconds on a monotonic clock where there is one. */
+export const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
 /** Throws KolmoError('aborted') if the signal fired. @param {AbortSignal|undefined} signal */
 export function throwIfAborted(signal) {
-  if (signal?.aborted) {
-    const reason = /** @type {any} */ (signal.reason);
-    throw new KolmoError('aborted', String(reason?.message ?? reason ?? 'aborted'));
-  }
+  if (signal?.aborted) throw abortError(signal);
 }
 
 /**

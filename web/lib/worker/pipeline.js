@@ -7,7 +7,7 @@
 // batched pass per window start; the decoder steps with the KV cache and re-reads the window in
 // one batched pass where the rule restarts it. Those two ways give logits a few 1e-6 apart, well
 // inside the rounding layer's epsilon.
-import { KolmoError } from './codec.js';
+import { KolmoError } from '../shared/errors.js';
 import { pacer, throwIfAborted } from './pacing.js';
 
 /**

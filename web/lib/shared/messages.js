@@ -1,7 +1,8 @@
 // @ts-check
-// @file The protocol between web/lib/index.js (the page side) and web/lib/worker.js (the Web
-// Worker that owns ONNX Runtime and the WASM codec): every message kind the worker can be asked
-// or can answer, in one place.
+// @file The protocol between the page side (web/lib/page/hosts.js, under index.js) and the
+// worker side (web/lib/worker/worker.js, the Web Worker that owns ONNX Runtime and the WASM
+// codec): every message kind the worker can be asked or can answer, in one place. The
+// in-process host (Node) serves the same requests without the messages.
 //
 // Every message is one object {type, id, in, out, err}:
 //   request   page -> worker  {type, id, in}       one kind per operation, `id` chosen by the page
@@ -39,7 +40,7 @@ export const requestKinds = Object.freeze([Kind.load, Kind.limits, Kind.compress
  * @property {string[]} backends  tried in order, e.g. ['webgpu', 'wasm']
  * @property {string} modelBaseUrl  folder holding manifest.json and <id>/ (absolute URL)
  * @property {string} ortBaseUrl  folder holding onnxruntime-web's dist files (absolute URL)
- * @property {string} [wasmUrl]  kolmo_wasm.wasm (absolute URL); default beside codec.js
+ * @property {string} [wasmUrl]  kolmo_wasm.wasm (absolute URL); default: web/lib/wasm/, as worker/codec.js loads it
  * @property {number} [threads]  ORT WASM threads
  * @property {boolean|string} [cache]  keep model files in a cache (default true): browsers the Cache API,
  *   Node a folder (a string names it)

@@ -1,8 +1,9 @@
 // @ts-check
 // @file The library's error type, how a failure is classified, and the one table of what each
-// error code means: KolmoError (re-exported by codec.js and index.js), isOutOfMemory (the engine,
-// in-process or in the worker, and index.js for a worker that crashed), kErrorTexts (the
-// library's messages, which the CLI prints, and the page's sentences).
+// error code means: KolmoError (re-exported by worker/codec.js and index.js), abortError (an
+// aborted call, page side and worker side), isOutOfMemory (the engine, in-process or in the
+// worker, and page/hosts.js for a worker that crashed), kErrorTexts (the library's messages,
+// which the CLI prints, and the page's sentences).
 
 /** An error from the kolmo core: `code` is the stable status name, e.g. 'checksum_mismatch'. */
 export class KolmoError extends Error {
@@ -15,6 +16,15 @@ export class KolmoError extends Error {
     this.name = 'KolmoError';
     this.code = code;
   }
+}
+
+/**
+ * The error of work stopped by an AbortSignal: KolmoError 'aborted' with the signal's reason.
+ * @param {AbortSignal} signal
+ */
+export function abortError(signal) {
+  const reason = /** @type {any} */ (signal.reason);
+  return new KolmoError('aborted', String(reason?.message ?? reason ?? 'aborted'));
 }
 
 // Memory exhaustion as the core (std::bad_alloc), Emscripten (Cannot enlarge memory, Aborted(OOM)),

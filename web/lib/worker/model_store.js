@@ -9,33 +9,17 @@
 //   const files = await loadModelFiles(manifestEntry(manifest), { baseUrl, onProgress });
 //
 // No DOM, no ONNX Runtime.
-import { KolmoError } from './codec.js';
+import { KolmoError } from '../shared/errors.js';
+import { absoluteFolder, isNode, nodeImport } from '../shared/env.js';
+import { concatBytes } from './bytes.js';
 import { verifyModelFiles } from './model_manifest.js';
-import { isNode } from './env.js';
+import { throwIfAborted } from './pacing.js';
 
 /** The files a model needs at run time (tokenizer.json is for other tools). */
 export const kModelFiles = Object.freeze(['model.onnx', 'tokenizer.kbpe']);
 /** Cache API cache name (browsers); bump the suffix if the stored layout changes. */
 export const kCacheName = 'kolmo-models-1';
 
-
-// Specifiers in variables so that bundlers leave Node's modules alone.
-const nodeImport = (/** @type {string} */ name) => import(/* @vite-ignore */ name);
-
-/** The models/ folder shipped beside this library (web/lib/ -> ../../models/). */
-export function defaultModelBaseUrl() {
-  return new URL('../../models/', import.meta.url).href;
-}
-
-/** A folder URL with a trailing slash. @param {string|URL} url */
-function folderUrl(url) {
-  const href = new URL(url, isNode ? undefined : globalThis.location?.href).href;
-  return href.endsWith('/') ? href : href + '/';
-}
-
-function throwIfAborted(/** @type {AbortSignal|undefined} */ signal) {
-  if (signal?.aborted) throw new KolmoError('aborted', String(signal.reason ?? 'aborted'));
-}
 
 // ---- caches ----
 
@@ -183,13 +167,7 @@ async function readUrl(url, { signal, maxBytes = Infinity, onBytes } = {}) {
   } finally {
     reader.releaseLock?.();
   }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.length;
-  }
-  return bytes;
+  return concatBytes(chunks);
 }
 
 // ---- public ----
@@ -197,12 +175,13 @@ async function readUrl(url, { signal, maxBytes = Infinity, onBytes } = {}) {
 /**
  * Fetches manifest.json from `baseUrl`: network first, the cached copy when offline (the
  * manifest changes when models are added, so it is not cache-first).
- * @param {string|URL} [baseUrl] folder URL (default defaultModelBaseUrl())
+ * @param {string|URL} baseUrl the models folder's URL (the public API's default: the package's
+ *   own models/, index.js)
  * @param {{signal?: AbortSignal, cache?: boolean|string}} [options]
  * @returns {Promise<any>} the parsed manifest
  */
-export async function loadManifest(baseUrl = defaultModelBaseUrl(), { signal, cache } = {}) {
-  const url = folderUrl(baseUrl) + 'manifest.json';
+export async function loadManifest(baseUrl, { signal, cache } = {}) {
+  const url = absoluteFolder(baseUrl) + 'manifest.json';
   const store = url.startsWith('file:') ? null : await openStore(cache);
   let bytes;
   try {
@@ -228,12 +207,12 @@ export async function loadManifest(baseUrl = defaultModelBaseUrl(), { signal, ca
  * model_unavailable (download failed), model_mismatch (files do not hash to the entry, even
  * after a fresh download), aborted.
  * @param {{id: string, files: Record<string, {bytes: number, sha256: string}>}} entry
- * @param {{baseUrl?: string|URL, signal?: AbortSignal, cache?: boolean|string,
- *   onProgress?: (p: {phase: 'download', done: number, total: number}) => void}} [options]
+ * @param {{baseUrl: string|URL, signal?: AbortSignal, cache?: boolean|string,
+ *   onProgress?: (p: {phase: 'download', done: number, total: number}) => void}} options
  * @returns {Promise<Record<string, Uint8Array>>} file name -> bytes, for kModelFiles
  */
-export async function loadModelFiles(entry, { baseUrl = defaultModelBaseUrl(), signal, cache, onProgress } = {}) {
-  const folder = folderUrl(baseUrl) + encodeURIComponent(entry.id) + '/';
+export async function loadModelFiles(entry, { baseUrl, signal, cache, onProgress }) {
+  const folder = absoluteFolder(baseUrl) + encodeURIComponent(entry.id) + '/';
   const local = folder.startsWith('file:');
   const store = local ? null : await openStore(cache);
   const total = kModelFiles.reduce((sum, name) => sum + (entry.files?.[name]?.bytes ?? 0), 0);

@@ -1,8 +1,8 @@
 // @file The page's QR code of the link: drawn on a <canvas> inside [data-kolmo="qr"] from the
-// symbol web/lib/qr.js makes (qrcode-generator), in the link's uppercase QR form, which QR's
+// symbol web/lib/page/qr.js makes (qrcode-generator), in the link's uppercase QR form, which QR's
 // alphanumeric mode stores in about 25% fewer modules than the base62 link. No inline style (the
 // page runs under a strict CSP): the canvas is sized through its attributes.
-import { qrSymbol } from './lib/qr.js';
+import { qrSymbol } from '../lib/page/qr.js';
 
 // QR version 40 holds at most 3,391 alphanumeric characters at ecc M; beyond that no symbol.
 const kMaxQrChars = 3391;

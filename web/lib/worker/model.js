@@ -5,7 +5,7 @@
 // Backends: 'node' (onnxruntime-node, native CPU), 'wasm' (onnxruntime-web's WASM build, in Node or
 // a browser), 'webgpu' (onnxruntime-web, browsers). The caller passes the ORT module it loaded, so
 // bundles only carry the runtime they use; `backend` reports what actually runs.
-import { KolmoError } from './codec.js';
+import { KolmoError } from '../shared/errors.js';
 import { checkGraphConvention } from './model_manifest.js';
 import { expandInt8Weights } from './onnx_weights.js';
 

@@ -12,9 +12,9 @@
 // as codec.wasm for tests; code outside web/lib should not need it. The rounding layer's insides
 // are not in this module: tests reach them through the test module (tests/node/test_codec.mjs).
 
-import createKolmoModule from './wasm/kolmo_wasm.js';
-import { KolmoError } from './errors.js';
-import { isNode } from './env.js';
+import createKolmoModule from '../wasm/kolmo_wasm.js';
+import { KolmoError } from '../shared/errors.js';
+import { isNode } from '../shared/env.js';
 
 // ---- errors ----
 
@@ -22,7 +22,7 @@ export { KolmoError }; // defined in errors.js, offered here too
 
 // ---- loading ----
 
-const kWasmUrl = new URL('./wasm/kolmo_wasm.wasm', import.meta.url);
+const kWasmUrl = new URL('../wasm/kolmo_wasm.wasm', import.meta.url);
 
 let defaultCodec = null;
 

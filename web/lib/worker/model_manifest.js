@@ -7,7 +7,7 @@
 //   id     = FAMILY + "-" + first 16 hex digits of digest    (those 64 bits are the link's model id hash)
 // FAMILY ("km1", "km2", ...) is a label for people; the 64 bits are what the files must hash to.
 // No DOM, no ONNX Runtime here: works in browsers, workers and Node (WebCrypto).
-import { KolmoError } from './codec.js';
+import { KolmoError } from '../shared/errors.js';
 
 // A model id: a family label ("km" and a digit), a dash, the 64-bit hash in lowercase hex.
 const ID_PATTERN = /^km[0-9]-([0-9a-f]{16})$/;

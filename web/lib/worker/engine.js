@@ -2,29 +2,29 @@
 // @file The kolmo engine: the WASM codec, the model manifest, the loaded models (tokenizer, token
 // tree, ONNX Runtime session) and the pipeline, behind three operations — load, compress,
 // decompress. It runs inside the Web Worker in browsers (worker.js) and in-process in Node
-// (index.js); index.js is the public API over it. No DOM.
+// (page/hosts.js); index.js is the public API over it. No DOM.
 //
 // Backends are tried in the order given; the first that creates a session is kept for every
 // later model, and the reason any earlier one failed is reported as `fallback`.
-import { loadCodec, KolmoError } from './codec.js';
-import { isOutOfMemory, kErrorTexts } from './errors.js';
+import { loadCodec } from './codec.js';
+import { KolmoError, isOutOfMemory, kErrorTexts } from '../shared/errors.js';
 import { createLanguageModel } from './model.js';
 import { manifestEntry, entryForLinkIndex } from './model_manifest.js';
 import { loadManifest, loadModelFiles } from './model_store.js';
 import { compressBytes, decompressContainer } from './pipeline.js';
+import { now } from './pacing.js';
+import { concatBytes } from './bytes.js';
 import { openEnvelope, sealContainer } from './crypto.js';
-import { isNode } from './env.js';
-import { Kind } from './messages.js';
+import { isNode, nodeImport } from '../shared/env.js';
+import { Kind } from '../shared/messages.js';
 
 /**
- * @typedef {import('./messages.js').EngineSettings} EngineSettings
- * @typedef {import('./messages.js').Progress} Progress
- * @typedef {import('./messages.js').TokensOut} TokensOut
+ * @typedef {import('../shared/messages.js').EngineSettings} EngineSettings
+ * @typedef {import('../shared/messages.js').Progress} Progress
+ * @typedef {import('../shared/messages.js').TokensOut} TokensOut
  * @typedef {import('./pipeline.js').LoadedModel & {pieces: Uint8Array[], backend: string, fallback: string|null}} Model
  */
 
-const nodeImport = (/** @type {string} */ name) => import(/* @vite-ignore */ name);
-const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
 
 // ---- errors ----
@@ -262,8 +262,8 @@ export class Engine {
   }
 
   /**
-   * Serves one request of the protocol (messages.js): the one dispatch of the worker and of the
-   * in-process host (index.js, Node).
+   * Serves one request of the protocol (shared/messages.js): the one dispatch of the worker and
+   * of the in-process host (page/hosts.js; Node), both through EngineSlot.
    * @param {string} type a Kind @param {any} input the request's `in`
    * @param {{onProgress?: (p: Progress) => void, onTokens?: (t: any) => void, signal?: AbortSignal}} [events]
    */
@@ -400,12 +400,7 @@ export class Engine {
       if (!onTokens || !lm || pendingIds.length === 0) return;
       const pieces = pendingIds.map((t) => textPiece(codec, /** @type {Model} */ (lm).pieces[t], view.crlfLineBreaks));
       const lengths = Uint32Array.from(pieces, (p) => p.length);
-      const bytes = new Uint8Array(lengths.reduce((a, b) => a + b, 0));
-      let at = 0;
-      for (const p of pieces) {
-        bytes.set(p, at);
-        at += p.length;
-      }
+      const bytes = concatBytes(pieces);
       const out = { index: pendingIndex, bytes, lengths, ...(tokenCosts ? { bits: Float32Array.from(allBits.slice(pendingIndex, pendingIndex + pieces.length)) } : {}) };
       pendingIndex += pendingIds.length;
       pendingIds = [];
@@ -449,5 +444,41 @@ export class Engine {
     const models = [...this.#models.values()];
     this.#models.clear();
     for (const model of models) await (await model.catch(() => null))?.model.dispose();
+  }
+}
+
+/**
+ * The engine of a host — the Web Worker (worker.js) or the in-process host (page/hosts.js): an
+ * Engine for the settings of the request it serves, kept while requests bring the same settings
+ * and replaced (the old one disposed) when they bring others. Settings travel in every request,
+ * so a fresh worker after an abort rebuilds its engine from the next one.
+ */
+export class EngineSlot {
+  /** @type {Engine|null} */
+  #engine = null;
+  #key = '';
+
+  /**
+   * Serves one request of the protocol (Engine.run) on the engine for `input.settings`.
+   * @param {string} type a Kind @param {any} input the request's `in`
+   * @param {{onProgress?: (p: Progress) => void, onTokens?: (t: any) => void, signal?: AbortSignal}} [events]
+   */
+  async run(type, input, events) {
+    const settings = input?.settings;
+    if (!settings || !Array.isArray(settings.backends)) throw new KolmoError('bad_argument', `${type}: settings missing`);
+    const key = JSON.stringify(settings);
+    if (this.#engine === null || key !== this.#key) {
+      await this.#engine?.dispose();
+      this.#engine = new Engine(settings);
+      this.#key = key;
+    }
+    return this.#engine.run(type, input, events);
+  }
+
+  /** Frees the engine's sessions; the next request starts a new engine. */
+  async dispose() {
+    const engine = this.#engine;
+    this.#engine = null;
+    await engine?.dispose();
   }
 }

@@ -1,0 +1,347 @@
+// @file What the page shows: every write to the DOM of web/index.html, found by its
+// data-kolmo= hooks (ui). Messages, the progress card, the engine line, the figures of a new
+// link, the opened link's text and badge, the heat view, where the link fits. No library calls
+// and no link state (link_state.js); app.js decides what to show when. No inline style (the
+// page runs under a strict CSP): the heat colour is a CSS custom property.
+import { pageMessage } from '../lib/shared/errors.js';
+import { channelFits, channelWarning } from './channels.js';
+import { showQr } from './qr_view.js';
+
+const kMaxHeatTokens = 20000; // beyond this the heat view shows the start only
+const kHeatMaxBits = 16; // bits at which the heat colour is hottest
+const kBackendNames = { webgpu: 'WebGPU', wasm: 'WASM', node: 'Node' };
+
+/** @param {string} name @returns {any} */
+const $ = (name) => document.querySelector(`[data-kolmo="${name}"]`);
+export const ui = {
+  backend: $('backend'), model: $('model'), message: $('message'),
+  progressCard: $('progress-card'), downloadRow: $('download-row'), downloadBar: $('download-progress'),
+  downloadNote: $('download-note'), codeRow: $('code-row'), codeBar: $('progress'), codeLabel: $('code-label'),
+  codeNote: $('code-note'), cancel: $('cancel'),
+  decoded: $('decoded'), verified: $('verified'), output: $('output'), decodeSpeed: $('decode-speed'), edit: $('edit'),
+  input: $('input'), limit: $('limit'), link: $('link'), copy: $('copy'), compressNote: $('compress-note'),
+  share: $('share'), channels: $('channels'), channelWarning: $('channel-warning'),
+  figBytes: $('fig-bytes'), figLink: $('fig-link'), figBpc: $('fig-bpc'), figGzip: $('fig-gzip'), figB64: $('fig-b64'),
+  heatCard: $('heat-card'), heat: $('heat'), heatCaption: $('heat-caption'),
+  password: $('password'), passwordNote: $('password-note'), unlock: $('unlock'), qr: $('qr'),
+};
+
+// ---- formatting ----
+
+/** @param {number} n */
+export function formatBytes(n) {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(n < 10240 ? 1 : 0)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+/** @param {number} n */
+export const formatCount = (n) => n.toLocaleString('en-US');
+/** Characters of a base64url text for n bytes (no padding). @param {number} n */
+const base64urlChars = (n) => Math.ceil((n * 4) / 3);
+/** @param {string|null|undefined} backend */
+const backendName = (backend) => kBackendNames[/** @type {'wasm'} */ (backend)] ?? backend;
+
+/** "2.4× shorter" (or longer) of kolmo's fragment against another link. @param {number} other @param {number} ours */
+function ratio(other, ours) {
+  if (ours === 0) return '';
+  const r = other / ours;
+  return r >= 1 ? `kolmo: ${r.toFixed(1)}× shorter` : `kolmo: ${(1 / r).toFixed(1)}× longer`;
+}
+
+/** A figure: its value and an optional second, smaller line. @param {HTMLElement} el @param {string} value @param {string} [sub] */
+function setFigure(el, value, sub = '') {
+  const small = document.createElement('small');
+  small.textContent = sub;
+  el.replaceChildren(value, ...(sub ? [small] : []));
+}
+
+// ---- messages ----
+
+/**
+ * A sentence for every failure a user can meet.
+ * @param {unknown} error @param {number} maxTextBytes the text limit (0: not known yet) @returns {string}
+ */
+export function describe(error, maxTextBytes) {
+  const e = /** @type {any} */ (error);
+  const code = typeof e?.code === 'string' ? e.code : 'internal';
+  const detail = String(e?.message ?? e).replace(`${code}: `, '');
+  return pageMessage(code, detail, maxTextBytes ? formatBytes(maxTextBytes) : 'the text limit');
+}
+
+/** @param {string} text @param {'error'|'info'} [kind] */
+export function showMessage(text, kind = 'error') {
+  ui.message.textContent = text;
+  ui.message.className = `message ${kind}`;
+  ui.message.hidden = false;
+}
+/** Hides the message if it is an error (an info message, such as a fallback's, stays). */
+export function clearError() {
+  if (!ui.message.classList.contains('error')) return;
+  ui.message.hidden = true;
+  ui.message.textContent = '';
+}
+
+// ---- progress ----
+
+// The progress card shows only for work that takes a while (no flashing on short texts).
+let showProgressTimer = 0;
+export function beginProgress() {
+  clearTimeout(showProgressTimer);
+  ui.downloadRow.hidden = true;
+  ui.codeRow.hidden = true;
+  ui.codeBar.value = 0;
+  showProgressTimer = setTimeout(() => (ui.progressCard.hidden = false), 400);
+}
+/** @param {import('../lib/index.js').Progress} p */
+export function showProgress(p) {
+  if (p.phase === 'download') {
+    ui.downloadRow.hidden = false;
+    ui.downloadBar.value = p.total ? p.done / p.total : 0;
+    ui.downloadNote.textContent = `${formatBytes(p.done)} of ${formatBytes(p.total ?? 0)}`;
+  } else if (p.phase === 'load') {
+    ui.downloadRow.hidden = false;
+    ui.downloadBar.value = 1;
+    ui.downloadNote.textContent = p.done ? 'model ready' : 'starting the model…';
+  } else {
+    ui.codeRow.hidden = false;
+    const decoding = p.phase === 'decode';
+    ui.codeLabel.textContent = decoding ? 'Decoding' : 'Compressing';
+    const share = p.total ? p.done / p.total : p.fraction;
+    if (share === undefined) ui.codeBar.removeAttribute('value');
+    else ui.codeBar.value = share;
+    ui.codeNote.textContent = `${formatCount(p.done)}${p.total ? ' / ' + formatCount(p.total) : ''} tokens`;
+  }
+}
+export function endProgress() {
+  clearTimeout(showProgressTimer);
+  ui.progressCard.hidden = true;
+}
+
+// ---- the engine ----
+
+let fallbackShown = false;
+/** The backend and model in the header; a fallback's reason once. @param {{backend: string|null, fallback?: string|null, modelId?: string|null}} info */
+export function showEngine(info) {
+  if (!info.backend) return;
+  ui.backend.textContent = `Model on ${backendName(info.backend)}`;
+  ui.backend.dataset.backend = info.backend;
+  if (info.modelId) ui.model.textContent = info.modelId;
+  if (info.fallback && !fallbackShown) {
+    fallbackShown = true;
+    showMessage(`WebGPU is not available here, so the model runs on WASM (slower on long texts). ${info.fallback}`, 'info');
+  }
+}
+
+// ---- the editor's link ----
+
+/** The size of the editor's text, and how close it is to the limit. @param {string} text @param {number} bytes @param {number} maxTextBytes */
+export function showTextSize(text, bytes, maxTextBytes) {
+  setFigure(ui.figBytes, formatBytes(bytes), `${formatCount([...text].length)} chars`);
+  ui.limit.textContent = bytes > maxTextBytes
+    ? `${formatBytes(bytes)} — over the ${formatBytes(maxTextBytes)} limit`
+    : bytes > maxTextBytes / 4 ? `${formatBytes(bytes)} of ${formatBytes(maxTextBytes)}` : '';
+}
+
+/** No link: the text is over the limit. @param {number} bytes @param {number} maxTextBytes */
+export function showOverLimit(bytes, maxTextBytes) {
+  ui.link.value = '';
+  ui.copy.disabled = true;
+  showMessage(`The text is ${formatBytes(bytes)}, over the limit of ${formatBytes(maxTextBytes)}. Shorten it to get a link.`);
+  showChannels('');
+}
+
+/** No link for the editor's text (compress failed or was cancelled). */
+export function clearLink() {
+  ui.link.value = '';
+  ui.copy.disabled = true;
+  showQr(ui.qr, '');
+}
+
+/**
+ * A new link of the editor's text: the link field, its QR code and the figures against a gzip
+ * and a base64url link.
+ * @param {{text: string, bytes: Uint8Array, link: string, qrLink: string, gzip: number|null,
+ *   result: {bytes: Uint8Array, fragment: string, stats: import('../lib/index.js').CompressStats & {encrypted?: boolean}}}} made
+ */
+export function showLink({ text, bytes, link, qrLink, gzip, result }) {
+  ui.link.value = link;
+  ui.link.dataset.kolmoEncrypted = String(result.stats.encrypted);
+  showQr(ui.qr, text ? qrLink : '');
+  ui.link.dataset.kolmoMode = result.stats.mode;
+  ui.copy.disabled = false;
+  const chars = [...text].length;
+  const fragmentChars = result.fragment.length;
+  setFigure(ui.figLink, `${formatCount(link.length)} chars`, `${formatCount(fragmentChars)} after the #`);
+  ui.figLink.title = `${result.bytes.length} bytes coded (${result.stats.mode})`;
+  setFigure(ui.figBpc, chars ? ((result.bytes.length * 8) / chars).toFixed(2) : '–', chars ? `${result.bytes.length} bytes coded` : '');
+  // The other links' fragments: the same bytes as base64url, plain and gzipped.
+  const b64 = base64urlChars(bytes.length);
+  if (bytes.length === 0) {
+    setFigure(ui.figB64, '–');
+    setFigure(ui.figGzip, '–');
+  } else {
+    setFigure(ui.figB64, `${formatCount(b64)} chars`, ratio(b64, fragmentChars));
+    if (gzip === null) setFigure(ui.figGzip, 'n/a', 'no CompressionStream');
+    else setFigure(ui.figGzip, `${formatCount(base64urlChars(gzip))} chars`, ratio(base64urlChars(gzip), fragmentChars));
+  }
+  const s = result.stats;
+  ui.compressNote.textContent = text.length === 0
+    ? 'Type something: the link updates as you type.'
+    : `${formatCount(s.tokens)} tokens coded in ${(s.codeMs / 1000).toFixed(2)} s on ${backendName(s.backend)}` +
+      (s.mode === 'lm' ? '' : ` — stored with the model-free ${s.mode === 'cm' ? 'context-mixing codec' : 'plain form'}, which was shorter`) + '.';
+  renderHeat(bytes, s.tokenCosts, 'Your text');
+}
+
+/** Shows which channels the link fits, and warns when it is about to outgrow one. @param {string} link ('' hides it) */
+export function showChannels(link) {
+  ui.share.disabled = !link;
+  ui.channels.replaceChildren(...(link ? channelFits(link.length) : []).map(({ id, name, limit, fit, spare }) => {
+    const chip = document.createElement('li');
+    chip.dataset.kolmoChannel = id;
+    chip.dataset.kolmoFit = fit;
+    chip.textContent = `${fit === 'over' ? '✗' : '✓'} ${name} ${formatCount(limit)}`;
+    chip.title = fit === 'over'
+      ? `${formatCount(-spare)} characters too long for ${name}`
+      : `fits ${name}: ${formatCount(spare)} characters to spare`;
+    return chip;
+  }));
+  const warning = link ? channelWarning(link.length) : '';
+  ui.channelWarning.textContent = warning;
+  ui.channelWarning.hidden = !warning;
+}
+
+/** @param {string} password the password field's value */
+export function showPasswordNote(password) {
+  ui.passwordNote.textContent = password
+    ? 'The link is encrypted with this password (AES-GCM, 16 bytes more). Share the password another way.'
+    : 'No password: anyone with the link can read the text.';
+}
+
+// ---- an opened link ----
+
+/** An opened link starts decoding: an empty, unverified output. */
+export function beginDecoded() {
+  ui.decoded.hidden = false;
+  ui.output.textContent = '';
+  ui.output.dataset.kolmoState = 'decoding';
+  ui.output.classList.add('unverified');
+  ui.output.classList.remove('failed');
+  ui.verified.textContent = 'unverified — decoding…';
+  ui.verified.className = 'badge pending';
+  ui.edit.disabled = true;
+  ui.decodeSpeed.textContent = '';
+}
+
+/** Decoded, not yet verified, text as it arrives. @param {string} text @param {number} tokens decoded so far */
+export function appendDecoded(text, tokens) {
+  ui.output.append(text);
+  ui.codeRow.hidden = false;
+  ui.codeLabel.textContent = 'Decoding';
+  ui.codeNote.textContent = `${formatCount(tokens)} tokens`;
+}
+
+/**
+ * The end of decoding: the output's final text (no longer unverified) and state, and the badge.
+ * @param {string} text @param {'done'|'error'} state @param {string} badge @param {'ok'|'bad'} kind
+ */
+function settleOutput(text, state, badge, kind) {
+  ui.output.textContent = text;
+  ui.output.classList.remove('unverified');
+  ui.output.dataset.kolmoState = state;
+  ui.verified.textContent = badge;
+  ui.verified.className = `badge ${kind}`;
+}
+
+/**
+ * The opened link's text, verified, with how it was decoded.
+ * @param {{text: string, bytes: Uint8Array, fragment: string, elapsedMs: number,
+ *   stats: import('../lib/index.js').DecompressStats}} opened
+ */
+export function showDecoded({ text, bytes, fragment, elapsedMs, stats: s }) {
+  ui.unlock.hidden = true;
+  ui.output.dataset.kolmoMode = s?.mode ?? '';
+  settleOutput(text, 'done', '✓ verified', 'ok');
+  ui.edit.disabled = false;
+  showEngine(s);
+  const seconds = s.codeMs / 1000;
+  if (s.mode === 'lm') {
+    const rate = s.tokens / Math.max(seconds, 1e-3);
+    ui.output.dataset.kolmoTokensPerSecond = rate.toFixed(1);
+    ui.output.dataset.kolmoBackend = s.backend ?? '';
+    ui.decodeSpeed.textContent = `${formatBytes(bytes.length)} from a ${formatCount(fragment.length)}-character link: ` +
+      `${formatCount(s.tokens)} tokens in ${seconds.toFixed(2)} s (${rate.toFixed(1)} tokens/s on ` +
+      `${backendName(s.backend)})` +
+      (s.loadMs > 50 ? `, after ${(s.loadMs / 1000).toFixed(1)} s loading the model.` : '.');
+    renderHeat(bytes, s.tokenCosts, 'Opened link');
+  } else {
+    ui.decodeSpeed.textContent = `${formatBytes(bytes.length)} from a ${formatCount(fragment.length)}-character link ` +
+      `(coded without the model: ${s.mode === 'cm' ? 'context mixing' : 'stored'}), in ${elapsedMs.toFixed(0)} ms.`;
+  }
+}
+
+/**
+ * An opened link that could not be opened: the message instead of any unverified text; for a
+ * password error, the password field asks for it.
+ * @param {string} message @param {string|undefined} code
+ */
+export function showOpenFailed(message, code) {
+  ui.output.classList.add('failed');
+  settleOutput(message, 'error', 'could not open', 'bad');
+  if (code === 'password_required' || code === 'wrong_password') {
+    ui.output.dataset.kolmoState = 'locked';
+    ui.verified.textContent = code === 'password_required' ? 'password needed' : 'wrong password';
+    ui.unlock.hidden = false;
+    ui.passwordNote.textContent = 'Enter the password of the opened link, then press Enter or Open.';
+    ui.password.focus();
+  }
+}
+
+// ---- heat view ----
+
+/**
+ * Spans of text with their cost: tokens are merged until a boundary falls between UTF-8
+ * characters (a character split across tokens is shown once, with the tokens' summed cost).
+ * @param {Uint8Array} bytes @param {Uint32Array} lengths @param {Float32Array} bits
+ */
+function heatSegments(bytes, lengths, bits) {
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  const segments = [];
+  let start = 0;
+  let at = 0;
+  let cost = 0;
+  const n = Math.min(lengths.length, kMaxHeatTokens);
+  for (let i = 0; i < n; i++) {
+    at += lengths[i];
+    cost += bits[i];
+    if (at >= bytes.length || (bytes[at] & 0xc0) !== 0x80) {
+      segments.push({ text: decoder.decode(bytes.subarray(start, at)), bits: cost });
+      start = at;
+      cost = 0;
+    }
+  }
+  return segments;
+}
+
+/** @param {Uint8Array} bytes @param {import('../lib/index.js').TokenCosts|undefined} costs @param {string} caption */
+function renderHeat(bytes, costs, caption) {
+  if (!costs || costs.lengths.length === 0) {
+    ui.heatCard.hidden = true;
+    return;
+  }
+  const fragment = document.createDocumentFragment();
+  for (const { text, bits } of heatSegments(bytes, costs.lengths, costs.bits)) {
+    const span = document.createElement('span');
+    span.textContent = text;
+    const heat = Math.min(1, bits / kHeatMaxBits);
+    span.style.setProperty('--heat', heat.toFixed(3));
+    span.title = `${bits.toFixed(1)} bits`;
+    fragment.append(span);
+  }
+  const total = costs.bits.reduce((a, b) => a + b, 0);
+  const shown = costs.lengths.length > kMaxHeatTokens ? ` (first ${formatCount(kMaxHeatTokens)} shown)` : '';
+  ui.heatCaption.textContent = `${caption}: ${formatCount(costs.lengths.length)} tokens${shown}, ` +
+    `${(total / Math.max(1, costs.lengths.length)).toFixed(1)} bits per token on average ` +
+    `(the end-of-text marker costs ${costs.bits[costs.bits.length - 1].toFixed(1)} more). Hover a token for its cost.`;
+  ui.heat.replaceChildren(fragment);
+  ui.heatCard.hidden = false;
+}
