@@ -181,20 +181,48 @@ function checkLogits(logits, expected) {
 }
 
 /**
- * Codes a token sequence into an LM payload, one model step at a time. Get one from
- * codec.createEncoder(). Call encode() (or encodeMany()) for every token, the last one EOT,
- * then finish(), which returns the payload and frees the session.
+ * What an Encoder and a Decoder share: the codec, the vocabulary size, and the session's
+ * statistics, kept when the session ends and frees itself.
  */
-export class Encoder extends Owned {
+class CodingSession extends Owned {
   #codec;
   #vocab;
   #lastStats = null;
-  #lastStepBits = null;
   constructor(codec, handle, vocab) {
     super(handle);
     this.#codec = codec;
     this.#vocab = vocab;
   }
+
+  /** @protected */
+  get codec() {
+    return this.#codec;
+  }
+
+  /** @protected */
+  get vocab() {
+    return this.#vocab;
+  }
+
+  /** @protected Keeps the final statistics, then frees the session. */
+  end() {
+    this.#lastStats = this.handle.stats();
+    this.dispose();
+  }
+
+  /** {steps, fragileSteps, escapes, idealBits, codedBits, flagBits, escapeBits} so far. */
+  stats() {
+    return this.disposed && this.#lastStats ? { ...this.#lastStats } : this.handle.stats();
+  }
+}
+
+/**
+ * Codes a token sequence into an LM payload, one model step at a time. Get one from
+ * codec.createEncoder(). Call encode() (or encodeMany()) for every token, the last one EOT,
+ * then finish(), which returns the payload and frees the session.
+ */
+export class Encoder extends CodingSession {
+  #lastStepBits = null;
 
   /**
    * Codes `token` given this step's logits. On a KolmoError (non_finite_logits, bad_argument)
@@ -203,10 +231,10 @@ export class Encoder extends Owned {
    * @param {number} token
    */
   encode(logits, token) {
-    checkLogits(logits, this.#vocab);
+    checkLogits(logits, this.vocab);
     const handle = this.handle;
     handle.logitsBuffer(1).set(logits); // take the view right before use: memory may grow
-    this.#codec.checkStatus(handle.encodeStep(token));
+    this.codec.checkStatus(handle.encodeStep(token));
   }
 
   /**
@@ -217,22 +245,22 @@ export class Encoder extends Owned {
    */
   encodeMany(logits, tokens) {
     const ids = asIds(tokens);
-    checkLogits(logits, ids.length * this.#vocab);
+    const vocab = this.vocab;
+    checkLogits(logits, ids.length * vocab);
     const handle = this.handle;
-    const rowsPerCall = Math.max(1, Math.floor(kMaxBatchFloats / this.#vocab));
+    const rowsPerCall = Math.max(1, Math.floor(kMaxBatchFloats / vocab));
     for (let row = 0; row < ids.length; row += rowsPerCall) {
       const rows = Math.min(rowsPerCall, ids.length - row);
-      handle.logitsBuffer(rows).set(logits.subarray(row * this.#vocab, (row + rows) * this.#vocab));
-      this.#codec.checkStatus(handle.encodeSteps(ids.subarray(row, row + rows)));
+      handle.logitsBuffer(rows).set(logits.subarray(row * vocab, (row + rows) * vocab));
+      this.codec.checkStatus(handle.encodeSteps(ids.subarray(row, row + rows)));
     }
   }
 
   /** Ends the stream (the last token coded must be EOT) -> payload bytes; frees the session. */
   finish() {
-    const payload = this.#codec.check(this.handle.finish());
-    this.#lastStats = this.handle.stats();
+    const payload = this.codec.check(this.handle.finish());
     this.#lastStepBits = this.handle.stepBits();
-    this.dispose();
+    this.end();
     return payload;
   }
 
@@ -245,28 +273,14 @@ export class Encoder extends Owned {
   stepBits() {
     return this.disposed && this.#lastStepBits ? this.#lastStepBits.slice() : this.handle.stepBits();
   }
-
-  /** {steps, fragileSteps, escapes, idealBits, codedBits, flagBits, escapeBits} so far. */
-  stats() {
-    return this.disposed && this.#lastStats ? { ...this.#lastStats } : this.handle.stats();
-  }
 }
 
 /**
  * Decodes an LM payload one model step at a time. Get one from codec.createDecoder(). Call
  * decode(logits) until `done`; the decoder frees itself after returning EOT.
  */
-export class Decoder extends Owned {
-  #codec;
-  #vocab;
+export class Decoder extends CodingSession {
   #done = false;
-  #lastStats = null;
-  #lastStepBits = null;
-  constructor(codec, handle, vocab) {
-    super(handle);
-    this.#codec = codec;
-    this.#vocab = vocab;
-  }
 
   /**
    * Decodes the next token with this step's logits. Throws KolmoError: non_finite_logits and
@@ -276,15 +290,14 @@ export class Decoder extends Owned {
    * @returns {number} token id; EOT ends the stream
    */
   decode(logits) {
-    checkLogits(logits, this.#vocab);
+    checkLogits(logits, this.vocab);
     const handle = this.handle;
     handle.logitsBuffer(1).set(logits);
     const result = handle.decodeStep();
-    if (result < 0) this.#codec.checkStatus(-result);
+    if (result < 0) this.codec.checkStatus(-result);
     if (handle.done()) {
       this.#done = true;
-      this.#lastStats = handle.stats();
-      this.dispose();
+      this.end();
     }
     return result;
   }
@@ -292,11 +305,6 @@ export class Decoder extends Owned {
   /** True once EOT has been decoded. */
   get done() {
     return this.#done;
-  }
-
-  /** {steps, fragileSteps, escapes, idealBits, codedBits, flagBits, escapeBits} so far. */
-  stats() {
-    return this.disposed && this.#lastStats ? { ...this.#lastStats } : this.handle.stats();
   }
 }
 
