@@ -22,7 +22,7 @@ test('bad links and bad input give specific messages', { skip, timeout: 10 * 60 
   };
   // Header byte: [version:3][mode:2][model index:3] (src/include/kolmo/container.h).
   const otherModel = withHeader((b) => (b & ~0x07) | 0x05);
-  const newerVersion = withHeader((b) => (b & 0x1f) | (5 << 5));
+  const newerVersion = withHeader((b) => (b & 0x1f) | (6 << 5)); // versions 1-5 exist (docs/FORMAT.md §2)
   const middle = Math.floor(fragment.length / 2);
   const flipped = fragment.slice(0, middle) + (fragment[middle] === 'A' ? 'B' : 'A') + fragment.slice(middle + 1);
 
