@@ -236,6 +236,12 @@ void EncoderSession::finishStep(uint32_t token, double bits) {
   state_.observeToken(token);
 }
 
+// "grid > j?" for j = 0, 1, ... until the answer is no; the last grid needs no terminator.
+template <typename BitFn>
+void EncoderSession::forEachGridBit(int grid, BitFn bit) {
+  for (int j = 0; j < state_.quantizer.numGrids() - 1 && j <= grid; ++j) bit(state_.spanGridModel(j), j < grid ? 1 : 0);
+}
+
 // Version 3: chooses the header tree of the buffered block and codes it. Each span takes the
 // cheaper of "the first grid on which all its tokens are robust" and "split", priced with the
 // header models as they stand (an estimate: the choice is the encoder's alone; the decoder
@@ -268,9 +274,7 @@ void EncoderSession::codeBlock() {
       int grid = 0;
       while (((robust[h] >> grid) & 1) == 0) ++grid;
       double gridCost = cost(state_.spanSplitModel(level), 0);
-      for (int j = 0; j < state_.quantizer.numGrids() - 1 && j <= grid; ++j) {
-        gridCost += cost(state_.spanGridModel(j), j < grid ? 1 : 0);
-      }
+      forEachGridBit(grid, [&](detail::AdaptiveBit* model, int bit) { gridCost += cost(model, bit); });
       if (size == 1 || gridCost <= splitCost) {
         estimate[h] = gridCost;
         choice[h] = grid;
@@ -297,9 +301,7 @@ void EncoderSession::codeSpan(size_t heap, size_t start, size_t size, int level,
     return;
   }
   if (grid >= 0) {
-    for (int j = 0; j < state_.quantizer.numGrids() - 1 && j <= grid; ++j) {
-      headerBits += codeBit(state_.spanGridModel(j), j < grid ? 1 : 0);
-    }
+    forEachGridBit(grid, [&](detail::AdaptiveBit* model, int bit) { headerBits += codeBit(model, bit); });
   }
   const size_t end = start + size < pending_.size() ? start + size : pending_.size();
   for (size_t t = start; t < end; ++t) {
@@ -381,12 +383,12 @@ int DecoderSession::decodeBit(detail::AdaptiveBit* model) {
 int DecoderSession::readSpanHeaders() {
   const uint64_t position = state_.stats.steps;
   size_t size = kSpanBlockTokens;
+  int level = 0;
   if (!pendingSpans_.empty() && pendingSpans_.back().start == position) {
     size = pendingSpans_.back().size;
+    level = pendingSpans_.back().level;
     pendingSpans_.pop_back();
   }
-  int level = 0;
-  while ((kSpanBlockTokens >> level) != size) ++level;
   for (;;) {
     if (decodeBit(state_.spanSplitModel(level))) {
       if (size == 1) {
@@ -395,7 +397,7 @@ int DecoderSession::readSpanHeaders() {
       }
       size /= 2;
       ++level;
-      pendingSpans_.push_back({position + size, size});
+      pendingSpans_.push_back({position + size, size, level});
       continue;
     }
     int grid = 0;

@@ -214,6 +214,9 @@ class EncoderSession {
 
   double codePath(int grid, const TokenTree::PathStep* path, const double* logOdds, size_t length);
   double codeBit(detail::AdaptiveBit* model, int bit);
+  // The unary code of a span's grid index: calls bit(model, value) for each of its bits.
+  template <typename BitFn>
+  void forEachGridBit(int grid, BitFn bit);
   void finishStep(uint32_t token, double bits);
   void codeBlock();
   void codeSpan(size_t heap, size_t start, size_t size, int level, const std::vector<int>& choice);
@@ -270,6 +273,7 @@ class DecoderSession {
   struct PendingSpan {
     uint64_t start;
     size_t size;
+    int level;  // kSpanBlockTokens >> level == size
   };
 
   detail::CodingState state_;

@@ -180,7 +180,9 @@ TEST_SUITE("payload_v3") {
 
   TEST_CASE("bad input: every truncation, damage, the size class bound") {
     Options options;
-    const std::vector<uint32_t> seq = randomText(400, 8);
+    // A short text for truncation and damage (each try decodes up to its length), a longer one
+    // for the size class, which is refused before any work.
+    const std::vector<uint32_t> seq = randomText(150, 8);
     const Encoded e = encode(seq, options);
     for (size_t cut = 0; cut < e.payload.size(); ++cut) {
       const std::vector<uint8_t> part(e.payload.begin(), e.payload.begin() + static_cast<std::ptrdiff_t>(cut));
@@ -194,9 +196,10 @@ TEST_SUITE("payload_v3") {
       damaged[at] ^= 0x24;
       CHECK(decode(damaged, seq, options) != Status::kOk);
     }
+    const std::vector<uint32_t> longer = randomText(400, 8);
     DecodeLimits small;
     small.maxTokens = 200;  // the stream's class (400 tokens: 2^8..2^9-1) needs at least 256
-    CHECK(decode(e.payload, seq, options, 0.0, small) == Status::kLengthOverLimit);
+    CHECK(decode(encode(longer, options).payload, longer, options, 0.0, small) == Status::kLengthOverLimit);
     RoundingConfig noCount;
     noCount.payloadVersion = kLmPayloadV3;
     CHECK(EncoderSession(tree(), kEotId, noCount).status() == Status::kBadArgument);
