@@ -19,6 +19,7 @@ const char* statusName(Status status) {
     case Status::kBadArgument: return "bad_argument";
     case Status::kBadTokenizer: return "bad_tokenizer";
     case Status::kOutOfMemory: return "out_of_memory";
+    case Status::kBadModel: return "bad_model";
   }
   return "unknown_status";
 }

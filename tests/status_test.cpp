@@ -27,6 +27,7 @@ TEST_CASE("every status keeps its value and its name") {
       {Status::kBadArgument, 11, "bad_argument"},
       {Status::kBadTokenizer, 12, "bad_tokenizer"},
       {Status::kOutOfMemory, 13, "out_of_memory"},
+      {Status::kBadModel, 14, "bad_model"},
   };
   for (const Pinned& p : pinned) {
     CAPTURE(p.name);
@@ -37,7 +38,7 @@ TEST_CASE("every status keeps its value and its name") {
 }
 
 TEST_CASE("a value outside the enum has a name too") {
-  CHECK(std::string(statusName(static_cast<Status>(14))) == "unknown_status");
+  CHECK(std::string(statusName(static_cast<Status>(15))) == "unknown_status");
   CHECK(std::string(statusName(static_cast<Status>(-1))) == "unknown_status");
 }
 

@@ -26,8 +26,8 @@ inline std::string readFile(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-// The tokenizer of the default model in models/manifest.json.
-inline kolmo::Tokenizer shippedTokenizer() {
+// The folder of the default model in models/manifest.json (models/<id>).
+inline std::string shippedModelDir() {
   const std::string root = KOLMO_SOURCE_DIR;
   const std::string manifest = readFile(root + "/models/manifest.json");
   REQUIRE_MESSAGE(!manifest.empty(), "models/manifest.json missing");
@@ -35,8 +35,12 @@ inline kolmo::Tokenizer shippedTokenizer() {
   const size_t at = manifest.find(key);
   REQUIRE(at != std::string::npos);
   const size_t start = at + key.size();
-  const std::string id = manifest.substr(start, manifest.find('"', start) - start);
-  const std::string file = readFile(root + "/models/" + id + "/tokenizer.kbpe");
+  return root + "/models/" + manifest.substr(start, manifest.find('"', start) - start);
+}
+
+// The tokenizer of the default model in models/manifest.json.
+inline kolmo::Tokenizer shippedTokenizer() {
+  const std::string file = readFile(shippedModelDir() + "/tokenizer.kbpe");
   kolmo::Tokenizer tok;
   REQUIRE(kolmo::Tokenizer::parse(reinterpret_cast<const uint8_t*>(file.data()), file.size(), &tok) ==
           kolmo::Status::kOk);

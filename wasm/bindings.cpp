@@ -41,8 +41,10 @@
 
 // Internals (kolmo_internal): the token tree and sessions the JS API hands out as handles.
 #include "cm_codec.h"
+#include "lm_jobs.h"
 #include "rounding.h"
 #include "session.h"
+#include "transformer.h"
 
 #include "boundary.h"
 
@@ -261,6 +263,97 @@ class WasmDecoderSession {
 };
 
 DecodeLimits defaultDecodeLimits() { return DecodeLimits{}; }
+
+// ---- the model engine (transformer.h) and the link jobs (lm_jobs.h) ----
+// ModelEngine.load(modelOnnxBytes, nHeads, context) -> {status, value: ModelEngine (JS owns:
+// .delete())}. The bytes are copied into the engine and may be dropped by JS afterwards.
+// Jobs hold a shared reference to their engine and tree, so handles may be deleted in any
+// order; one engine runs one job at a time (the job owns its window until it is done).
+val modelEngineLoad(const val& bytes, size_t nHeads, size_t context) {
+  std::vector<uint8_t> data = vectorFromJs<uint8_t>(bytes);
+  std::unique_ptr<Transformer> engine;
+  Status status = Transformer::load(data.data(), data.size(), nHeads, context, &engine);
+  if (!isOk(status)) return result(status);
+  return result(status, val(std::shared_ptr<Transformer>(std::move(engine))));
+}
+size_t modelEngineVocabSize(const Transformer& engine) { return engine.shape().vocab; }
+size_t modelEngineContext(const Transformer& engine) { return engine.shape().context; }
+// engine.append(tokens, wantLogits) -> {status, value: Float32Array (tokens.length x vocab) or
+// undefined}: the low-level pass that the drift bench and the conformance tests compare
+// with ONNX Runtime; links go through the jobs.
+val modelEngineAppend(Transformer& engine, const val& tokenArray, bool wantLogits) {
+  std::vector<uint32_t> tokens = vectorFromJs<uint32_t>(tokenArray);
+  std::vector<float> logits(wantLogits ? tokens.size() * engine.shape().vocab : 0);
+  Status status = engine.append(tokens.data(), tokens.size(), wantLogits ? logits.data() : nullptr);
+  if (!isOk(status) || !wantLogits) return result(status);
+  return result(status, typedArrayCopy("Float32Array", logits.data(), logits.size()));
+}
+void modelEngineReset(Transformer& engine) { engine.reset(); }
+size_t modelEngineWindowLength(const Transformer& engine) { return engine.windowLength(); }
+
+// new LmEncodeJob(engine, tree, eotId, ids: Uint32Array, versions: array of ints, epsilon)
+class WasmLmEncodeJob {
+ public:
+  WasmLmEncodeJob(std::shared_ptr<Transformer> engine, std::shared_ptr<TokenTree> tree, uint32_t eotId,
+                  const val& ids, const val& versions, double epsilon)
+      : engine_(std::move(engine)), tree_(std::move(tree)),
+        job_(engine_.get(), *tree_, eotId, vectorFromJs<uint32_t>(ids).data(), ids["length"].as<size_t>(),
+             vectorFromJs<int>(versions), epsilon) {}
+  // Codes up to `budget` positions: Status int; done() says when every payload is finished.
+  int run(size_t budget) { return static_cast<int>(job_.run(budget, &done_)); }
+  bool done() const { return done_; }
+  size_t positionsDone() const { return job_.positionsDone(); }
+  size_t positionsTotal() const { return job_.positionsTotal(); }
+  size_t payloadCount() const { return job_.payloadCount(); }
+  // {payloadVersion, payload: Uint8Array, stats, bits: Float32Array (each position's coded bits)}
+  val payload(size_t i) const {
+    val v = val::object();
+    v.set("payloadVersion", job_.version(i));
+    v.set("payload", bytesToJs(job_.payload(i)));
+    v.set("stats", statsToJs(job_.stats(i)));
+    v.set("bits", typedArrayCopy("Float32Array", job_.stepBits(i).data(), job_.stepBits(i).size()));
+    return v;
+  }
+
+ private:
+  std::shared_ptr<Transformer> engine_;  // first: job_ references both
+  std::shared_ptr<TokenTree> tree_;
+  LmEncodeJob job_;
+  bool done_ = false;
+};
+
+// new LmDecodeJob(engine, tree, eotId, payload: Uint8Array, payloadVersion, maxTokens)
+class WasmLmDecodeJob {
+ public:
+  WasmLmDecodeJob(std::shared_ptr<Transformer> engine, std::shared_ptr<TokenTree> tree, uint32_t eotId,
+                  const val& payload, int version, size_t maxTokens)
+      : engine_(std::move(engine)), tree_(std::move(tree)),
+        job_(engine_.get(), *tree_, eotId, vectorFromJs<uint8_t>(payload).data(), payload["length"].as<size_t>(),
+             version, maxTokens) {}
+  int run(size_t budget) { return static_cast<int>(job_.run(budget, &done_)); }
+  bool done() const { return done_; }
+  size_t tokenCount() const { return job_.tokens().size(); }
+  // Tokens [from, tokenCount()) decoded so far, not verified (Uint32Array).
+  val tokens(size_t from) const {
+    const std::vector<uint32_t>& t = job_.tokens();
+    from = std::min(from, t.size());
+    return typedArrayCopy("Uint32Array", t.data() + from, t.size() - from);
+  }
+  // The coded bits of positions [from, ...) (Float32Array; the last one is EOT's once done).
+  val tokenBits(size_t from) const {
+    const std::vector<float>& b = job_.tokenBits();
+    from = std::min(from, b.size());
+    return typedArrayCopy("Float32Array", b.data() + from, b.size() - from);
+  }
+  double fraction() const { return job_.fraction(); }
+  val stats() const { return statsToJs(job_.stats()); }
+
+ private:
+  std::shared_ptr<Transformer> engine_;
+  std::shared_ptr<TokenTree> tree_;
+  LmDecodeJob job_;
+  bool done_ = false;
+};
 
 // ---- url codec ----
 
@@ -555,6 +648,32 @@ EMSCRIPTEN_BINDINGS(kolmo) {
       .function("decodeStep", &WasmDecoderSession::decodeStep)
       .function("done", &WasmDecoderSession::done)
       .function("stats", &WasmDecoderSession::stats);
+
+  class_<Transformer>("ModelEngine")
+      .smart_ptr<std::shared_ptr<Transformer>>("ModelEnginePtr")
+      .class_function("load", &modelEngineLoad)
+      .function("vocabSize", &modelEngineVocabSize)
+      .function("context", &modelEngineContext)
+      .function("append", &modelEngineAppend)
+      .function("reset", &modelEngineReset)
+      .function("windowLength", &modelEngineWindowLength);
+  class_<WasmLmEncodeJob>("LmEncodeJob")
+      .constructor<std::shared_ptr<Transformer>, std::shared_ptr<TokenTree>, uint32_t, const val&, const val&, double>()
+      .function("run", &WasmLmEncodeJob::run)
+      .function("done", &WasmLmEncodeJob::done)
+      .function("positionsDone", &WasmLmEncodeJob::positionsDone)
+      .function("positionsTotal", &WasmLmEncodeJob::positionsTotal)
+      .function("payloadCount", &WasmLmEncodeJob::payloadCount)
+      .function("payload", &WasmLmEncodeJob::payload);
+  class_<WasmLmDecodeJob>("LmDecodeJob")
+      .constructor<std::shared_ptr<Transformer>, std::shared_ptr<TokenTree>, uint32_t, const val&, int, size_t>()
+      .function("run", &WasmLmDecodeJob::run)
+      .function("done", &WasmLmDecodeJob::done)
+      .function("tokenCount", &WasmLmDecodeJob::tokenCount)
+      .function("tokens", &WasmLmDecodeJob::tokens)
+      .function("tokenBits", &WasmLmDecodeJob::tokenBits)
+      .function("fraction", &WasmLmDecodeJob::fraction)
+      .function("stats", &WasmLmDecodeJob::stats);
 
   function("urlEncode", &urlEncodeJs);
   function("urlDecode", &urlDecodeJs);

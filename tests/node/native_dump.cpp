@@ -9,15 +9,25 @@
 //          -> {"tokens":[...],"payload":"hex","steps":N,"fragileSteps":N,"escapes":N}
 //          (payloadVersion 1, the default; 2: the in-document model mixed in, FORMAT.md §5.4;
 //          3: version 2 with span headers over the grid family, §5.6)
+//        kolmo_native_dump engine <model.onnx> <nHeads> <context> <id,id,...>
+//          -> {"rows":N,"vocab":V,"logitsHash":"hex","first":[...]}: the model engine's logits for
+//          the ids (a batched pass from an empty window), hashed bit for bit (FNV-1a 64 over the
+//          float32 words, mirrored in tests/node/engine.test.mjs)
 // On an error: {"error":"status_name"} and exit 1. The logit vectors (testLogitVector) and
 // token sequences (testTokenSequence) are defined identically in
 // tests/node/synthetic_model.mjs, so both builds see the same float32 values.
 #include <cstdio>
+#include <cstring>
 #include <cstdlib>
 #include <string>
 #include <vector>
 
+#include <fstream>
+#include <iterator>
+#include <memory>
+
 #include "kolmo/status.h"
+#include "transformer.h"
 #include "rounding.h"
 #include "session.h"
 #include "synthetic_model.h"
@@ -137,6 +147,38 @@ int dumpEncode(size_t vocab, uint32_t seed, size_t numTokens, double epsilon, in
 
 }  // namespace
 
+int dumpEngine(const char* modelPath, size_t nHeads, size_t context, const std::string& idList) {
+  std::ifstream in(modelPath, std::ios::binary);
+  const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::unique_ptr<kolmo::Transformer> engine;
+  kolmo::Status status = kolmo::Transformer::load(bytes.data(), bytes.size(), nHeads, context, &engine);
+  std::vector<uint32_t> ids;
+  for (size_t at = 0; at < idList.size();) {
+    size_t end = idList.find(',', at);
+    if (end == std::string::npos) end = idList.size();
+    ids.push_back(static_cast<uint32_t>(std::strtoul(idList.substr(at, end - at).c_str(), nullptr, 10)));
+    at = end + 1;
+  }
+  std::vector<float> logits;
+  if (kolmo::isOk(status)) {
+    logits.resize(ids.size() * engine->shape().vocab);
+    status = engine->append(ids.data(), ids.size(), logits.data());
+  }
+  if (!kolmo::isOk(status)) {
+    std::printf("{\"error\":\"%s\"}\n", kolmo::statusName(status));
+    return 1;
+  }
+  uint64_t hash = 0xcbf29ce484222325ull;
+  for (float v : logits) {
+    uint32_t word;
+    std::memcpy(&word, &v, 4);
+    hash = (hash ^ word) * 0x100000001b3ull;
+  }
+  std::printf("{\"rows\":%zu,\"vocab\":%zu,\"logitsHash\":\"%016llx\",\"first\":[%.9g,%.9g,%.9g]}\n", ids.size(),
+              engine->shape().vocab, static_cast<unsigned long long>(hash), logits[0], logits[1], logits[2]);
+  return 0;
+}
+
 int main(int argc, char** argv) {
   const std::string command = argc > 1 ? argv[1] : "";
   if (command == "rounding" && argc == 5) {
@@ -150,8 +192,12 @@ int main(int argc, char** argv) {
                       std::strtoul(argv[4], nullptr, 10), std::strtod(argv[5], nullptr),
                       argc == 7 ? std::atoi(argv[6]) : kolmo::kLmPayloadV1);
   }
+  if (command == "engine" && argc == 6) {
+    return dumpEngine(argv[2], std::strtoul(argv[3], nullptr, 10), std::strtoul(argv[4], nullptr, 10), argv[5]);
+  }
   std::fprintf(stderr,
-               "usage: kolmo_native_dump rounding <vocab> <numVectors> <epsilon>\n"
+               "usage: kolmo_native_dump engine <model.onnx> <nHeads> <context> <id,id,...>\n"
+               "       kolmo_native_dump rounding <vocab> <numVectors> <epsilon>\n"
                "       kolmo_native_dump encode <vocab> <seed> <numTokens> <epsilon> [<payloadVersion>]\n");
   return 2;
 }

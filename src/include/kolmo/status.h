@@ -23,6 +23,7 @@ enum class Status : int {
   kBadArgument = 11,       // caller error: wrong sizes, token id out of range, call out of order
   kBadTokenizer = 12,      // tokenizer file malformed
   kOutOfMemory = 13,       // allocation failed
+  kBadModel = 14,          // model file malformed, truncated, or of a shape the engine cannot run
 };
 
 // Stable lowercase name of a status, e.g. "checksum_mismatch". Never null.
