@@ -3,9 +3,9 @@
 // kolmo command line: compress files (or stdin) into kolmo files or link fragments, and back.
 // A thin layer over web/lib/index.js; the same containers and fragments as the web page.
 //
-//   kolmo compress [FILE] [-o OUT] [--url] [--backend node|wasm] [--mode lm|cm|stored]
+//   kolmo compress [FILE] [-o OUT] [--url] [--backend core|wasm|node] [--mode lm|cm|stored]
 //                  [--password-file F] [--qr [IMAGE.svg|IMAGE.png]] [--base-url URL]
-//   kolmo decompress [FILE] [-o OUT] [--url] [--backend node|wasm] [--password-file F]
+//   kolmo decompress [FILE] [-o OUT] [--url] [--backend core|wasm|node] [--password-file F]
 //
 // Files are the file form: "KLMO" + the link's container. --url reads or writes the fragment
 // text instead (what follows '#' in a link; decompress also takes a whole link). Errors: one
@@ -17,15 +17,16 @@ import { loadCodec } from '../web/lib/worker/codec.js';
 import { compress, decompress, KolmoError } from '../web/lib/index.js';
 import { qrPixels, qrSvg, qrSymbol, qrTerminalText } from '../web/lib/page/qr.js';
 
-const kUsage = `usage: kolmo compress [FILE] [-o OUT] [--url] [--backend node|wasm] [--mode lm|cm|stored]
+const kUsage = `usage: kolmo compress [FILE] [-o OUT] [--url] [--backend core|wasm|node] [--mode lm|cm|stored]
                       [--password-file F] [--qr [IMAGE.svg|IMAGE.png]] [--base-url URL]
-       kolmo decompress [FILE] [-o OUT] [--url] [--backend node|wasm] [--password-file F]
+       kolmo decompress [FILE] [-o OUT] [--url] [--backend core|wasm|node] [--password-file F]
 
   compress     FILE (or stdin) -> a kolmo file ("KLMO" + container) on OUT (or stdout);
                --url: the link fragment text instead (what follows # in a link)
   decompress   a kolmo file, or with --url fragment text or a whole link, from FILE (or
                stdin) -> the original bytes on OUT (or stdout)
-  --backend    ONNX Runtime backend: node (native CPU) or wasm; default: node, else wasm
+  --backend    where the model runs: core (kolmo's own engine, the default), or ONNX Runtime
+               for comparison: wasm (onnxruntime-web) or node (needs onnxruntime-node installed)
   --mode       compress: code with this mode only (lm: the model, cm: the model-free codec,
                stored: as is); default: the smallest of the three
   --password-file  encrypt (compress) or open (decompress) with the password in F (its first
@@ -71,7 +72,7 @@ function parseArgs(args) {
       options.out = args[++i];
     } else if (arg === '--backend' || arg.startsWith('--backend=')) {
       const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : args[++i];
-      if (value !== 'node' && value !== 'wasm') throw new UsageError(`--backend: expected node or wasm, got ${value ?? 'nothing'}`);
+      if (value !== 'core' && value !== 'node' && value !== 'wasm') throw new UsageError(`--backend: expected core, wasm or node, got ${value ?? 'nothing'}`);
       options.backend = value;
     } else if (arg === '--mode' || arg.startsWith('--mode=')) {
       const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : args[++i];
@@ -181,7 +182,7 @@ async function main() {
     throw new UsageError('--qr and --base-url are options of compress');
   }
   const libOptions = {
-    ...(options.backend ? { backends: /** @type {Array<'node'|'wasm'>} */ ([options.backend]) } : {}),
+    ...(options.backend ? { backends: /** @type {Array<'core'|'node'|'wasm'>} */ ([options.backend]) } : {}),
     ...(options.passwordFile !== undefined ? { password: await readPassword(options.passwordFile) } : {}),
     onProgress: progressReporter(options.quiet),
   };

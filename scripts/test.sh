@@ -14,7 +14,7 @@
 #                                   (the 65,535-token one included), the WebGPU round trips with
 #                                   every text, the 100 KiB page text
 #
-# Env: KOLMO_FUZZ_SECONDS (default 20): seconds per fuzz target (tests/fuzz/run.sh runs 3)
+# Env: KOLMO_FUZZ_SECONDS (default 20): seconds per fuzz target (tests/fuzz/run.sh runs 4)
 #      KOLMO_SKIP_BUILD=1: test what is already built
 #      KOLMO_SKIP_E2E=1: leave out the browser tests
 #      KOLMO_EVAL=all|sample: the eval texts of the conformance and noise tests (default
@@ -82,9 +82,9 @@ fi
 step "npm package" node --test tests/package/
 if [ -f tests/fuzz/run.sh ]; then
   fuzz_seconds="${KOLMO_FUZZ_SECONDS:-20}"
-  # run.sh takes seconds per target; timeout is only the backstop (3 targets + up to 10
+  # run.sh takes seconds per target; timeout is only the backstop (4 targets + up to 10
   # minutes for building them with sanitizers on a loaded machine).
-  step "fuzz" timeout --kill-after=30 $((3 * fuzz_seconds + 600)) bash tests/fuzz/run.sh "$fuzz_seconds"
+  step "fuzz" timeout --kill-after=30 $((4 * fuzz_seconds + 600)) bash tests/fuzz/run.sh "$fuzz_seconds"
 fi
 
 finish "npm test"

@@ -131,7 +131,7 @@ const std::string* OnnxFile::meta(const std::string& key) const {
 }
 
 Status readOnnx(const uint8_t* bytes, size_t size, OnnxFile* out) {
-  if (bytes == nullptr || out == nullptr) return Status::kBadArgument;
+  if (out == nullptr || (bytes == nullptr && size > 0)) return Status::kBadArgument;
   *out = OnnxFile();
   WireReader model(bytes, size);
   Field f;

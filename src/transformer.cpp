@@ -258,7 +258,7 @@ float combine(int64_t sumHi, int64_t sumLo, double unit, float scale) {
 
 Status Transformer::load(const uint8_t* onnx, size_t size, size_t nHeads, size_t context,
                          std::unique_ptr<Transformer>* out) {
-  if (onnx == nullptr || out == nullptr) return Status::kBadArgument;
+  if (out == nullptr || (onnx == nullptr && size > 0)) return Status::kBadArgument;
   OnnxFile file;
   Status status = readOnnx(onnx, size, &file);
   if (!isOk(status)) return status;
@@ -355,7 +355,17 @@ void Transformer::matmul(const Int8Matrix& m, const std::vector<float>& bias, co
       const int16_t* lo = &lo_[t * cols];
       float* y = out + t * m.rows;
       const double unit = partsUnit(exponents_[t]);
-      for (size_t r = r0; r < r1; ++r) {
+      size_t r = r0;
+      for (; r + 4 <= r1; r += 4) {
+        const int8_t* const rows[4] = {&m.q[r * cols], &m.q[(r + 1) * cols], &m.q[(r + 2) * cols], &m.q[(r + 3) * cols]};
+        int64_t sumHi[4], sumLo[4];
+        simd4::dotInt8Int16x2Rows4(rows, hi, lo, cols, sumHi, sumLo);
+        for (size_t k = 0; k < 4; ++k) {
+          const float v = combine(sumHi[k], sumLo[k], unit, m.scale[r + k]);
+          y[r + k] = bias.empty() ? v : bias[r + k] + v;
+        }
+      }
+      for (; r < r1; ++r) {
         int64_t sumHi, sumLo;
         simd4::dotInt8Int16x2(&m.q[r * cols], hi, lo, cols, &sumHi, &sumLo);
         const float v = combine(sumHi, sumLo, unit, m.scale[r]);

@@ -6,7 +6,8 @@
 // Conventions (see bindings.cpp):
 //   - Status values are ints (kolmo::Status); statusName(status) names them.
 //   - Result<T>: {status, value}; value is set only when status === 0.
-//   - Handles (Tokenizer, TokenTree, EncoderSession, DecoderSession) must be .delete()d once.
+//   - Handles (Tokenizer, TokenTree, EncoderSession, DecoderSession, ModelEngine, LmEncodeJob,
+//     LmDecodeJob) must be .delete()d once.
 //   - u64 hashes cross as 16-digit lowercase hex strings.
 
 /** kolmo::Status as an int: 0 = ok; statusName() gives the stable name. */
@@ -136,6 +137,67 @@ export interface DecoderSessionClass {
   new (tree: TokenTree, eotId: number, payload: Uint8Array, limits: DecodeLimits, payloadVersion: number): DecoderSession;
 }
 
+// ---- the model engine and the link jobs ----
+
+/** kolmo::Transformer: a model loaded from model.onnx (int8 weights), with its window (KV cache). */
+export interface ModelEngine extends EmbindHandle {
+  vocabSize(): number;
+  context(): number;
+  /** Appends tokens to the window: (tokens.length x vocab) logits, or no value when wantLogits is false. */
+  append(tokens: Uint32Array | ArrayLike<number>, wantLogits: boolean): Result<Float32Array | undefined>;
+  /** Empties the window. */
+  reset(): void;
+  windowLength(): number;
+}
+
+export interface ModelEngineClass {
+  /** The bytes are copied; 'bad_model' for a file the engine cannot run. */
+  load(modelOnnx: Uint8Array, nHeads: number, context: number): Result<ModelEngine>;
+}
+
+/** One payload of an LmEncodeJob. */
+export interface LmJobPayload {
+  payloadVersion: number;
+  payload: Uint8Array;
+  stats: SessionStats;
+  /** The bits each coded position cost (EOT last). */
+  bits: Float32Array;
+}
+
+export interface LmEncodeJob extends EmbindHandle {
+  /** Codes up to `budget` positions: a Status. */
+  run(budget: number): Status;
+  done(): boolean;
+  positionsDone(): number;
+  positionsTotal(): number;
+  payloadCount(): number;
+  payload(index: number): LmJobPayload;
+}
+
+export interface LmEncodeJobClass {
+  /** ids: the text's tokens; versions: LM payload versions coded from one model pass. */
+  new (engine: ModelEngine, tree: TokenTree, eotId: number, ids: Uint32Array, versions: number[], epsilon: number): LmEncodeJob;
+}
+
+export interface LmDecodeJob extends EmbindHandle {
+  /** Decodes up to `budget` tokens: a Status (errors are final). */
+  run(budget: number): Status;
+  done(): boolean;
+  tokenCount(): number;
+  /** Tokens decoded so far from `from` on (not verified). */
+  tokens(from: number): Uint32Array;
+  /** Coded bits of positions from `from` on (EOT's last once done). */
+  tokenBits(from: number): Float32Array;
+  /** Share of the payload read, an estimate in [0, 1]. */
+  fraction(): number;
+  stats(): SessionStats;
+}
+
+export interface LmDecodeJobClass {
+  /** The payload is copied in. */
+  new (engine: ModelEngine, tree: TokenTree, eotId: number, payload: Uint8Array, payloadVersion: number, maxTokens: number): LmDecodeJob;
+}
+
 // ---- the module ----
 
 export interface KolmoWasmModule {
@@ -152,6 +214,9 @@ export interface KolmoWasmModule {
   contextStart(position: number, contextLength: number): number;
   EncoderSession: EncoderSessionClass;
   DecoderSession: DecoderSessionClass;
+  ModelEngine: ModelEngineClass;
+  LmEncodeJob: LmEncodeJobClass;
+  LmDecodeJob: LmDecodeJobClass;
 
   urlEncode(bytes: Uint8Array): string;
   urlDecode(text: string): Result<Uint8Array>;

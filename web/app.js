@@ -5,7 +5,8 @@
 // the state of its links (the editor's link, the address, a link waiting for its password) is
 // app/link_state.js.
 //
-// Contract with the end-to-end tests (tests/e2e/): ?backend=wasm|webgpu forces a backend; the
+// Contract with the end-to-end tests (tests/e2e/): ?backend=core|wasm|webgpu forces a backend
+// (default core: kolmo's own engine; ONNX Runtime is downloaded only for wasm and webgpu); the
 // decoded text of an opened link ends up in [data-kolmo="output"] (textContent), which gets
 // data-kolmo-state="done", or "error" with the message as its text; the editor is
 // [data-kolmo="input"] and the link [data-kolmo="link"] (value; data-kolmo-state="done" once it
@@ -35,8 +36,15 @@ const options = {
   modelBaseUrl: new URL('models/', document.baseURI).href,
 };
 const forcedBackend = link.requestedBackend();
-if (forcedBackend === 'wasm' || forcedBackend === 'webgpu') options.backends = [forcedBackend];
-else if (forcedBackend) showMessage(`Unknown backend "${forcedBackend}" in the address: use ?backend=wasm or ?backend=webgpu.`);
+if (forcedBackend === 'core' || forcedBackend === 'wasm' || forcedBackend === 'webgpu') options.backends = [forcedBackend];
+else if (forcedBackend) showMessage(`Unknown backend "${forcedBackend}" in the address: use ?backend=core, ?backend=webgpu or ?backend=wasm.`);
+// The "Run on" choice: the page reloads with ?backend= (the link in the address is kept).
+ui.backendChoice.value = forcedBackend === 'webgpu' ? 'webgpu' : 'core';
+ui.backendChoice.addEventListener('change', () => {
+  const address = new URL(location.href);
+  address.searchParams.set('backend', ui.backendChoice.value);
+  location.assign(address.href);
+});
 const kolmo = new Kolmo(options);
 /** @type {Promise<void>|null} asked with the first compress, not at start-up: the worker must
  * start once the service worker controls the page, which gives it the CSP headers. */

@@ -1,4 +1,5 @@
-// Inference paths: one ONNX Runtime backend with one thread count, in Node or in Chromium. Every
+// Inference paths: kolmo's core engine, or one ONNX Runtime backend with one thread count, in
+// Node or in Chromium. Every
 // path answers the same three calls, so the conformance tests and bench/drift.mjs can pair any
 // two of them:
 //   compress(bytes) -> {fragment, mode}     the public API (web/lib/index.js), as a user runs it,
@@ -13,16 +14,18 @@ import { fileURLToPath } from 'node:url';
 
 const kProcess = fileURLToPath(new URL('./path_process.mjs', import.meta.url));
 
-/** The Node paths: ORT Node native CPU and ORT Web WASM, one and two threads. */
+/** The Node paths: the core engine, ORT Node native CPU and ORT Web WASM, one and two threads. */
 export const nodePathSpecs = [
+  { name: 'node-core', backend: 'core', threads: 1 },
   { name: 'node-cpu-1t', backend: 'node', threads: 1 },
   { name: 'node-cpu-2t', backend: 'node', threads: 2 },
   { name: 'node-wasm-1t', backend: 'wasm', threads: 1 },
   { name: 'node-wasm-2t', backend: 'wasm', threads: 2 },
 ];
 
-/** The browser paths (Chromium): ORT Web WASM with one and two threads, WebGPU. */
+/** The browser paths (Chromium): the core engine, ORT Web WASM with one and two threads, WebGPU. */
 export const browserPathSpecs = [
+  { name: 'chromium-core', backend: 'core', threads: 1 },
   { name: 'chromium-wasm-1t', backend: 'wasm', threads: 1 },
   { name: 'chromium-wasm-2t', backend: 'wasm', threads: 2 },
   { name: 'chromium-webgpu', backend: 'webgpu', threads: 1 },
@@ -118,6 +121,12 @@ export class BrowserPath {
         const { createLanguageModel } = await import(`${site}lib/worker/model.js`);
         const { manifestEntry } = await import(`${site}lib/worker/model_manifest.js`);
         const entry = manifestEntry(await (await fetch(`${site}models/manifest.json`)).json());
+        if (backend === 'core') {
+          const { createCoreModel } = await import(`${site}lib/worker/core_model.js`);
+          const codec = await loadCodec();
+          const modelBytes = new Uint8Array(await (await fetch(`${site}models/${entry.id}/model.onnx`)).arrayBuffer());
+          return { codec, model: createCoreModel(codec, modelBytes, entry) };
+        }
         const ort = await import(`${site}ort/${backend === 'webgpu' ? 'ort.min.mjs' : 'ort.wasm.min.mjs'}`);
         ort.env.wasm.wasmPaths = `${site}ort/`;
         ort.env.wasm.numThreads = threads;

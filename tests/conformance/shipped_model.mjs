@@ -1,4 +1,5 @@
-// The shipped default model opened directly (codec, tokenizer, token tree, ONNX Runtime session),
+// The shipped default model opened directly (codec, tokenizer, token tree, and the model on the core's
+// engine or an ONNX Runtime session),
 // below the public API: for measuring logits and injecting noise, which the API does not expose.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -6,6 +7,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { loadCodec } from '../../web/lib/worker/codec.js';
 import { createLanguageModel } from '../../web/lib/worker/model.js';
+import { createCoreModel } from '../../web/lib/worker/core_model.js';
 import { manifestEntry } from '../../web/lib/worker/model_manifest.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -24,12 +26,14 @@ export async function loadShippedFiles() {
 
 /**
  * The shipped model on one backend. `lm` is what web/lib/worker/pipeline.js takes.
- * @param {{backend: 'node'|'wasm', threads?: number}} path  ORT Web's WASM module reads its
- *   thread count once per process: one 'wasm' thread count per process.
+ * @param {{backend: 'core'|'node'|'wasm', threads?: number}} path  'core': kolmo's engine (one
+ *   thread); ORT Web's WASM module reads its thread count once per process: one 'wasm' thread
+ *   count per process.
  */
 export async function openShippedModel({ backend, threads = 1 }) {
   const { codec, tokenizer, tree, entry, modelBytes } = await loadShippedFiles();
-  const ort = require(backend === 'node' ? 'onnxruntime-node' : 'onnxruntime-web');
-  const model = await createLanguageModel({ ort, modelBytes, shape: entry, backends: [backend], threads });
+  const model = backend === 'core'
+    ? createCoreModel(codec, modelBytes, entry)
+    : await createLanguageModel({ ort: require(backend === 'node' ? 'onnxruntime-node' : 'onnxruntime-web'), modelBytes, shape: entry, backends: [backend], threads });
   return { codec, tokenizer, tree, entry, model, lm: { model, tokenizer, tree, entry } };
 }

@@ -35,7 +35,7 @@ test('page: password links, QR codes, Cancel on a hostile link, a 4 MiB paste', 
   await t.test('a password link: QR code decodable by jsqr, asked for on opening, wrong one refused, right one opens', async () => {
     const sender = await browser.newContext({ viewport: { width: 1000, height: 1400 } });
     const page = await sender.newPage();
-    await page.goto(`${server.url}?backend=wasm`);
+    await page.goto(`${server.url}?backend=core`);
     await page.fill('[data-kolmo="password"]', 'correct horse');
     const link = await compressInPage(page, text);
     assert.equal(await page.getAttribute('[data-kolmo="link"]', 'data-kolmo-encrypted'), 'true');
@@ -69,7 +69,7 @@ test('page: password links, QR codes, Cancel on a hostile link, a 4 MiB paste', 
   await t.test('a plain link\'s QR code opens the text', async () => {
     const context = await browser.newContext({ viewport: { width: 1000, height: 1400 } });
     const page = await context.newPage();
-    await page.goto(`${server.url}?backend=wasm`);
+    await page.goto(`${server.url}?backend=core`);
     await compressInPage(page, text);
     const png = PNG.sync.read(await page.locator('[data-kolmo="qr"] canvas').screenshot());
     const qrLink = jsQR(new Uint8ClampedArray(png.data), png.width, png.height)?.data ?? '';
@@ -87,7 +87,7 @@ test('page: password links, QR codes, Cancel on a hostile link, a 4 MiB paste', 
     await shipped.model.dispose?.();
     const context = await browser.newContext();
     const page = await context.newPage();
-    await page.goto(`${server.url}?backend=wasm#${hostile.fragment}`);
+    await page.goto(`${server.url}?backend=core#${hostile.fragment}`);
     await page.waitForFunction(() => (document.querySelector('[data-kolmo="output"]')?.textContent ?? '').length > 20, null, { timeout: 180000 });
     const started = Date.now();
     await page.click('[data-kolmo="cancel"]');
@@ -102,7 +102,7 @@ test('page: password links, QR codes, Cancel on a hostile link, a 4 MiB paste', 
   await t.test('a 4 MiB text put into the editor: the main thread stays responsive', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    await page.goto(`${server.url}?backend=wasm`);
+    await page.goto(`${server.url}?backend=core`);
     await page.evaluate(() => {
       const w = /** @type {any} */ (window);
       w.kolmoLongest = 0;

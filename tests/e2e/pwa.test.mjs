@@ -40,7 +40,7 @@ test('the site as an app: strict CSP, installable, share target, Share button, o
       const page = await context.newPage();
       const worker = page.waitForEvent('worker');
       worker.catch(() => {}); // awaited below; a failure before that must not show as this rejection
-      await page.goto(`${server.url}?backend=wasm`);
+      await page.goto(`${server.url}?backend=core`);
       const meta = await page.getAttribute('meta[http-equiv="Content-Security-Policy"]', 'content');
       assert.equal(meta, kCsp);
       for (const directive of ["script-src 'self' 'wasm-unsafe-eval'", "connect-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'none'"]) {
@@ -82,12 +82,12 @@ test('the site as an app: strict CSP, installable, share target, Share button, o
   await t.test('text shared from another app opens in the editor and gets a link', async () => {
     const page = await context.newPage();
     // What the manifest's share_target (GET, action ./) makes of a share.
-    const query = new URLSearchParams({ backend: 'wasm', title, text: body, url: 'https://example.org/map' });
+    const query = new URLSearchParams({ backend: 'core', title, text: body, url: 'https://example.org/map' });
     await page.goto(`${server.url}?${query}`);
     await page.waitForSelector('[data-kolmo="link"][data-kolmo-state="done"]', { state: 'attached', timeout: 120000 });
     assert.equal(await page.inputValue('[data-kolmo="input"]'), expectedText);
     link = await page.inputValue('[data-kolmo="link"]');
-    assert.match(link, new RegExp(`^${server.url.replace(/[.]/g, '\\.')}\\?backend=wasm#[0-9A-Za-z]+$`), 'the shared text left parameters in the link');
+    assert.match(link, new RegExp(`^${server.url.replace(/[.]/g, '\\.')}\\?backend=core#[0-9A-Za-z]+$`), 'the shared text left parameters in the link');
     assert.equal(await page.getAttribute('[data-kolmo="link"]', 'data-kolmo-mode'), 'lm'); // opening it offline needs ORT and the model
 
     const channels = await page.$$eval('[data-kolmo="channels"] li', (items) => items.map((li) => `${/** @type {HTMLElement} */ (li).dataset.kolmoChannel}:${/** @type {HTMLElement} */ (li).dataset.kolmoFit}`));

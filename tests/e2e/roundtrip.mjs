@@ -1,4 +1,4 @@
-// The round-trip scenario shared by roundtrip_wasm.test.mjs and roundtrip_webgpu.test.mjs:
+// The round-trip scenario shared by roundtrip_core.test.mjs and roundtrip_webgpu.test.mjs:
 // compress a text in the page, take the link, open it in a fresh browser context (nothing
 // shared: no cache, no service worker), and expect exactly the text back.
 import test from 'node:test';
@@ -28,8 +28,8 @@ export const paragraph =
 
 /**
  * Registers the round-trip tests of one backend.
- * @param {'wasm'|'webgpu'} backend
- * @param {{texts: Record<string, string>, timeoutMs: number, alsoOpenOn?: 'wasm'}} options
+ * @param {'core'|'wasm'|'webgpu'} backend
+ * @param {{texts: Record<string, string>, timeoutMs: number, alsoOpenOn?: 'core'}} options
  *   alsoOpenOn: open the English link on this backend too (made on one, opened on another)
  */
 export function roundTripSuite(backend, { texts: cases, timeoutMs, alsoOpenOn }) {

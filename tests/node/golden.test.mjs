@@ -91,7 +91,7 @@ for (const vector of vectors) {
     assert.equal(view.mode, vector.mode);
     let decoded;
     try {
-      decoded = await decompress(link, { output: 'bytes', backend: 'node' });
+      decoded = await decompress(link, { output: 'bytes', backends: ['core'] });
     } catch (error) {
       assert.fail(`${vector.name}: ${error.code}: ${error.message}; ${kBump}`);
     }

@@ -188,26 +188,25 @@ test('bad arguments are refused', async () => {
   await assert.rejects(async () => compress('x', { backend: /** @type {any} */ ('webgpu') }), { code: 'bad_argument' });
 });
 
-test('backends: automatic is node in Node; an impossible list says why', async () => {
-  assert.deepEqual((await load()).backend, 'node');
-  assert.deepEqual(new Kolmo().settings.backends, ['node', 'wasm']);
-  assert.deepEqual(new Kolmo({ backend: 'wasm' }).settings.backends, ['wasm']);
+test('backends: automatic is the core engine; ONNX Runtime only when asked for; an impossible list says why', async () => {
+  assert.deepEqual((await load()).backend, 'core');
+  assert.deepEqual(new Kolmo().settings.backends, ['core']);
+  assert.deepEqual(new Kolmo({ backend: 'core' }).settings.backends, ['core']);
+  assert.deepEqual(new Kolmo({ backend: 'wasm' }).settings.backends, ['wasm', 'core']);
   const kolmo = new Kolmo({ backends: /** @type {any} */ (['webgpu']) });
   await assert.rejects(kolmo.compress(texts.english), (e) => e instanceof KolmoError && e.code === 'backend_failed' && /webgpu/.test(e.message));
 });
 
 test('a failing backend falls back to the next one and says so', async () => {
   const { Engine } = await import('../../web/lib/worker/engine.js');
-  const ortWeb = await import('onnxruntime-web');
-  const engine = new Engine(new Kolmo({ cache: false }).settings, {
-    loadOrt: async (backend) => {
-      if (backend === 'node') throw new Error('simulated: no native binary');
-      return ortWeb.default ?? ortWeb;
+  const engine = new Engine(new Kolmo({ backend: 'wasm', cache: false }).settings, {
+    loadOrt: async () => {
+      throw new Error('simulated: ONNX Runtime cannot load');
     },
   });
   const info = await engine.load();
-  assert.equal(info.backend, 'wasm');
-  assert.match(/** @type {string} */ (info.fallback), /node: .*simulated/);
+  assert.equal(info.backend, 'core');
+  assert.match(/** @type {string} */ (info.fallback), /wasm: .*simulated/);
   const { container } = await engine.compress(utf8(texts.english));
   assert.equal(new TextDecoder().decode((await engine.decompress(container)).bytes), texts.english);
   await engine.dispose();

@@ -9,12 +9,12 @@ import { showQr } from './qr_view.js';
 
 const kMaxHeatTokens = 20000; // beyond this the heat view shows the start only
 const kHeatMaxBits = 16; // bits at which the heat colour is hottest
-const kBackendNames = { webgpu: 'WebGPU', wasm: 'WASM', node: 'Node' };
+const kBackendNames = { core: 'CPU', webgpu: 'WebGPU', wasm: 'ONNX Runtime WASM', node: 'ONNX Runtime Node' };
 
 /** @param {string} name @returns {any} */
 const $ = (name) => document.querySelector(`[data-kolmo="${name}"]`);
 export const ui = {
-  backend: $('backend'), model: $('model'), message: $('message'),
+  backend: $('backend'), backendChoice: $('backend-choice'), model: $('model'), message: $('message'),
   progressCard: $('progress-card'), downloadRow: $('download-row'), downloadBar: $('download-progress'),
   downloadNote: $('download-note'), codeRow: $('code-row'), codeBar: $('progress'), codeLabel: $('code-label'),
   codeNote: $('code-note'), cancel: $('cancel'),
@@ -128,7 +128,7 @@ export function showEngine(info) {
   if (info.modelId) ui.model.textContent = info.modelId;
   if (info.fallback && !fallbackShown) {
     fallbackShown = true;
-    showMessage(`WebGPU is not available here, so the model runs on WASM (slower on long texts). ${info.fallback}`, 'info');
+    showMessage(`The model runs on the CPU: ${info.fallback}`, 'info');
   }
 }
 

@@ -37,14 +37,16 @@ export { KolmoError };
  */
 
 /**
- * @typedef {'auto'|'webgpu'|'wasm'|'node'} Backend
+ * @typedef {'auto'|'core'|'webgpu'|'wasm'|'node'} Backend
  *
  * @typedef {object} KolmoOptions
- * @property {Backend} [backend]  preferred backend, default 'auto' (browsers: webgpu, else
- *   wasm; Node: node, else wasm); a backend that fails falls back to wasm, and stats.fallback
- *   says why
- * @property {Array<'webgpu'|'wasm'|'node'>} [backends]  exact list to try, in order, with no
- *   other fallback (e.g. ['webgpu'] to insist on WebGPU)
+ * @property {Backend} [backend]  preferred backend, default 'auto' = 'core' (kolmo's own model
+ *   engine, in its WASM module: browsers and Node). 'webgpu' (browsers) runs the model on ONNX
+ *   Runtime Web's WebGPU backend, loaded only then; 'wasm' and 'node' are ONNX Runtime's CPU
+ *   builds (for comparisons; 'node' needs the onnxruntime-node package installed). A backend
+ *   that fails falls back to 'core', and stats.fallback says why
+ * @property {Array<'core'|'webgpu'|'wasm'|'node'>} [backends]  exact list to try, in order, with
+ *   no other fallback (e.g. ['webgpu'] to insist on WebGPU)
  * @property {string|URL} [modelBaseUrl]  folder with manifest.json and <id>/ (default: the
  *   models/ folder of this package)
  * @property {string|URL} [ortBaseUrl]  browsers: folder with onnxruntime-web's dist/ files
@@ -75,7 +77,7 @@ export { KolmoError };
  * @property {number} fragmentChars
  * @property {number} bitsPerByte  containerBytes * 8 / inputBytes (0 for empty input)
  * @property {string} modelId
- * @property {string} backend  'webgpu' | 'wasm' | 'node'
+ * @property {string} backend  'core' | 'webgpu' | 'wasm' | 'node'
  * @property {string|null} fallback  why preferred backends were skipped, if they were
  * @property {number} tokens
  * @property {number} loadMs  model download + session creation (0 once loaded)
@@ -113,12 +115,15 @@ function backendList(options) {
     return [...options.backends];
   }
   const backend = options.backend ?? 'auto';
-  const known = isNode ? ['node', 'wasm'] : ['webgpu', 'wasm'];
-  if (backend === 'auto') return known;
+  // 'core': the model engine inside kolmo's WASM module. The others are ONNX Runtime, loaded only
+  // when asked for: WebGPU in browsers; its CPU builds to compare with ('node' needs the
+  // onnxruntime-node package, which kolmo does not install).
+  const known = isNode ? ['core', 'wasm', 'node'] : ['core', 'webgpu', 'wasm'];
+  if (backend === 'auto') return ['core'];
   if (!known.includes(backend)) {
-    throw new KolmoError('bad_argument', `backend ${JSON.stringify(backend)}: expected ${known.join(' or ')}${isNode ? ' in Node' : ' in browsers'}`);
+    throw new KolmoError('bad_argument', `backend ${JSON.stringify(backend)}: expected ${known.join(', ')}${isNode ? ' in Node' : ' in browsers'}`);
   }
-  return backend === 'wasm' ? ['wasm'] : [backend, 'wasm'];
+  return backend === 'core' ? ['core'] : [backend, 'core'];
 }
 
 function defaultThreads() {

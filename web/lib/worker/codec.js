@@ -308,6 +308,86 @@ export class Decoder extends CodingSession {
   }
 }
 
+// ---- the model engine ----
+
+/** A model loaded into the core's engine; the window (KV cache) lives inside it. */
+export class ModelEngine extends Owned {
+  #codec;
+
+  constructor(codec, handle) {
+    super(handle);
+    this.#codec = codec;
+    this.vocabSize = handle.vocabSize();
+    this.context = handle.context();
+  }
+
+  /**
+   * Appends tokens to the window: (tokens.length, vocab) logits, or null when wantLogits is
+   * false. The low-level pass that drift and conformance tools compare with ONNX Runtime.
+   * @param {ArrayLike<number>} tokens @param {boolean} [wantLogits] @returns {Float32Array|null}
+   */
+  append(tokens, wantLogits = true) {
+    return this.#codec.check(this.handle.append(asIds(tokens), wantLogits), 'model engine') ?? null;
+  }
+
+  /** Empties the window. */
+  reset() {
+    this.handle.reset();
+  }
+
+  /** Tokens in the window. */
+  get windowLength() {
+    return this.handle.windowLength();
+  }
+}
+
+/** A job of the core (LmEncodeJob / LmDecodeJob): run(budget) until done. */
+class LinkJob extends Owned {
+  #codec;
+
+  constructor(codec, handle) {
+    super(handle);
+    this.#codec = codec;
+  }
+
+  /** Runs up to `budget` positions; true once done. Throws KolmoError on a failed step. */
+  run(budget) {
+    this.#codec.checkStatus(this.handle.run(budget), 'model engine');
+    return this.handle.done();
+  }
+}
+
+export class LmEncodeJob extends LinkJob {
+  get positionsDone() {
+    return this.handle.positionsDone();
+  }
+  get positionsTotal() {
+    return this.handle.positionsTotal();
+  }
+  /** @returns {{payloadVersion: number, payload: Uint8Array, stats: object, bits: Float32Array}[]} */
+  payloads() {
+    return Array.from({ length: this.handle.payloadCount() }, (_, i) => this.handle.payload(i));
+  }
+}
+
+export class LmDecodeJob extends LinkJob {
+  get tokenCount() {
+    return this.handle.tokenCount();
+  }
+  /** Tokens decoded so far from index `from` on (not verified). @returns {Uint32Array} */
+  tokens(from = 0) {
+    return this.handle.tokens(from);
+  }
+  /** The coded bits of positions from `from` on (the last is EOT's once done). @returns {Float32Array} */
+  tokenBits(from = 0) {
+    return this.handle.tokenBits(from);
+  }
+  /** Share of the payload read so far, an estimate in [0, 1]. */
+  get fraction() {
+    return this.handle.fraction();
+  }
+}
+
 // ---- the codec ----
 
 /** The loaded WASM module behind an idiomatic API. Get one from loadCodec(). */
@@ -393,6 +473,41 @@ export class Codec {
       this.checkStatus(status, 'createDecoder');
     }
     return new Decoder(this, handle, tree.vocabSize);
+  }
+
+  // ---- the model engine and the link jobs (src/transformer.h, src/lm_jobs.h) ----
+
+  /**
+   * Loads a model.onnx into the core's model engine (int8 weights kept as shipped).
+   * @param {Uint8Array} modelBytes @param {{n_heads: number, context: number}} shape the manifest entry
+   * @returns {ModelEngine} Throws KolmoError 'bad_model' (not a model the engine can run) or
+   *   'out_of_memory'.
+   */
+  loadModelEngine(modelBytes, shape) {
+    const handle = this.check(this.wasm.ModelEngine.load(asBytes(modelBytes, 'model'), shape.n_heads, shape.context),
+      'the model file is not a kolmo model this engine can run (damaged, truncated, or another format)');
+    return new ModelEngine(this, handle);
+  }
+
+  /**
+   * Codes token ids with the model engine into LM payloads of the given versions (one model
+   * pass for all), advanced by run(budget).
+   * @param {{engine: ModelEngine, tree: TokenTree, eotId: number, ids: Uint32Array, versions: number[], epsilon?: number}} options
+   * @returns {LmEncodeJob}
+   */
+  createLmEncodeJob({ engine, tree, eotId, ids, versions, epsilon }) {
+    return new LmEncodeJob(this, new this.wasm.LmEncodeJob(engine.handle, tree.handle, eotId, asIds(ids), versions,
+      epsilon ?? this.wasm.defaultEpsilon()));
+  }
+
+  /**
+   * Decodes an LM payload with the model engine, advanced by run(budget).
+   * @param {{engine: ModelEngine, tree: TokenTree, eotId: number, payload: Uint8Array, payloadVersion: number, maxTokens?: number}} options
+   * @returns {LmDecodeJob}
+   */
+  createLmDecodeJob({ engine, tree, eotId, payload, payloadVersion, maxTokens }) {
+    return new LmDecodeJob(this, new this.wasm.LmDecodeJob(engine.handle, tree.handle, eotId, asBytes(payload, 'payload'),
+      payloadVersion, maxTokens ?? this.wasm.defaultDecodeLimits().maxTokens));
   }
 
   /**

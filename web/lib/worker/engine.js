@@ -1,14 +1,19 @@
 // @ts-check
 // @file The kolmo engine: the WASM codec, the model manifest, the loaded models (tokenizer, token
-// tree, ONNX Runtime session) and the pipeline, behind three operations — load, compress,
-// decompress. It runs inside the Web Worker in browsers (worker.js) and in-process in Node
-// (page/hosts.js); index.js is the public API over it. No DOM.
+// tree, and the model on its backend) and the pipeline, behind three operations — load,
+// compress, decompress. It runs inside the Web Worker in browsers (worker.js) and in-process in
+// Node (page/hosts.js); index.js is the public API over it. No DOM.
 //
-// Backends are tried in the order given; the first that creates a session is kept for every
-// later model, and the reason any earlier one failed is reported as `fallback`.
+// Backends: 'core' — the model engine inside the WASM codec (src/transformer.h), the default
+// everywhere; 'webgpu' — ONNX Runtime Web on the GPU, only when asked for; 'wasm' and 'node' —
+// ONNX Runtime's CPU builds, kept to compare the engine with (conformance tests, benches).
+// ONNX Runtime is imported only when one of its backends is tried. Backends are tried in the
+// order given; the first that loads is kept for every later model, and the reason any earlier
+// one failed is reported as `fallback`.
 import { loadCodec } from './codec.js';
 import { KolmoError, isOutOfMemory, kErrorTexts } from '../shared/errors.js';
 import { createLanguageModel } from './model.js';
+import { createCoreModel } from './core_model.js';
 import { manifestEntry, entryForLinkIndex } from './model_manifest.js';
 import { loadManifest, loadModelFiles } from './model_store.js';
 import { compressBytes, decompressContainer } from './pipeline.js';
@@ -226,9 +231,8 @@ export class Engine {
     const failures = [];
     for (const backend of order) {
       try {
-        const ort = await this.#loadOrt(backend);
-        const model = await createLanguageModel({
-          ort, modelBytes: files['model.onnx'], shape: entry, backends: [backend],
+        const model = backend === 'core' ? createCoreModel(codec, files['model.onnx'], entry) : await createLanguageModel({
+          ort: await this.#loadOrt(backend), modelBytes: files['model.onnx'], shape: entry, backends: [backend],
           threads: this.#settings.threads, gpuKvCache: this.#settings.gpuKvCache ?? false,
         });
         this.#backend = backend;

@@ -3,15 +3,25 @@
 // in a Web Worker, in Node and in tests.
 //
 // Sequence and windows: the model sees EOT (as BOS), the text's tokens, then EOT ends the text.
-// Token i is predicted from tokens [contextStart(i), i) (src/session.h): the encoder runs one
-// batched pass per window start; the decoder steps with the KV cache and re-reads the window in
-// one batched pass where the rule restarts it. Those two ways give logits a few 1e-6 apart, well
-// inside the rounding layer's epsilon.
+// Token i is predicted from tokens [contextStart(i), i) (src/session.h).
+//
+// Two paths, by backend:
+//   - the core's model engine (CoreLanguageModel, the default): one link job of the core per
+//     payload (codec.createLmEncodeJob / createLmDecodeJob, src/lm_jobs.h) runs model, rounding
+//     layer and coder inside the WASM module; this file only runs it in slices, yielding and
+//     checking the abort signal between them, and reports progress and tokens;
+//   - ONNX Runtime (model.js: WebGPU, and ORT's CPU backends for comparisons): the logits come
+//     out to JS and go into the core's sessions step by step. The encoder runs one batched pass
+//     per window start; the decoder steps with the KV cache and re-reads the window in one batched
+//     pass where the rule restarts it. Those two ways give logits a few 1e-6 apart, well inside
+//     the rounding layer's epsilon.
 import { KolmoError } from '../shared/errors.js';
 import { pacer, throwIfAborted } from './pacing.js';
 
 /**
- * @typedef {{model: import('./model.js').LanguageModel, tokenizer: import('./codec.js').Tokenizer,
+ * @typedef {import('./model.js').LanguageModel | import('./core_model.js').CoreLanguageModel} AnyModel
+ *   ONNX Runtime's (model.js) or the core's engine (core_model.js): prefill(), step(), vocabSize, eotId, context
+ * @typedef {{model: AnyModel, tokenizer: import('./codec.js').Tokenizer,
  *   tree: import('./codec.js').TokenTree, entry: {id: string, index: number, id_hash: string}}} LoadedModel
  * @typedef {{phase: 'encode'|'decode', done: number, total?: number, fraction?: number}} Progress
  */
@@ -49,6 +59,11 @@ export function* encoderWindows(codec, length, context) {
 export const kLmPayloadVersion = 3;
 /** Texts of at most this many tokens (EOT included) are also coded as LM payload version 1. */
 export const kAlsoPayloadV1MaxTokens = 4096;
+/** Positions a link job codes between two checks of the pacer (~15 ms of work on one thread). */
+const kJobSlice = 16;
+
+/** The core's engine, when the model runs there. @param {any} model */
+const coreEngine = (model) => ('engine' in model ? model.engine : null);
 
 /**
  * Codes token ids into an LM payload, or into several payload versions at once (one model pass
@@ -65,6 +80,7 @@ export const kAlsoPayloadV1MaxTokens = 4096;
  */
 export async function encodeTokens({ codec, lm, ids, epsilon, onProgress, tokenCosts = false, signal, payloadVersion = kLmPayloadVersion, payloadVersions = [payloadVersion] }) {
   const { model, tree } = lm;
+  if (coreEngine(model)) return encodeInCore({ codec, lm, ids, epsilon, onProgress, tokenCosts, signal, payloadVersions });
   const vocab = model.vocabSize;
   const seq = codedSequence(ids, model.eotId);
   const encoders = [];
@@ -91,6 +107,25 @@ export async function encodeTokens({ codec, lm, ids, epsilon, onProgress, tokenC
   }
 }
 
+/** encodeTokens on the core's engine: one link job for every payload version. */
+async function encodeInCore({ codec, lm, ids, epsilon, onProgress, tokenCosts, signal, payloadVersions }) {
+  const job = codec.createLmEncodeJob({
+    engine: coreEngine(lm.model), tree: lm.tree, eotId: lm.model.eotId, ids, versions: payloadVersions, epsilon,
+  });
+  const pace = pacer(signal);
+  try {
+    for (let done = false; !done;) {
+      await pace();
+      done = job.run(kJobSlice);
+      onProgress?.({ phase: 'encode', done: job.positionsDone, total: job.positionsTotal });
+    }
+    const payloads = job.payloads().map((p) => ({ ...p, bits: tokenCosts ? p.bits : undefined }));
+    return { payload: payloads[0].payload, stats: payloads[0].stats, payloads };
+  } finally {
+    job.dispose();
+  }
+}
+
 /**
  * The decoder's way to get logits: one batched pass over the window where the context-window
  * rule starts a new one, a single KV-cache step inside it. `next(seq, pos)` gives the (vocab,)
@@ -101,7 +136,7 @@ export class StepwiseLogits {
   #model;
   #windowStart = -1;
 
-  /** @param {import('./codec.js').Codec} codec @param {import('./model.js').LanguageModel} model */
+  /** @param {import('./codec.js').Codec} codec @param {AnyModel} model */
   constructor(codec, model) {
     this.#codec = codec;
     this.#model = model;
@@ -122,7 +157,7 @@ export class StepwiseLogits {
  * Every logits row a coded sequence gets, the way the encoder computes them ('batched': one pass
  * per window) or the way the decoder does ('stepwise': StepwiseLogits). Row i predicts seq[i + 1].
  * For measuring how far two inference paths drift apart (bench/drift.mjs, the conformance tests).
- * @param {import('./codec.js').Codec} codec @param {import('./model.js').LanguageModel} model
+ * @param {import('./codec.js').Codec} codec @param {AnyModel} model
  * @param {Uint32Array} seq @param {'batched'|'stepwise'} mode
  * @returns {Promise<Float32Array>} (seq.length - 1, vocab) row-major
  */
@@ -155,6 +190,7 @@ export async function sequenceLogits(codec, model, seq, mode) {
  */
 export async function decodeTokens({ codec, lm, payload, maxTokens, onToken, onTokenCost, onProgress, signal, payloadVersion = 1 }) {
   const { model, tree } = lm;
+  if (coreEngine(model)) return decodeInCore({ codec, lm, payload, maxTokens, onToken, onTokenCost, onProgress, signal, payloadVersion });
   const decoder = codec.createDecoder({ tree, eotId: model.eotId, payload, maxTokens, payloadVersion });
   const stepper = new StepwiseLogits(codec, model);
   const pace = pacer(signal);
@@ -190,6 +226,35 @@ export async function decodeTokens({ codec, lm, payload, maxTokens, onToken, onT
     return seq.slice(1, length);
   } finally {
     decoder.dispose();
+  }
+}
+
+/** decodeTokens on the core's engine: one link job; tokens and their costs reported per slice. */
+async function decodeInCore({ codec, lm, payload, maxTokens, onToken, onTokenCost, onProgress, signal, payloadVersion }) {
+  const job = codec.createLmDecodeJob({ engine: coreEngine(lm.model), tree: lm.tree, eotId: lm.model.eotId, payload, payloadVersion, maxTokens });
+  const pace = pacer(signal);
+  let reported = 0; // tokens handed to onToken so far
+  try {
+    for (let done = false; !done;) {
+      await pace();
+      done = job.run(kJobSlice);
+      if (onToken || onTokenCost) {
+        const tokens = job.tokens(reported);
+        const bits = onTokenCost ? job.tokenBits(reported) : null;
+        for (let i = 0; i < tokens.length; i++) {
+          onTokenCost?.(reported + i, /** @type {Float32Array} */ (bits)[i]);
+          onToken?.(tokens[i], reported + i);
+        }
+        if (done && bits && bits.length > tokens.length) onTokenCost?.(reported + tokens.length, bits[tokens.length]); // EOT
+        reported += tokens.length;
+      } else {
+        reported = job.tokenCount;
+      }
+      onProgress?.({ phase: 'decode', done: reported, fraction: job.fraction });
+    }
+    return job.tokens(0);
+  } finally {
+    job.dispose();
   }
 }
 

@@ -1,5 +1,5 @@
 // Compress in the page -> link -> a fresh browser context opens it -> exactly the same text,
-// with ONNX Runtime Web's WASM backend (?backend=wasm).
+// on the default path: kolmo's own model engine (?backend=core).
 import { roundTripSuite, texts, paragraph } from './roundtrip.mjs';
 
-roundTripSuite('wasm', { texts: { ...texts, paragraph }, timeoutMs: 10 * 60 * 1000 });
+roundTripSuite('core', { texts: { ...texts, paragraph }, timeoutMs: 10 * 60 * 1000 });

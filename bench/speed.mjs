@@ -1,0 +1,213 @@
+// Speed of the model paths, printed as tables (a bench, not a test: figures depend on the
+// machine and its load; run it on an idle machine and compare paths within one run).
+//
+//   node bench/speed.mjs [--texts N] [--no-browser] [--json FILE]
+//
+// 1. Node, one thread: encode and decode tokens/s of the core engine (backend 'core') and of
+//    ONNX Runtime Web's WASM build (backend 'wasm'), through the public API on the same eval
+//    texts (the longest of each category, N per category, default 2), links of the model only.
+// 2. Cold start, Node: per-token time of single steps 1-32 and 33-128 of a fresh model, against
+//    the same steps once the model is warm (a second window over the same tokens).
+// 3. Chromium (Debian's, headless, the built site served at a sub-path as tests/e2e does):
+//    encode and decode tokens/s of both paths in the page's Web Worker; the first visit of the
+//    page on the default path (bytes fetched, by file type, and whether any ONNX Runtime file
+//    was requested); the time from navigation to a decoded ~100-byte link once the model is
+//    cached (and the service worker installed).
+import { parseArgs } from 'node:util';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Kolmo } from '../web/lib/index.js';
+import { loadCodec } from '../web/lib/worker/codec.js';
+import { createCoreModel } from '../web/lib/worker/core_model.js';
+import { createLanguageModel } from '../web/lib/worker/model.js';
+import { codedSequence } from '../web/lib/worker/pipeline.js';
+import { evalTexts } from '../tests/conformance/eval_texts.mjs';
+import { repoRoot } from '../tests/node/helpers.mjs';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const { values: args } = parseArgs({
+  options: { texts: { type: 'string', default: '2' }, 'no-browser': { type: 'boolean', default: false }, json: { type: 'string' } },
+});
+const perCategory = Number(args.texts);
+const manifest = JSON.parse(readFileSync(join(repoRoot, 'models/manifest.json'), 'utf8'));
+const modelId = manifest.default;
+const entry = { id: modelId, ...manifest.models[modelId] };
+const results = { model: modelId, date: new Date().toISOString(), node: {}, coldStart: {}, browser: null };
+
+function chosenTexts() {
+  const byCategory = new Map();
+  for (const t of evalTexts()) byCategory.set(t.category, [...(byCategory.get(t.category) ?? []), t]);
+  return [...byCategory.values()].flatMap((list) => list.sort((a, b) => b.bytes.length - a.bytes.length).slice(0, perCategory));
+}
+const texts = chosenTexts();
+const fmt = (x, digits = 0) => x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+// ---- 1. Node: tokens/s through the public API ----
+
+async function nodeThroughput(backend) {
+  const kolmo = new Kolmo({ backends: [backend], threads: 1, cache: false });
+  await kolmo.load();
+  let tokens = 0, encodeMs = 0, decodeMs = 0;
+  for (const text of texts) {
+    const { fragment, stats } = await kolmo.compress(text.bytes, { modes: ['lm'] });
+    if (stats.backend !== backend) throw new Error(`ran on ${stats.backend}`);
+    let decodeStats = null;
+    const back = await kolmo.decompress(fragment, { output: 'bytes', onStats: (s) => { decodeStats = s; } });
+    if (Buffer.compare(Buffer.from(back), Buffer.from(text.bytes)) !== 0) throw new Error(`${text.name}: round trip failed`);
+    tokens += stats.tokens + 1;
+    encodeMs += stats.codeMs;
+    decodeMs += decodeStats.codeMs;
+  }
+  kolmo.dispose();
+  return { tokens, encodePerSecond: (tokens / encodeMs) * 1000, decodePerSecond: (tokens / decodeMs) * 1000 };
+}
+
+// ---- 2. cold start ----
+
+async function coldStart(backend) {
+  const codec = await loadCodec();
+  const modelBytes = new Uint8Array(readFileSync(join(repoRoot, 'models', modelId, 'model.onnx')));
+  const tokenizer = codec.parseTokenizer(readFileSync(join(repoRoot, 'models', modelId, 'tokenizer.kbpe')));
+  const longest = [...evalTexts()].sort((a, b) => b.bytes.length - a.bytes.length)[0];
+  const seq = codedSequence(tokenizer.encode(longest.bytes), entry.eot_id).subarray(0, 128);
+  const t0 = performance.now();
+  const model = backend === 'core'
+    ? createCoreModel(codec, modelBytes, entry)
+    : await createLanguageModel({ ort: require('onnxruntime-web'), modelBytes, shape: entry, backends: ['wasm'] });
+  const loadMs = performance.now() - t0;
+  const pass = async () => {
+    const times = [];
+    await model.prefill(seq.subarray(0, 1));
+    for (let i = 1; i < seq.length; i++) {
+      const t = performance.now();
+      await model.step(seq[i]);
+      times.push(performance.now() - t);
+    }
+    return times;
+  };
+  const cold = await pass();
+  const warm = await pass();
+  await model.dispose();
+  const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  return {
+    loadMs,
+    cold1to32: mean(cold.slice(0, 31)), cold33to128: mean(cold.slice(31)),
+    warm1to32: mean(warm.slice(0, 31)), warm33to128: mean(warm.slice(31)),
+  };
+}
+
+// ---- 3. Chromium ----
+
+async function browserFigures() {
+  const { chromiumPath, launchBrowser, startServer } = await import('../tests/e2e/browser.mjs');
+  if (!chromiumPath()) return { skipped: 'no chromium' };
+  const server = await startServer();
+  const browser = await launchBrowser();
+  const out = {};
+  try {
+    // Throughput in the page's worker, both paths, same texts.
+    for (const backend of ['core', 'wasm']) {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.goto(server.url + 'style.css');
+      const samples = texts.map((t) => Array.from(t.bytes));
+      out[backend] = await page.evaluate(async ({ backend, samples }) => {
+        const site = new URL('./', location.href).href;
+        const { Kolmo } = await import(`${site}lib/index.js`);
+        const kolmo = new Kolmo({ backends: [backend], threads: 1, ortBaseUrl: `${site}ort/`, modelBaseUrl: `${site}models/`, cache: false });
+        await kolmo.load();
+        let tokens = 0, encodeMs = 0, decodeMs = 0;
+        for (const sample of samples) {
+          const bytes = Uint8Array.from(sample);
+          const { fragment, stats } = await kolmo.compress(bytes, { modes: ['lm'] });
+          let decodeStats = null;
+          await kolmo.decompress(fragment, { output: 'bytes', onStats: (/** @type {any} */ s) => { decodeStats = s; } });
+          tokens += stats.tokens + 1;
+          encodeMs += stats.codeMs;
+          decodeMs += decodeStats.codeMs;
+        }
+        return { tokens, encodePerSecond: (tokens / encodeMs) * 1000, decodePerSecond: (tokens / decodeMs) * 1000 };
+      }, { backend, samples });
+      await context.close();
+    }
+    // First visit on the default path: a fresh profile opens a ~100-byte link.
+    const link = new Kolmo({ cache: false });
+    const short = 'Meet me at 8 by the old mill. Bring the map, the blue notebook and two sandwiches, please!';
+    const { fragment } = await link.compress(short);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const fetched = [];
+    page.on('response', async (response) => {
+      const url = response.url();
+      const body = await response.body().catch(() => null);
+      fetched.push({ url, bytes: body ? body.length : 0 });
+    });
+    context.on('serviceworker', (worker) => worker.on?.('response', () => {}));
+    const firstStart = Date.now();
+    await page.goto(`${server.url}#${fragment}`);
+    await page.waitForSelector('[data-kolmo="output"][data-kolmo-state="done"]', { timeout: 120000, state: 'attached' });
+    const firstMs = Date.now() - firstStart;
+    const decoded = await page.$eval('[data-kolmo="output"]', (el) => el.textContent);
+    if (decoded !== short) throw new Error('the first visit decoded another text');
+    await page.waitForTimeout(500);
+    const byType = {};
+    for (const f of fetched) {
+      const path = new URL(f.url).pathname;
+      const type = /\/ort\//.test(path) ? 'ONNX Runtime' : /\.wasm$/.test(path) ? 'kolmo .wasm' : /model\.onnx$/.test(path) ? 'model'
+        : /\.(kbpe|json)$/.test(path) ? 'tokenizer, manifests' : /\.m?js$/.test(path) ? 'JS' : 'page, styles, icons';
+      byType[type] = (byType[type] ?? 0) + f.bytes;
+    }
+    const ortRequests = fetched.filter((f) => /\/ort\//.test(new URL(f.url).pathname)).length;
+    // Model cached, service worker installed: navigation to the decoded link.
+    const times = [];
+    for (let i = 0; i < 3; i++) {
+      const start = Date.now();
+      await page.goto(`${server.url}?n=${i}#${fragment}`);
+      await page.waitForSelector('[data-kolmo="output"][data-kolmo-state="done"]', { timeout: 60000, state: 'attached' });
+      times.push(Date.now() - start);
+    }
+    await context.close();
+    out.firstVisit = { bytes: fetched.reduce((a, f) => a + f.bytes, 0), byType, ortRequests, ms: firstMs, linkChars: fragment.length, textBytes: short.length };
+    out.cachedOpenMs = Math.min(...times);
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+  return out;
+}
+
+// ---- run and print ----
+
+for (const backend of ['core', 'wasm']) results.node[backend] = await nodeThroughput(backend);
+for (const backend of ['core', 'wasm']) results.coldStart[backend] = await coldStart(backend);
+if (!args['no-browser']) results.browser = await browserFigures();
+
+const name = { core: 'core engine', wasm: 'ORT Web WASM' };
+console.log(`\nModel ${modelId}; ${texts.length} eval texts (${perCategory} longest per category), ${results.node.core.tokens} tokens; one thread\n`);
+console.log('| path | where | encode tokens/s | decode tokens/s |');
+console.log('|---|---|---|---|');
+for (const b of ['core', 'wasm']) console.log(`| ${name[b]} | Node | ${fmt(results.node[b].encodePerSecond)} | ${fmt(results.node[b].decodePerSecond)} |`);
+if (results.browser?.core) {
+  for (const b of ['core', 'wasm']) console.log(`| ${name[b]} | Chromium worker | ${fmt(results.browser[b].encodePerSecond)} | ${fmt(results.browser[b].decodePerSecond)} |`);
+}
+const ratio = (k) => results.node.core[k] / results.node.wasm[k];
+console.log(`\nNode: the core engine at ${fmt(ratio('decodePerSecond'), 2)}x ORT Web WASM's decode, ${fmt(ratio('encodePerSecond'), 2)}x its encode` +
+  (results.browser?.core ? `; Chromium: ${fmt(results.browser.core.decodePerSecond / results.browser.wasm.decodePerSecond, 2)}x decode, ${fmt(results.browser.core.encodePerSecond / results.browser.wasm.encodePerSecond, 2)}x encode` : ''));
+console.log('\nCold start (Node, ms per single step; warm = the same steps again on the loaded model):\n');
+console.log('| path | load ms | steps 1-32 cold | warm | ratio | steps 33-128 cold | warm | ratio |');
+console.log('|---|---|---|---|---|---|---|---|');
+for (const b of ['core', 'wasm']) {
+  const c = results.coldStart[b];
+  console.log(`| ${name[b]} | ${fmt(c.loadMs)} | ${fmt(c.cold1to32, 3)} | ${fmt(c.warm1to32, 3)} | ${fmt(c.cold1to32 / c.warm1to32, 2)} | ${fmt(c.cold33to128, 3)} | ${fmt(c.warm33to128, 3)} | ${fmt(c.cold33to128 / c.warm33to128, 2)} |`);
+}
+if (results.browser?.firstVisit) {
+  const f = results.browser.firstVisit;
+  console.log(`\nFirst visit of the site on the default path (Chromium, fresh profile, a ${f.textBytes}-byte text in a ${f.linkChars}-character link): ` +
+    `${fmt(f.bytes / 1e6, 2)} MB fetched, ONNX Runtime files requested: ${f.ortRequests}; decoded ${fmt(f.ms)} ms after navigation\n`);
+  console.log('| file type | bytes |');
+  console.log('|---|---|');
+  for (const [type, bytes] of Object.entries(f.byType).sort((a, b) => b[1] - a[1])) console.log(`| ${type} | ${fmt(bytes)} |`);
+  console.log(`\nThe same link with the model cached: decoded ${fmt(results.browser.cachedOpenMs)} ms after navigation (best of 3)`);
+}
+if (args.json) writeFileSync(args.json, JSON.stringify(results, null, 1) + '\n');
