@@ -104,6 +104,50 @@ TEST_CASE("a batched pass and single steps give bit-identical logits, and contex
   CHECK(hi - lo > 5.f);
 }
 
+// The architecture fixtures (tests/data/engine/make_fixtures.py): tiny models exported by
+// export.py with PyTorch's logits beside them.
+TEST_CASE("every architecture the engine knows computes PyTorch's function") {
+  for (const char* name : {"km2-arch", "km3-arch"}) {
+    CAPTURE(name);
+    const std::string dir = std::string(KOLMO_SOURCE_DIR) + "/tests/data/engine/" + name;
+    const std::string model = kolmo_test::readFile(dir + "/model.onnx");
+    const std::string reference = kolmo_test::readFile(dir + "/reference.bin");
+    REQUIRE(reference.size() > 20);
+    uint32_t header[5];
+    std::memcpy(header, reference.data(), sizeof header);
+    const size_t vocab = header[0], count = header[1];
+    REQUIRE(reference.size() == 20 + count * 8 + count * vocab * 4);
+    std::vector<uint32_t> ids(count);
+    for (size_t i = 0; i < count; ++i) {
+      int64_t id;
+      std::memcpy(&id, reference.data() + 20 + i * 8, 8);
+      ids[i] = static_cast<uint32_t>(id);
+    }
+    std::vector<float> expected(count * vocab);
+    std::memcpy(expected.data(), reference.data() + 20 + count * 8, expected.size() * 4);
+    std::unique_ptr<Transformer> engine;
+    REQUIRE(Transformer::load(reinterpret_cast<const uint8_t*>(model.data()), model.size(), header[3], 64, &engine) ==
+            Status::kOk);
+    CHECK(engine->shape().nLayers == header[2]);
+    CHECK(engine->shape().headDim == header[4]);
+    const bool km3 = std::string(name) == "km3-arch";
+    CHECK(engine->shape().rmsNorm == km3);
+    CHECK(engine->shape().relu2 == km3);
+    CHECK(engine->shape().qkNorm == km3);
+    CHECK(engine->shape().tiedHead == !km3);
+    std::vector<float> logits(count * vocab);
+    REQUIRE(engine->append(ids.data(), count, logits.data()) == Status::kOk);
+    double worst = 0, spread = 0;
+    for (size_t i = 0; i < logits.size(); ++i) {
+      worst = std::max(worst, static_cast<double>(std::fabs(logits[i] - expected[i])));
+      spread = std::max(spread, static_cast<double>(std::fabs(expected[i])));
+    }
+    MESSAGE(std::string(name) << ": max |engine - PyTorch| = " << worst << " (max |logit| " << spread << ")");
+    CHECK(spread > 1.0);
+    CHECK(worst <= 2e-5 * std::max(1.0, spread));
+  }
+}
+
 TEST_CASE("the window bound and token ids are checked") {
   std::unique_ptr<Transformer> engine;
   REQUIRE(loadEngine(shippedModelBytes(), &engine) == Status::kOk);
