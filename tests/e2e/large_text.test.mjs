@@ -1,5 +1,5 @@
-// A large text through the page and back on WASM: many context windows (the model's window
-// restarts every 128 tokens), progress, and a link of thousands of characters. WASM only:
+// A large text through the page and back on the core engine: many context windows (the model's window
+// restarts every 128 tokens), progress, and a link of thousands of characters. CPU only:
 // WebGPU on SwiftShader (the test machines' only WebGPU) takes about 2 s per token. The text
 // is Debian's licence texts (base-files, on every Debian system), cut to 24 KiB in npm test and
 // to 100 KiB in npm run conformance (KOLMO_EVAL=all), where compressing it takes minutes.
@@ -25,7 +25,7 @@ const skip = !chromiumPath()
   ? 'chromium is not installed (apt-get install -y chromium)'
   : kLicenses.every(existsSync) ? false : 'no /usr/share/common-licenses (not a Debian system)';
 
-test(`a ${kKiB} KiB text round-trips through the page on WASM`, { skip, timeout: kMinutes * 60 * 1000 }, async (t) => {
+test(`a ${kKiB} KiB text round-trips through the page on the core engine`, { skip, timeout: kMinutes * 60 * 1000 }, async (t) => {
   const text = largeText();
   assert.ok(text.length > kKiB * 1000);
   const server = await startServer();
@@ -41,7 +41,7 @@ test(`a ${kKiB} KiB text round-trips through the page on WASM`, { skip, timeout:
   const link = await compressInPage(page, text, kMinutes * 60 * 1000);
   const mode = await page.getAttribute('[data-kolmo="link"]', 'data-kolmo-mode');
   t.diagnostic(`compressed ${text.length} chars to a ${link.split('#')[1].length}-char fragment (${mode}) in ${Date.now() - started} ms`);
-  await page.screenshot({ path: screenshotPath('large_text_wasm.png') });
+  await page.screenshot({ path: screenshotPath('large_text_core.png') });
   await sender.close();
 
   const receiver = await browser.newContext();

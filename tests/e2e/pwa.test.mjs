@@ -119,7 +119,7 @@ test('the site as an app: strict CSP, installable, share target, Share button, o
     const out = await waitForOutput(page, 120000);
     assert.equal(out.state, 'done', out.text);
     assert.equal(out.text, expectedText);
-    assert.equal(out.backend, 'wasm');
+    assert.equal(out.backend, 'core');
     await context.close();
   });
 });
