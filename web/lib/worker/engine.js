@@ -27,7 +27,7 @@ import { Kind } from '../shared/messages.js';
  * @typedef {import('../shared/messages.js').EngineSettings} EngineSettings
  * @typedef {import('../shared/messages.js').Progress} Progress
  * @typedef {import('../shared/messages.js').TokensOut} TokensOut
- * @typedef {import('./pipeline.js').LoadedModel & {pieces: Uint8Array[], backend: string, fallback: string|null}} Model
+ * @typedef {import('./pipeline.js').LoadedModel & {piece: (token: number) => Uint8Array, backend: string, fallback: string|null}} Model
  */
 
 
@@ -226,7 +226,10 @@ export class Engine {
       throw new KolmoError('model_mismatch', `tokenizer of ${entry.id} does not match its manifest entry`);
     }
     const tree = codec.buildTokenTree(tokenizer.tokenCounts());
-    const pieces = Array.from({ length: entry.vocab_size }, (_, t) => (t === entry.eot_id ? new Uint8Array(0) : tokenizer.decode([t])));
+    // Each token's bytes, decoded on first use: building all 8,192 up front cost a new page ~50 ms.
+    /** @type {(Uint8Array|undefined)[]} */
+    const pieces = [];
+    const piece = (/** @type {number} */ t) => (pieces[t] ??= t === entry.eot_id ? new Uint8Array(0) : tokenizer.decode([t]));
     const order = this.#backend ? [this.#backend] : this.#settings.backends;
     const failures = [];
     for (const backend of order) {
@@ -238,7 +241,7 @@ export class Engine {
         this.#backend = backend;
         this.#fallback ??= failures.length ? failures.join('; ') : null;
         onProgress?.({ phase: 'load', done: 1, total: 1 });
-        return { model, tokenizer, tree, entry, pieces, backend, fallback: this.#fallback };
+        return { model, tokenizer, tree, entry, piece, backend, fallback: this.#fallback };
       } catch (error) {
         const kolmoError = asKolmoError(error);
         if (kolmoError.code === 'bad_model' || kolmoError.code === 'out_of_memory') throw kolmoError;
@@ -311,7 +314,7 @@ export class Engine {
     // The tokens the model codes, each with the length it has in the text, and the bits the LM
     // payload coded for them (+ EOT; zeros when the model did not code the text).
     const coded = result.coded;
-    const lengths = coded ? Uint32Array.from(coded.ids, (t) => textPiece(codec, lm.pieces[t], coded.crlfLineBreaks).length) : null;
+    const lengths = coded ? Uint32Array.from(coded.ids, (t) => textPiece(codec, lm.piece(t), coded.crlfLineBreaks).length) : null;
     const costs = lengths ? result.tokenBits ?? new Float32Array(lengths.length + 1) : null;
     const encrypted = password !== undefined && password !== null;
     const container = encrypted ? await sealContainer(codec, result.container, password, { signal }) : result.container;
@@ -402,7 +405,7 @@ export class Engine {
     let lastFlush = now();
     const flush = () => {
       if (!onTokens || !lm || pendingIds.length === 0) return;
-      const pieces = pendingIds.map((t) => textPiece(codec, /** @type {Model} */ (lm).pieces[t], view.crlfLineBreaks));
+      const pieces = pendingIds.map((t) => textPiece(codec, /** @type {Model} */ (lm).piece(t), view.crlfLineBreaks));
       const lengths = Uint32Array.from(pieces, (p) => p.length);
       const bytes = concatBytes(pieces);
       const out = { index: pendingIndex, bytes, lengths, ...(tokenCosts ? { bits: Float32Array.from(allBits.slice(pendingIndex, pendingIndex + pieces.length)) } : {}) };
@@ -415,7 +418,7 @@ export class Engine {
       codec, getModel, onProgress, signal,
       onTokenCost: tokenCosts ? (index, b) => void (allBits[index] = b) : undefined,
       onToken: (id) => {
-        allLengths.push(textPiece(codec, /** @type {Model} */ (lm).pieces[id], view.crlfLineBreaks).length);
+        allLengths.push(textPiece(codec, /** @type {Model} */ (lm).piece(id), view.crlfLineBreaks).length);
         if (onTokens) {
           pendingIds.push(id);
           if (now() - lastFlush > 50) flush();
