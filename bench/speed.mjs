@@ -24,6 +24,7 @@ import { codedSequence } from '../web/lib/worker/pipeline.js';
 import { evalTexts } from '../tests/conformance/eval_texts.mjs';
 import { repoRoot } from '../tests/node/helpers.mjs';
 import { createRequire } from 'node:module';
+import { pageThroughput } from './page_speed.mjs';
 
 const require = createRequire(import.meta.url);
 const { values: args } = parseArgs({
@@ -111,24 +112,7 @@ async function browserFigures() {
       const context = await browser.newContext();
       const page = await context.newPage();
       await page.goto(server.url + 'style.css');
-      const samples = texts.map((t) => Array.from(t.bytes));
-      out[backend] = await page.evaluate(async ({ backend, samples }) => {
-        const site = new URL('./', location.href).href;
-        const { Kolmo } = await import(`${site}lib/index.js`);
-        const kolmo = new Kolmo({ backends: [backend], threads: 1, ortBaseUrl: `${site}ort/`, modelBaseUrl: `${site}models/`, cache: false });
-        await kolmo.load();
-        let tokens = 0, encodeMs = 0, decodeMs = 0;
-        for (const sample of samples) {
-          const bytes = Uint8Array.from(sample);
-          const { fragment, stats } = await kolmo.compress(bytes, { modes: ['lm'] });
-          let decodeStats = null;
-          await kolmo.decompress(fragment, { output: 'bytes', onStats: (/** @type {any} */ s) => { decodeStats = s; } });
-          tokens += stats.tokens + 1;
-          encodeMs += stats.codeMs;
-          decodeMs += decodeStats.codeMs;
-        }
-        return { tokens, encodePerSecond: (tokens / encodeMs) * 1000, decodePerSecond: (tokens / decodeMs) * 1000 };
-      }, { backend, samples });
+      out[backend] = await pageThroughput(page, backend, texts.map((t) => t.bytes));
       await context.close();
     }
     // First visit on the default path: a fresh profile opens a ~100-byte link.

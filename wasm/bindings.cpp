@@ -41,7 +41,7 @@
 
 // Internals (kolmo_internal): the token tree and sessions the JS API hands out as handles.
 #include "cm_codec.h"
-#include "lm_jobs.h"
+#include "link_jobs.h"
 #include "rounding.h"
 #include "session.h"
 #include "transformer.h"
@@ -264,7 +264,9 @@ class WasmDecoderSession {
 
 DecodeLimits defaultDecodeLimits() { return DecodeLimits{}; }
 
-// ---- the model engine (transformer.h) and the link jobs (lm_jobs.h) ----
+val viewToJs(const ContainerView& view);
+
+// ---- the model engine (transformer.h) and the link jobs (link_jobs.h) ----
 // ModelEngine.load(modelOnnxBytes, nHeads, context) -> {status, value: ModelEngine (JS owns:
 // .delete())}. The bytes are copied into the engine and may be dropped by JS afterwards.
 // Jobs hold a shared reference to their engine and tree, so handles may be deleted in any
@@ -291,69 +293,132 @@ val modelEngineAppend(Transformer& engine, const val& tokenArray, bool wantLogit
 void modelEngineReset(Transformer& engine) { engine.reset(); }
 size_t modelEngineWindowLength(const Transformer& engine) { return engine.windowLength(); }
 
-// new LmEncodeJob(engine, tree, eotId, ids: Uint32Array, versions: array of ints, epsilon)
-class WasmLmEncodeJob {
+// The link jobs (link_jobs.h): a whole link in one object of the core, run in slices.
+// new LinkEncodeJob(text, allowedModes, engine, tokenizer, tree, modelIndex, idHashHex, epsilon,
+//   limits); check status() after construction (kLengthOverLimit, kBadArgument: a bad hash).
+class WasmLinkEncodeJob {
  public:
-  WasmLmEncodeJob(std::shared_ptr<Transformer> engine, std::shared_ptr<TokenTree> tree, uint32_t eotId,
-                  const val& ids, const val& versions, double epsilon)
-      : engine_(std::move(engine)), tree_(std::move(tree)),
-        job_(engine_.get(), *tree_, eotId, vectorFromJs<uint32_t>(ids).data(), ids["length"].as<size_t>(),
-             vectorFromJs<int>(versions), epsilon) {}
-  // Codes up to `budget` positions: Status int; done() says when every payload is finished.
-  int run(size_t budget) { return static_cast<int>(job_.run(budget, &done_)); }
+  WasmLinkEncodeJob(const val& text, unsigned allowedModes, std::shared_ptr<Transformer> engine,
+                    std::shared_ptr<Tokenizer> tokenizer, std::shared_ptr<TokenTree> tree, uint32_t modelIndex,
+                    const std::string& idHashHex, double epsilon, const ContainerLimits& limits)
+      : engine_(std::move(engine)), tokenizer_(std::move(tokenizer)), tree_(std::move(tree)) {
+    LinkModel model{engine_.get(), tokenizer_.get(), tree_.get(), modelIndex, 0};
+    const bool hashOk = parseHex64(idHashHex, &model.idHash);
+    const std::vector<uint8_t> bytes = vectorFromJs<uint8_t>(text);
+    job_ = std::make_unique<LinkEncodeJob>(bytes.data(), bytes.size(), allowedModes, &model, epsilon, limits);
+    if (!hashOk) status_ = Status::kBadArgument;
+  }
+  // Runs up to `budget` model positions: a Status int; done() once the container is packed.
+  int run(size_t budget) {
+    if (!isOk(status_)) return static_cast<int>(status_);
+    return static_cast<int>(job_->run(budget, &done_));
+  }
   bool done() const { return done_; }
-  size_t positionsDone() const { return job_.positionsDone(); }
-  size_t positionsTotal() const { return job_.positionsTotal(); }
-  size_t payloadCount() const { return job_.payloadCount(); }
-  // {payloadVersion, payload: Uint8Array, stats, bits: Float32Array (each position's coded bits)}
-  val payload(size_t i) const {
+  size_t positionsDone() const { return job_->positionsDone(); }
+  size_t positionsTotal() const { return job_->positionsTotal(); }
+  val container() const { return bytesToJs(job_->container()); }
+  int mode() const { return static_cast<int>(job_->mode()); }
+  // {ids: Uint32Array, crlfLineBreaks}: what the model codes for the text.
+  val input() const {
     val v = val::object();
-    v.set("payloadVersion", job_.version(i));
-    v.set("payload", bytesToJs(job_.payload(i)));
-    v.set("stats", statsToJs(job_.stats(i)));
-    v.set("bits", typedArrayCopy("Float32Array", job_.stepBits(i).data(), job_.stepBits(i).size()));
+    v.set("ids", idsToJs(job_->input().ids));
+    v.set("crlfLineBreaks", job_->input().crlfLineBreaks);
+    return v;
+  }
+  // The LM payload the link holds (version 3's when the link is not lm), or null when the
+  // model did not code the text: {payloadVersion, stats, bits: Float32Array per position}.
+  val usedPayload() const {
+    if (!job_->modelCoded() || !done_) return val::null();
+    val v = val::object();
+    v.set("payloadVersion", job_->usedPayloadVersion());
+    v.set("stats", statsToJs(job_->usedStats()));
+    const std::vector<float>& bits = job_->usedTokenBits();
+    v.set("bits", typedArrayCopy("Float32Array", bits.data(), bits.size()));
     return v;
   }
 
  private:
-  std::shared_ptr<Transformer> engine_;  // first: job_ references both
+  std::shared_ptr<Transformer> engine_;  // before job_: the job references them
+  std::shared_ptr<Tokenizer> tokenizer_;
   std::shared_ptr<TokenTree> tree_;
-  LmEncodeJob job_;
+  std::unique_ptr<LinkEncodeJob> job_;
+  Status status_ = Status::kOk;
   bool done_ = false;
 };
 
-// new LmDecodeJob(engine, tree, eotId, payload: Uint8Array, payloadVersion, maxTokens)
-class WasmLmDecodeJob {
+// new LinkDecodeJob(container, limits); status(): parse()'s result.
+class WasmLinkDecodeJob {
  public:
-  WasmLmDecodeJob(std::shared_ptr<Transformer> engine, std::shared_ptr<TokenTree> tree, uint32_t eotId,
-                  const val& payload, int version, size_t maxTokens)
-      : engine_(std::move(engine)), tree_(std::move(tree)),
-        job_(engine_.get(), *tree_, eotId, vectorFromJs<uint8_t>(payload).data(), payload["length"].as<size_t>(),
-             version, maxTokens) {}
-  int run(size_t budget) { return static_cast<int>(job_.run(budget, &done_)); }
+  WasmLinkDecodeJob(const val& container, const ContainerLimits& limits) {
+    const std::vector<uint8_t> bytes = vectorFromJs<uint8_t>(container);
+    job_ = std::make_unique<LinkDecodeJob>(bytes.data(), bytes.size(), limits);
+  }
+  int status() const { return static_cast<int>(job_->status()); }
+  // The parsed container: {version, mode, modelIndex, check, body, lmPayloadVersion, crlfLineBreaks}.
+  val view() const { return viewToJs(job_->view()); }
+  // Mode lm on the engine: a Status int (kUnknownModel: the model's index is not the link's).
+  int start(std::shared_ptr<Transformer> engine, std::shared_ptr<Tokenizer> tokenizer, std::shared_ptr<TokenTree> tree,
+            uint32_t modelIndex, const std::string& idHashHex, size_t maxTokens) {
+    engine_ = std::move(engine);
+    tokenizer_ = std::move(tokenizer);
+    tree_ = std::move(tree);
+    LinkModel model{engine_.get(), tokenizer_.get(), tree_.get(), modelIndex, 0};
+    if (!parseHex64(idHashHex, &model.idHash)) return static_cast<int>(Status::kBadArgument);
+    return static_cast<int>(job_->start(model, maxTokens));
+  }
+  int run(size_t budget) { return static_cast<int>(job_->run(budget, &done_)); }
   bool done() const { return done_; }
-  size_t tokenCount() const { return job_.tokens().size(); }
+  // The verified text (after done()).
+  val text() const { return bytesToJs(job_->text()); }
+  size_t tokenCount() const { return job_->tokens().size(); }
   // Tokens [from, tokenCount()) decoded so far, not verified (Uint32Array).
   val tokens(size_t from) const {
-    const std::vector<uint32_t>& t = job_.tokens();
+    const std::vector<uint32_t>& t = job_->tokens();
     from = std::min(from, t.size());
     return typedArrayCopy("Uint32Array", t.data() + from, t.size() - from);
   }
   // The coded bits of positions [from, ...) (Float32Array; the last one is EOT's once done).
   val tokenBits(size_t from) const {
-    const std::vector<float>& b = job_.tokenBits();
+    const std::vector<float>& b = job_->tokenBits();
     from = std::min(from, b.size());
     return typedArrayCopy("Float32Array", b.data() + from, b.size() - from);
   }
-  double fraction() const { return job_.fraction(); }
-  val stats() const { return statsToJs(job_.stats()); }
+  double fraction() const { return job_->fraction(); }
+  // Mode lm decoded outside the core (ONNX Runtime): the tokens -> the verified text. A Status int.
+  int finishWithTokens(const Tokenizer& tokenizer, const std::string& idHashHex, const val& ids) {
+    uint64_t idHash = 0;
+    if (!parseHex64(idHashHex, &idHash)) return static_cast<int>(Status::kBadArgument);
+    const std::vector<uint32_t> tokens = vectorFromJs<uint32_t>(ids);
+    const Status status = job_->finishWithTokens(tokenizer, idHash, tokens.data(), tokens.size());
+    done_ = isOk(status);
+    return static_cast<int>(status);
+  }
 
  private:
-  std::shared_ptr<Transformer> engine_;
+  std::shared_ptr<Transformer> engine_;  // kept alive while the job decodes with them
+  std::shared_ptr<Tokenizer> tokenizer_;
   std::shared_ptr<TokenTree> tree_;
-  LmDecodeJob job_;
+  std::unique_ptr<LinkDecodeJob> job_;
   bool done_ = false;
 };
+
+// modelInput(tokenizer, text) -> {status, value: {ids, crlfLineBreaks}} (link_jobs.h)
+val modelInputJs(const Tokenizer& tokenizer, const val& text) {
+  const std::vector<uint8_t> bytes = vectorFromJs<uint8_t>(text);
+  ModelInput input;
+  Status status = modelInput(tokenizer, bytes.data(), bytes.size(), &input);
+  if (!isOk(status)) return result(status);
+  val v = val::object();
+  v.set("ids", idsToJs(input.ids));
+  v.set("crlfLineBreaks", input.crlfLineBreaks);
+  return result(status, v);
+}
+// lmPayloadVersionsFor(codedTokens, crlfLineBreaks) -> array of versions, the main one first.
+val lmPayloadVersionsForJs(size_t codedTokens, bool crlfLineBreaks) {
+  val out = val::array();
+  for (int version : lmPayloadVersionsFor(codedTokens, crlfLineBreaks)) out.call<void>("push", version);
+  return out;
+}
 
 // ---- url codec ----
 
@@ -657,23 +722,32 @@ EMSCRIPTEN_BINDINGS(kolmo) {
       .function("append", &modelEngineAppend)
       .function("reset", &modelEngineReset)
       .function("windowLength", &modelEngineWindowLength);
-  class_<WasmLmEncodeJob>("LmEncodeJob")
-      .constructor<std::shared_ptr<Transformer>, std::shared_ptr<TokenTree>, uint32_t, const val&, const val&, double>()
-      .function("run", &WasmLmEncodeJob::run)
-      .function("done", &WasmLmEncodeJob::done)
-      .function("positionsDone", &WasmLmEncodeJob::positionsDone)
-      .function("positionsTotal", &WasmLmEncodeJob::positionsTotal)
-      .function("payloadCount", &WasmLmEncodeJob::payloadCount)
-      .function("payload", &WasmLmEncodeJob::payload);
-  class_<WasmLmDecodeJob>("LmDecodeJob")
-      .constructor<std::shared_ptr<Transformer>, std::shared_ptr<TokenTree>, uint32_t, const val&, int, size_t>()
-      .function("run", &WasmLmDecodeJob::run)
-      .function("done", &WasmLmDecodeJob::done)
-      .function("tokenCount", &WasmLmDecodeJob::tokenCount)
-      .function("tokens", &WasmLmDecodeJob::tokens)
-      .function("tokenBits", &WasmLmDecodeJob::tokenBits)
-      .function("fraction", &WasmLmDecodeJob::fraction)
-      .function("stats", &WasmLmDecodeJob::stats);
+  class_<WasmLinkEncodeJob>("LinkEncodeJob")
+      .constructor<const val&, unsigned, std::shared_ptr<Transformer>, std::shared_ptr<Tokenizer>, std::shared_ptr<TokenTree>,
+                   uint32_t, const std::string&, double, const ContainerLimits&>()
+      .function("run", &WasmLinkEncodeJob::run)
+      .function("done", &WasmLinkEncodeJob::done)
+      .function("positionsDone", &WasmLinkEncodeJob::positionsDone)
+      .function("positionsTotal", &WasmLinkEncodeJob::positionsTotal)
+      .function("container", &WasmLinkEncodeJob::container)
+      .function("mode", &WasmLinkEncodeJob::mode)
+      .function("input", &WasmLinkEncodeJob::input)
+      .function("usedPayload", &WasmLinkEncodeJob::usedPayload);
+  class_<WasmLinkDecodeJob>("LinkDecodeJob")
+      .constructor<const val&, const ContainerLimits&>()
+      .function("status", &WasmLinkDecodeJob::status)
+      .function("view", &WasmLinkDecodeJob::view)
+      .function("start", &WasmLinkDecodeJob::start)
+      .function("run", &WasmLinkDecodeJob::run)
+      .function("done", &WasmLinkDecodeJob::done)
+      .function("text", &WasmLinkDecodeJob::text)
+      .function("tokenCount", &WasmLinkDecodeJob::tokenCount)
+      .function("tokens", &WasmLinkDecodeJob::tokens)
+      .function("tokenBits", &WasmLinkDecodeJob::tokenBits)
+      .function("fraction", &WasmLinkDecodeJob::fraction)
+      .function("finishWithTokens", &WasmLinkDecodeJob::finishWithTokens);
+  function("modelInput", &modelInputJs);
+  function("lmPayloadVersionsFor", &lmPayloadVersionsForJs);
 
   function("urlEncode", &urlEncodeJs);
   function("urlDecode", &urlDecodeJs);

@@ -6,8 +6,8 @@
 // Conventions (see bindings.cpp):
 //   - Status values are ints (kolmo::Status); statusName(status) names them.
 //   - Result<T>: {status, value}; value is set only when status === 0.
-//   - Handles (Tokenizer, TokenTree, EncoderSession, DecoderSession, ModelEngine, LmEncodeJob,
-//     LmDecodeJob) must be .delete()d once.
+//   - Handles (Tokenizer, TokenTree, EncoderSession, DecoderSession, ModelEngine, LinkEncodeJob,
+//     LinkDecodeJob) must be .delete()d once.
 //   - u64 hashes cross as 16-digit lowercase hex strings.
 
 /** kolmo::Status as an int: 0 = ok; statusName() gives the stable name. */
@@ -155,34 +155,44 @@ export interface ModelEngineClass {
   load(modelOnnx: Uint8Array, nHeads: number, context: number): Result<ModelEngine>;
 }
 
-/** One payload of an LmEncodeJob. */
-export interface LmJobPayload {
+/** The LM payload a link holds (LinkEncodeJob.usedPayload). */
+export interface LinkPayloadInfo {
   payloadVersion: number;
-  payload: Uint8Array;
   stats: SessionStats;
   /** The bits each coded position cost (EOT last). */
   bits: Float32Array;
 }
 
-export interface LmEncodeJob extends EmbindHandle {
-  /** Codes up to `budget` positions: a Status. */
+export interface LinkEncodeJob extends EmbindHandle {
+  /** Runs up to `budget` model positions: a Status. */
   run(budget: number): Status;
   done(): boolean;
   positionsDone(): number;
   positionsTotal(): number;
-  payloadCount(): number;
-  payload(index: number): LmJobPayload;
+  container(): Uint8Array;
+  mode(): ContainerModeNumber;
+  input(): { ids: Uint32Array; crlfLineBreaks: boolean };
+  /** The payload the link holds (version 3's when not lm); null when the model did not code the text. */
+  usedPayload(): LinkPayloadInfo | null;
 }
 
-export interface LmEncodeJobClass {
-  /** ids: the text's tokens; versions: LM payload versions coded from one model pass. */
-  new (engine: ModelEngine, tree: TokenTree, eotId: number, ids: Uint32Array, versions: number[], epsilon: number): LmEncodeJob;
+export interface LinkEncodeJobClass {
+  /** allowedModes: bits 1 << mode; the text is copied. */
+  new (text: Uint8Array, allowedModes: number, engine: ModelEngine, tokenizer: Tokenizer, tree: TokenTree, modelIndex: number,
+    idHashHex: string, epsilon: number, limits: ContainerLimits): LinkEncodeJob;
 }
 
-export interface LmDecodeJob extends EmbindHandle {
-  /** Decodes up to `budget` tokens: a Status (errors are final). */
+export interface LinkDecodeJob extends EmbindHandle {
+  /** parse()'s result. */
+  status(): Status;
+  view(): ContainerViewObject;
+  /** Mode lm on the engine: a Status ('unknown_model' if modelIndex is not the link's). */
+  start(engine: ModelEngine, tokenizer: Tokenizer, tree: TokenTree, modelIndex: number, idHashHex: string, maxTokens: number): Status;
+  /** Runs up to `budget` positions: a Status (errors are final). */
   run(budget: number): Status;
   done(): boolean;
+  /** The verified text, once done. */
+  text(): Uint8Array;
   tokenCount(): number;
   /** Tokens decoded so far from `from` on (not verified). */
   tokens(from: number): Uint32Array;
@@ -190,12 +200,13 @@ export interface LmDecodeJob extends EmbindHandle {
   tokenBits(from: number): Float32Array;
   /** Share of the payload read, an estimate in [0, 1]. */
   fraction(): number;
-  stats(): SessionStats;
+  /** Mode lm decoded outside the core: the tokens -> the verified text. A Status. */
+  finishWithTokens(tokenizer: Tokenizer, idHashHex: string, ids: Uint32Array): Status;
 }
 
-export interface LmDecodeJobClass {
-  /** The payload is copied in. */
-  new (engine: ModelEngine, tree: TokenTree, eotId: number, payload: Uint8Array, payloadVersion: number, maxTokens: number): LmDecodeJob;
+export interface LinkDecodeJobClass {
+  /** The container is copied and parsed. */
+  new (container: Uint8Array, limits: ContainerLimits): LinkDecodeJob;
 }
 
 // ---- the module ----
@@ -215,8 +226,12 @@ export interface KolmoWasmModule {
   EncoderSession: EncoderSessionClass;
   DecoderSession: DecoderSessionClass;
   ModelEngine: ModelEngineClass;
-  LmEncodeJob: LmEncodeJobClass;
-  LmDecodeJob: LmDecodeJobClass;
+  LinkEncodeJob: LinkEncodeJobClass;
+  LinkDecodeJob: LinkDecodeJobClass;
+  /** What the model codes for a text (LF line breaks for a CRLF text). */
+  modelInput(tokenizer: Tokenizer, text: Uint8Array): Result<{ ids: Uint32Array; crlfLineBreaks: boolean }>;
+  /** The LM payload versions to code for `codedTokens` positions, the main one first. */
+  lmPayloadVersionsFor(codedTokens: number, crlfLineBreaks: boolean): number[];
 
   urlEncode(bytes: Uint8Array): string;
   urlDecode(text: string): Result<Uint8Array>;

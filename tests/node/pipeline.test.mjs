@@ -1,6 +1,7 @@
-// End to end in Node with the shipped model: web/lib/worker/pipeline.js over the WASM codec and real
-// ONNX Runtime. Texts encoded on one backend (ORT Node native CPU, ORT Web WASM) decode exactly on
-// the other; damaged links fail with an error, never with a wrong text.
+// End to end in Node with the shipped model: web/lib/worker/pipeline.js over the WASM codec, the
+// core's engine (the core's link jobs) and real ONNX Runtime (the logits through JS). Texts
+// encoded on one backend (core, ORT Node native CPU, ORT Web WASM) decode exactly on the others;
+// damaged links fail with an error, never with a wrong text.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -10,7 +11,8 @@ import { repoRoot, utf8, invalidUtf8 } from './helpers.mjs';
 import { loadCodec, KolmoError } from '../../web/lib/worker/codec.js';
 import { createLanguageModel } from '../../web/lib/worker/model.js';
 import { manifestEntry, entryForLinkIndex } from '../../web/lib/worker/model_manifest.js';
-import { compressBytes, decompressContainer, encodeTokens, kAlsoPayloadV1MaxTokens, kLmPayloadVersion } from '../../web/lib/worker/pipeline.js';
+import { compressBytes, decompressContainer, encodeTokens, kLmPayloadVersion } from '../../web/lib/worker/pipeline.js';
+import { createCoreModel } from '../../web/lib/worker/core_model.js';
 
 const require = createRequire(import.meta.url);
 const manifest = JSON.parse(readFileSync(join(repoRoot, 'models/manifest.json'), 'utf8'));
@@ -25,6 +27,7 @@ const ortWeb = require('onnxruntime-web');
 const backends = {
   node: await createLanguageModel({ ort: require('onnxruntime-node'), modelBytes, shape: entry, backends: ['node'] }),
   wasm: await createLanguageModel({ ort: ortWeb, modelBytes, shape: entry, backends: ['wasm'] }),
+  core: createCoreModel(codec, modelBytes, entry),
 };
 const loaded = (backend) => ({ model: backends[backend], tokenizer, tree, entry });
 const getModel = (backend) => async (index) => {
@@ -47,8 +50,8 @@ const texts = {
 };
 
 for (const [name, bytes] of Object.entries(texts)) {
-  test(`${name}: encoded on node decodes exactly on wasm, and the other way round`, async () => {
-    for (const [from, to] of [['node', 'wasm'], ['wasm', 'node']]) {
+  test(`${name}: encoded on each of core, node, wasm decodes exactly on the others`, async () => {
+    for (const [from, to] of [['core', 'wasm'], ['wasm', 'core'], ['node', 'core'], ['core', 'node'], ['node', 'wasm']]) {
       const { container, mode } = await compressBytes(bytes, { codec, lm: loaded(from) });
       const back = await decompressContainer(container, { codec, getModel: getModel(to) });
       assert.deepEqual(back, bytes, `${from} -> ${to} (${mode})`);
@@ -60,8 +63,8 @@ for (const [name, bytes] of Object.entries(texts)) {
   });
 }
 
-test('an LM link holds the smaller of payload versions 1 and 3 for short texts, version 3 for long ones', async () => {
-  const lm = loaded('node');
+for (const backend of ['core', 'node']) test(`${backend}: an LM link holds the smaller of payload versions 1 and 3 for short texts, version 3 for long ones`, async () => {
+  const lm = loaded(backend);
   const versionsSeen = new Set();
   for (const [name, bytes] of Object.entries(texts)) {
     const ids = tokenizer.encode(bytes);
@@ -69,7 +72,7 @@ test('an LM link holds the smaller of payload versions 1 and 3 for short texts, 
     const [v3, v1] = payloads.map((p) => p.payload.length);
     const { container, mode, stats } = await compressBytes(bytes, { codec, lm, modes: ['lm'] });
     const view = codec.containerParse(container);
-    const short = ids.length + 1 <= kAlsoPayloadV1MaxTokens;
+    const short = codec.lmPayloadVersionsFor(ids.length + 1, false).includes(1);
     const expected = short && v1 < v3 ? 1 : kLmPayloadVersion;
     assert.equal(mode, 'lm');
     assert.equal(view.lmPayloadVersion, expected, `${name}: v1 ${v1} B, v3 ${v3} B`);
@@ -81,12 +84,12 @@ test('an LM link holds the smaller of payload versions 1 and 3 for short texts, 
   assert.deepEqual([...versionsSeen].sort(), [1, kLmPayloadVersion], 'the sample texts exercise both versions');
   // A text over the bound is coded as version 3 only.
   const long = utf8('The river ran past the old mill, and the miller counted. '.repeat(400));
-  assert.ok(tokenizer.encode(long).length + 1 > kAlsoPayloadV1MaxTokens);
+  assert.deepEqual(codec.lmPayloadVersionsFor(tokenizer.encode(long).length + 1, false), [kLmPayloadVersion]);
   const { container } = await compressBytes(long, { codec, lm, modes: ['lm'] });
   assert.equal(codec.containerParse(container).lmPayloadVersion, kLmPayloadVersion);
 });
 
-test('damaged LM links end in an error, never in a wrong text', async () => {
+for (const backend of ['core', 'wasm']) test(`${backend}: damaged LM links end in an error, never in a wrong text`, async () => {
   const bytes = texts.english;
   const { container, mode } = await compressBytes(bytes, { codec, lm: loaded('node') });
   assert.equal(mode, 'lm');
@@ -96,7 +99,7 @@ test('damaged LM links end in an error, never in a wrong text', async () => {
       const damaged = container.slice();
       damaged[i] ^= flip;
       try {
-        const back = await decompressContainer(damaged, { codec, getModel: getModel('wasm') });
+        const back = await decompressContainer(damaged, { codec, getModel: getModel(backend) });
         assert.deepEqual(back, bytes, `a damaged link decoded to a different text (byte ${i})`);
       } catch (error) {
         assert.ok(error instanceof KolmoError, String(error));
@@ -105,7 +108,7 @@ test('damaged LM links end in an error, never in a wrong text', async () => {
     }
   }
   assert.ok(errors > 0);
-  await assert.rejects(decompressContainer(container.slice(0, container.length - 3), { codec, getModel: getModel('wasm') }),
+  await assert.rejects(decompressContainer(container.slice(0, container.length - 3), { codec, getModel: getModel(backend) }),
     KolmoError);
 });
 
@@ -113,6 +116,8 @@ test('a link that names an unknown model says so', async () => {
   const { container } = await compressBytes(texts.english, { codec, lm: loaded('node') });
   const other = container.slice();
   other[0] = (other[0] & ~0x07) | 0x05; // model index 5
-  await assert.rejects(decompressContainer(other, { codec, getModel: getModel('node') }),
-    { code: 'unknown_model', message: /model #5/ });
+  for (const backend of ['core', 'node']) {
+    await assert.rejects(decompressContainer(other, { codec, getModel: getModel(backend) }),
+      { code: 'unknown_model', message: /model #5/ });
+  }
 });

@@ -125,7 +125,7 @@ function modeNumber(mode) {
 
 // ---- tokenizer ----
 
-/** Byte-level BPE tokenizer (src/tokenizer.h). Get one from codec.parseTokenizer(). */
+/** Byte-level BPE tokenizer (src/include/kolmo/tokenizer.h). Get one from codec.parseTokenizer(). */
 export class Tokenizer extends Owned {
   #codec;
   constructor(codec, handle) {
@@ -152,7 +152,7 @@ export class Tokenizer extends Owned {
 
 // ---- rounding layer ----
 
-/** The fixed binary tree over token ids that tokens are coded along (src/rounding.h). */
+/** The fixed binary tree over token ids that tokens are coded along (src/token_tree.h). */
 export class TokenTree extends Owned {
   constructor(handle) {
     super(handle);
@@ -341,7 +341,7 @@ export class ModelEngine extends Owned {
   }
 }
 
-/** A job of the core (LmEncodeJob / LmDecodeJob): run(budget) until done. */
+/** A link job of the core (src/link_jobs.h): run(budget) until it returns true. */
 class LinkJob extends Owned {
   #codec;
 
@@ -350,27 +350,69 @@ class LinkJob extends Owned {
     this.#codec = codec;
   }
 
-  /** Runs up to `budget` positions; true once done. Throws KolmoError on a failed step. */
+  get codec() {
+    return this.#codec;
+  }
+
+  /** Runs up to `budget` model positions; true once done. Throws KolmoError on a failed step. */
   run(budget) {
-    this.#codec.checkStatus(this.handle.run(budget), 'model engine');
+    this.#codec.checkStatus(this.handle.run(budget));
     return this.handle.done();
   }
 }
 
-export class LmEncodeJob extends LinkJob {
+export class LinkEncodeJob extends LinkJob {
   get positionsDone() {
     return this.handle.positionsDone();
   }
   get positionsTotal() {
     return this.handle.positionsTotal();
   }
-  /** @returns {{payloadVersion: number, payload: Uint8Array, stats: object, bits: Float32Array}[]} */
-  payloads() {
-    return Array.from({ length: this.handle.payloadCount() }, (_, i) => this.handle.payload(i));
+  /** The container (after run() returned true). @returns {Uint8Array} */
+  container() {
+    return this.handle.container();
+  }
+  /** 'stored' | 'cm' | 'lm' */
+  get mode() {
+    return kModes[this.handle.mode()];
+  }
+  /** What the model codes for the text. @returns {{ids: Uint32Array, crlfLineBreaks: boolean}} */
+  input() {
+    return this.handle.input();
+  }
+  /**
+   * The LM payload the link holds (version 3's when the link is not lm), or null when the model
+   * did not code the text. @returns {{payloadVersion: number, stats: object, bits: Float32Array}|null}
+   */
+  usedPayload() {
+    return this.handle.usedPayload();
   }
 }
 
-export class LmDecodeJob extends LinkJob {
+export class LinkDecodeJob extends LinkJob {
+  /** @type {any} */
+  #view;
+
+  /** The parsed container: {version, mode ('stored'|'cm'|'lm'), modelIndex, body, lmPayloadVersion, crlfLineBreaks}. */
+  get view() {
+    if (!this.#view) {
+      const view = this.handle.view();
+      this.#view = { ...view, mode: kModes[view.mode] };
+    }
+    return this.#view;
+  }
+  /**
+   * Mode lm on the engine. @param {{engine: ModelEngine, tokenizer: Tokenizer, tree: TokenTree,
+   *   modelIndex: number, idHash: string, maxTokens?: number}} model
+   */
+  start({ engine, tokenizer, tree, modelIndex, idHash, maxTokens }) {
+    this.codec.checkStatus(this.handle.start(engine.handle, tokenizer.handle, tree.handle, modelIndex, idHash,
+      maxTokens ?? this.codec.wasm.defaultDecodeLimits().maxTokens));
+  }
+  /** The verified text (after run() returned true). @returns {Uint8Array} */
+  text() {
+    return this.handle.text();
+  }
   get tokenCount() {
     return this.handle.tokenCount();
   }
@@ -385,6 +427,15 @@ export class LmDecodeJob extends LinkJob {
   /** Share of the payload read so far, an estimate in [0, 1]. */
   get fraction() {
     return this.handle.fraction();
+  }
+  /**
+   * Mode lm decoded outside the core: the tokens -> the verified text (KolmoError
+   * 'checksum_mismatch' if they are not the link's). @param {Tokenizer} tokenizer @param {string} idHash @param {Uint32Array} ids
+   * @returns {Uint8Array}
+   */
+  finishWithTokens(tokenizer, idHash, ids) {
+    this.codec.checkStatus(this.handle.finishWithTokens(tokenizer.handle, idHash, asIds(ids)));
+    return this.text();
   }
 }
 
@@ -475,7 +526,7 @@ export class Codec {
     return new Decoder(this, handle, tree.vocabSize);
   }
 
-  // ---- the model engine and the link jobs (src/transformer.h, src/lm_jobs.h) ----
+  // ---- the model engine and the link jobs (src/transformer.h, src/link_jobs.h) ----
 
   /**
    * Loads a model.onnx into the core's model engine (int8 weights kept as shipped).
@@ -490,24 +541,46 @@ export class Codec {
   }
 
   /**
-   * Codes token ids with the model engine into LM payloads of the given versions (one model
-   * pass for all), advanced by run(budget).
-   * @param {{engine: ModelEngine, tree: TokenTree, eotId: number, ids: Uint32Array, versions: number[], epsilon?: number}} options
-   * @returns {LmEncodeJob}
+   * Compresses a text into a link container with the model engine inside the core, run by
+   * job.run(budget) until it returns true (src/link_jobs.h: model input, payload versions,
+   * the smallest container).
+   * @param {{text: Uint8Array, modes: number, engine: ModelEngine, tokenizer: Tokenizer, tree: TokenTree,
+   *   modelIndex: number, idHash: string, epsilon?: number}} options  modes: bits 1 << mode
+   * @returns {LinkEncodeJob}
    */
-  createLmEncodeJob({ engine, tree, eotId, ids, versions, epsilon }) {
-    return new LmEncodeJob(this, new this.wasm.LmEncodeJob(engine.handle, tree.handle, eotId, asIds(ids), versions,
-      epsilon ?? this.wasm.defaultEpsilon()));
+  createLinkEncodeJob({ text, modes, engine, tokenizer, tree, modelIndex, idHash, epsilon }) {
+    return new LinkEncodeJob(this, new this.wasm.LinkEncodeJob(asBytes(text, 'text'), modes, engine.handle, tokenizer.handle,
+      tree.handle, modelIndex, idHash, epsilon ?? this.wasm.defaultEpsilon(), this.wasm.defaultContainerLimits()));
   }
 
   /**
-   * Decodes an LM payload with the model engine, advanced by run(budget).
-   * @param {{engine: ModelEngine, tree: TokenTree, eotId: number, payload: Uint8Array, payloadVersion: number, maxTokens?: number}} options
-   * @returns {LmDecodeJob}
+   * Opens a link container: parsed once, in the core (KolmoError for a damaged one). Stored and
+   * cm links decode with run(); lm links after start(model) on the engine, or, decoded outside
+   * the core, with finishWithTokens().
+   * @param {Uint8Array} container @returns {LinkDecodeJob}
    */
-  createLmDecodeJob({ engine, tree, eotId, payload, payloadVersion, maxTokens }) {
-    return new LmDecodeJob(this, new this.wasm.LmDecodeJob(engine.handle, tree.handle, eotId, asBytes(payload, 'payload'),
-      payloadVersion, maxTokens ?? this.wasm.defaultDecodeLimits().maxTokens));
+  createLinkDecodeJob(container) {
+    const handle = new this.wasm.LinkDecodeJob(asBytes(container, 'container'), this.wasm.defaultContainerLimits());
+    const status = handle.status();
+    if (status !== 0) {
+      handle.delete();
+      this.checkStatus(status);
+    }
+    return new LinkDecodeJob(this, handle);
+  }
+
+  /**
+   * What the model codes for a text: its token ids, of the text with LF line breaks when every
+   * line break is CRLF (container versions 3 and 5). @param {Tokenizer} tokenizer @param {Uint8Array} bytes
+   * @returns {{ids: Uint32Array, crlfLineBreaks: boolean}}
+   */
+  modelInput(tokenizer, bytes) {
+    return this.check(this.wasm.modelInput(tokenizer.handle, asBytes(bytes)));
+  }
+
+  /** The LM payload versions to code for `codedTokens` positions (EOT included), the main one first. */
+  lmPayloadVersionsFor(codedTokens, crlfLineBreaks) {
+    return this.wasm.lmPayloadVersionsFor(codedTokens, crlfLineBreaks);
   }
 
   /**
@@ -520,7 +593,7 @@ export class Codec {
 
   // ---- URL text ----
 
-  /** Bytes -> base62 fragment text (src/url_codec.h). */
+  /** Bytes -> base62 fragment text (src/include/kolmo/url_codec.h). */
   urlEncode(bytes) {
     return this.wasm.urlEncode(asBytes(bytes));
   }
@@ -536,7 +609,7 @@ export class Codec {
   }
   /**
    * Bytes -> the QR form of the fragment text: '-' then base43 in QR's alphanumeric set
-   * (src/url_codec.h), ~25% smaller as a QR code than the base62 form.
+   * (src/include/kolmo/url_codec.h), ~25% smaller as a QR code than the base62 form.
    */
   urlEncodeQr(bytes) {
     return this.wasm.urlEncodeQr(asBytes(bytes));
@@ -558,7 +631,7 @@ export class Codec {
     return this.wasm.maxLmTokens();
   }
 
-  // ---- password envelope (src/envelope.h; the WebCrypto side is crypto.js) ----
+  // ---- password envelope (src/include/kolmo/envelope.h; the WebCrypto side is crypto.js) ----
 
   /** {header, saltBytes, tagBytes, ivBytes, keyBits, iterations, aadBytes, overheadBytes}. */
   envelopeParams() {
@@ -596,7 +669,7 @@ export class Codec {
 
   // ---- container ----
 
-  /** {maxTextBytes, maxContainerBytes} defaults of src/container.h. */
+  /** {maxTextBytes, maxContainerBytes} defaults of src/include/kolmo/container.h. */
   defaultContainerLimits() {
     return this.wasm.defaultContainerLimits();
   }
@@ -636,7 +709,7 @@ export class Codec {
     return this.wasm.containerToFile(asBytes(container));
   }
 
-  /** True when bytes start with the file form's magic ("KLMO", src/container.h). */
+  /** True when bytes start with the file form's magic ("KLMO", src/include/kolmo/container.h). */
   isFileForm(bytes) {
     return this.wasm.isFileForm(asBytes(bytes));
   }
@@ -652,7 +725,7 @@ export class Codec {
   }
 
   /**
-   * The mode choice (src/container.h packBest): the smallest container of the allowed modes
+   * The mode choice (src/include/kolmo/container.h packBest): the smallest container of the allowed modes
    * among stored, cm and each lm body given.
    * packBest({text, lmBodies?: [{body, payloadVersion, crlfLineBreaks?}], modelIndex?, modelIdHash?,
    *   modes?: ['stored', 'cm', 'lm'] (default all)}) -> {bytes, mode, lmBody: index used or null}.
@@ -664,7 +737,7 @@ export class Codec {
     return { bytes: packed.bytes, mode: kModes[packed.mode], lmBody: packed.lmBody };
   }
 
-  // ---- line breaks (container version 3, src/line_breaks.h) ----
+  // ---- line breaks (container version 3, src/include/kolmo/line_breaks.h) ----
 
   /** The text with every CRLF made LF when every line break is CRLF, else null. */
   lfLineBreaks(text) {

@@ -383,7 +383,8 @@ export class Engine {
     const received = await this.containerOf(input);
     const encrypted = codec.isEnvelope(received);
     const container = encrypted ? await openEnvelope(codec, received, password, { signal }) : received;
-    const view = codec.containerParse(container);
+    /** @type {any} the parsed container, from the core's decode job (onView) */
+    let view = null;
     const t0 = now();
     /** @type {Model|null} */
     let lm = null;
@@ -415,7 +416,7 @@ export class Engine {
       onTokens(out);
     };
     const bytes = await decompressContainer(container, {
-      codec, getModel, onProgress, signal,
+      codec, getModel, onProgress, signal, onView: (v) => void (view = v),
       onTokenCost: tokenCosts ? (index, b) => void (allBits[index] = b) : undefined,
       onToken: (id) => {
         allLengths.push(textPiece(codec, /** @type {Model} */ (lm).piece(id), view.crlfLineBreaks).length);

@@ -6,10 +6,11 @@
 // Token i is predicted from tokens [contextStart(i), i) (src/session.h).
 //
 // Two paths, by backend:
-//   - the core's model engine (CoreLanguageModel, the default): one link job of the core per
-//     payload (codec.createLmEncodeJob / createLmDecodeJob, src/lm_jobs.h) runs model, rounding
-//     layer and coder inside the WASM module; this file only runs it in slices, yielding and
-//     checking the abort signal between them, and reports progress and tokens;
+//   - the core's model engine (CoreLanguageModel, the default): one link job of the core per link
+//     (codec.createLinkEncodeJob / createLinkDecodeJob, src/link_jobs.h) runs tokenizer, model,
+//     rounding layer, coder, mode choice and check inside the WASM module; this file only runs it
+//     in slices, yielding and checking the abort signal between them, and reports progress and
+//     tokens;
 //   - ONNX Runtime (model.js: WebGPU, and ORT's CPU backends for comparisons): the logits come
 //     out to JS and go into the core's sessions step by step. The encoder runs one batched pass
 //     per window start; the decoder steps with the KV cache and re-reads the window in one batched
@@ -54,11 +55,10 @@ export function* encoderWindows(codec, length, context) {
 /**
  * The LM payload version new links use (docs/FORMAT.md §5.6: the model mixed with the
  * in-document model, span headers over a family of grids; a container of version 4, or 5 for a
- * CRLF text). Links of versions 1 and 2 keep decoding.
+ * CRLF text). Links of versions 1 and 2 keep decoding. Which versions a link is coded in, and
+ * which one it keeps, the core decides (lmPayloadVersionsFor, packBest: src/link_jobs.h).
  */
 export const kLmPayloadVersion = 3;
-/** Texts of at most this many tokens (EOT included) are also coded as LM payload version 1. */
-export const kAlsoPayloadV1MaxTokens = 4096;
 /** Positions a link job codes between two checks of the pacer (~15 ms of work on one thread). */
 const kJobSlice = 16;
 
@@ -80,7 +80,6 @@ const coreEngine = (model) => ('engine' in model ? model.engine : null);
  */
 export async function encodeTokens({ codec, lm, ids, epsilon, onProgress, tokenCosts = false, signal, payloadVersion = kLmPayloadVersion, payloadVersions = [payloadVersion] }) {
   const { model, tree } = lm;
-  if (coreEngine(model)) return encodeInCore({ codec, lm, ids, epsilon, onProgress, tokenCosts, signal, payloadVersions });
   const vocab = model.vocabSize;
   const seq = codedSequence(ids, model.eotId);
   const encoders = [];
@@ -104,25 +103,6 @@ export async function encodeTokens({ codec, lm, ids, epsilon, onProgress, tokenC
     return { payload: payloads[0].payload, stats: payloads[0].stats, payloads };
   } finally {
     for (const encoder of encoders) encoder.dispose();
-  }
-}
-
-/** encodeTokens on the core's engine: one link job for every payload version. */
-async function encodeInCore({ codec, lm, ids, epsilon, onProgress, tokenCosts, signal, payloadVersions }) {
-  const job = codec.createLmEncodeJob({
-    engine: coreEngine(lm.model), tree: lm.tree, eotId: lm.model.eotId, ids, versions: payloadVersions, epsilon,
-  });
-  const pace = pacer(signal);
-  try {
-    for (let done = false; !done;) {
-      await pace();
-      done = job.run(kJobSlice);
-      onProgress?.({ phase: 'encode', done: job.positionsDone, total: job.positionsTotal });
-    }
-    const payloads = job.payloads().map((p) => ({ ...p, bits: tokenCosts ? p.bits : undefined }));
-    return { payload: payloads[0].payload, stats: payloads[0].stats, payloads };
-  } finally {
-    job.dispose();
   }
 }
 
@@ -190,7 +170,6 @@ export async function sequenceLogits(codec, model, seq, mode) {
  */
 export async function decodeTokens({ codec, lm, payload, maxTokens, onToken, onTokenCost, onProgress, signal, payloadVersion = 1 }) {
   const { model, tree } = lm;
-  if (coreEngine(model)) return decodeInCore({ codec, lm, payload, maxTokens, onToken, onTokenCost, onProgress, signal, payloadVersion });
   const decoder = codec.createDecoder({ tree, eotId: model.eotId, payload, maxTokens, payloadVersion });
   const stepper = new StepwiseLogits(codec, model);
   const pace = pacer(signal);
@@ -229,35 +208,6 @@ export async function decodeTokens({ codec, lm, payload, maxTokens, onToken, onT
   }
 }
 
-/** decodeTokens on the core's engine: one link job; tokens and their costs reported per slice. */
-async function decodeInCore({ codec, lm, payload, maxTokens, onToken, onTokenCost, onProgress, signal, payloadVersion }) {
-  const job = codec.createLmDecodeJob({ engine: coreEngine(lm.model), tree: lm.tree, eotId: lm.model.eotId, payload, payloadVersion, maxTokens });
-  const pace = pacer(signal);
-  let reported = 0; // tokens handed to onToken so far
-  try {
-    for (let done = false; !done;) {
-      await pace();
-      done = job.run(kJobSlice);
-      if (onToken || onTokenCost) {
-        const tokens = job.tokens(reported);
-        const bits = onTokenCost ? job.tokenBits(reported) : null;
-        for (let i = 0; i < tokens.length; i++) {
-          onTokenCost?.(reported + i, /** @type {Float32Array} */ (bits)[i]);
-          onToken?.(tokens[i], reported + i);
-        }
-        if (done && bits && bits.length > tokens.length) onTokenCost?.(reported + tokens.length, bits[tokens.length]); // EOT
-        reported += tokens.length;
-      } else {
-        reported = job.tokenCount;
-      }
-      onProgress?.({ phase: 'decode', done: reported, fraction: job.fraction });
-    }
-    return job.tokens(0);
-  } finally {
-    job.dispose();
-  }
-}
-
 const kAllModes = ['stored', 'cm', 'lm'];
 
 /**
@@ -285,23 +235,53 @@ export async function compressBytes(bytes, { codec, lm = null, epsilon, onProgre
   if (bytes.length > limits.maxTextBytes) {
     throw new KolmoError('length_over_limit', `text is ${bytes.length} bytes; the limit is ${limits.maxTextBytes}`);
   }
+  const onlyLm = modes.includes('lm') && !modes.includes('stored') && !modes.includes('cm');
+  try {
+    if (lm && coreEngine(lm.model)) return await compressInCore(bytes, { codec, lm, epsilon, onProgress, tokenCosts, signal, modes });
+    return await compressOutside(bytes, { codec, lm, epsilon, onProgress, tokenCosts, signal, modes });
+  } catch (error) {
+    if (onlyLm && error instanceof KolmoError && error.code === 'bad_argument') {
+      throw new KolmoError('bad_argument', lm
+        ? `only the model was allowed, and the text has more tokens than the model codes (${codec.maxLmTokens()})`
+        : 'only the model was allowed, and no model is loaded');
+    }
+    throw error;
+  }
+}
+
+/** Container mode names -> the core's bit set (1 << mode). @param {string[]} modes */
+const modeBits = (modes) => modes.reduce((bits, m) => bits | (1 << kAllModes.indexOf(m)), 0);
+
+/** compressBytes with the model inside the core: one link job does it all. */
+async function compressInCore(bytes, { codec, lm, epsilon, onProgress, tokenCosts, signal, modes }) {
+  const job = codec.createLinkEncodeJob({
+    text: bytes, modes: modeBits(modes), engine: /** @type {any} */ (coreEngine(lm.model)), tokenizer: lm.tokenizer, tree: lm.tree,
+    modelIndex: lm.entry.index, idHash: lm.entry.id_hash, epsilon,
+  });
+  const pace = pacer(signal);
+  try {
+    for (let done = false; !done;) {
+      await pace();
+      done = job.run(kJobSlice);
+      if (job.positionsTotal > 0) onProgress?.({ phase: 'encode', done: job.positionsDone, total: job.positionsTotal });
+    }
+    const coded = job.input();
+    const used = job.usedPayload();
+    const stats = used ? { ...used.stats, payloadVersion: used.payloadVersion, tokens: coded.ids.length } : null;
+    return { container: job.container(), mode: job.mode, stats, ...(tokenCosts ? { coded, tokenBits: used?.bits } : {}) };
+  } finally {
+    job.dispose();
+  }
+}
+
+/** compressBytes with the model outside the core (ONNX Runtime): its logits come through JS. */
+async function compressOutside(bytes, { codec, lm, epsilon, onProgress, tokenCosts, signal, modes }) {
   /** @type {{payloadVersion: number, payload: Uint8Array, stats: object, bits?: Float32Array}[]} */
   let payloads = [];
-  const maxLmTokens = codec.maxLmTokens();
   const coded = lm && (modes.includes('lm') || tokenCosts) ? modelInput(codec, lm, bytes) : null;
-  const ids = coded && modes.includes('lm') ? coded.ids : null;
-  if (lm && coded && ids && ids.length + 1 <= maxLmTokens) {
-    // Short texts: also LM payload version 1 from the same model pass, and the smaller one wins
-    // (the in-document model needs some text to learn from: version 1 can be smaller on texts
-    // of a few dozen bytes). A CRLF text has no payload-1 form (containers 3 and 5 are for
-    // payloads 2 and 3).
-    const versions = !coded.crlfLineBreaks && ids.length + 1 <= kAlsoPayloadV1MaxTokens ? [kLmPayloadVersion, 1] : [kLmPayloadVersion];
-    ({ payloads } = await encodeTokens({ codec, lm, ids, epsilon, onProgress, tokenCosts, signal, payloadVersions: versions }));
-  }
-  if (modes.includes('lm') && !modes.includes('stored') && !modes.includes('cm') && payloads.length === 0) {
-    throw new KolmoError('bad_argument', lm
-      ? `only the model was allowed, and the text has ${(ids?.length ?? 0) + 1} tokens: the model codes at most ${maxLmTokens}`
-      : 'only the model was allowed, and no model is loaded');
+  const versions = coded && modes.includes('lm') ? codec.lmPayloadVersionsFor(coded.ids.length + 1, coded.crlfLineBreaks) : [];
+  if (lm && coded && versions.length > 0) {
+    ({ payloads } = await encodeTokens({ codec, lm, ids: coded.ids, epsilon, onProgress, tokenCosts, signal, payloadVersions: versions }));
   }
   const packed = codec.containerPackBest({
     text: bytes, modes, modelIndex: lm?.entry.index ?? 0, modelIdHash: lm?.entry.id_hash ?? '0',
@@ -309,7 +289,7 @@ export async function compressBytes(bytes, { codec, lm = null, epsilon, onProgre
   });
   // Stats of the payload the link holds (or of version 3 when the link is not lm).
   const used = payloads[packed.lmBody ?? 0];
-  const stats = used ? { ...used.stats, payloadVersion: used.payloadVersion, tokens: /** @type {Uint32Array} */ (ids).length } : null;
+  const stats = used && coded ? { ...used.stats, payloadVersion: used.payloadVersion, tokens: coded.ids.length } : null;
   return { container: packed.bytes, mode: packed.mode, stats, ...(tokenCosts && coded ? { coded, tokenBits: used?.bits } : {}) };
 }
 
@@ -321,26 +301,58 @@ export async function compressBytes(bytes, { codec, lm = null, epsilon, onProgre
  * @returns {{ids: Uint32Array, crlfLineBreaks: boolean}}
  */
 export function modelInput(codec, lm, bytes) {
-  const lf = codec.lfLineBreaks(bytes);
-  return { ids: lm.tokenizer.encode(lf ?? bytes), crlfLineBreaks: lf !== null };
+  return codec.modelInput(lm.tokenizer, bytes);
 }
 
 /**
- * Decompresses a container; the result is returned only after the integrity check passed.
+ * Decompresses a container; the result is returned only after the integrity check passed. The
+ * container is parsed once, in the core (a link job, src/link_jobs.h), which also decodes stored
+ * and cm links, runs the model when it is the core's engine, and checks the text.
  * @param {Uint8Array} container
  * @param {{codec: import('./codec.js').Codec, getModel: (linkIndex: number) => Promise<LoadedModel>,
  *   onToken?: (id: number, index: number) => void, onTokenCost?: (index: number, bits: number) => void,
- *   onProgress?: (p: Progress) => void, signal?: AbortSignal}} options
- *   getModel: resolves the container's model index (throws KolmoError 'unknown_model' if unknown).
+ *   onProgress?: (p: Progress) => void, signal?: AbortSignal, onView?: (view: any) => void}} options
+ *   getModel: resolves the container's model index (throws KolmoError 'unknown_model' if unknown);
+ *   onView: the parsed container ({mode, modelIndex, crlfLineBreaks, ...}) before decoding starts
  * @returns {Promise<Uint8Array>}
  */
-export async function decompressContainer(container, { codec, getModel, onToken, onTokenCost, onProgress, signal }) {
-  const view = codec.containerParse(container);
-  if (view.mode !== 'lm') return codec.containerDecodeFallback(view);
-  const lm = await getModel(view.modelIndex);
-  const ids = await decodeTokens({ codec, lm, payload: view.body, onToken, onTokenCost, onProgress, signal, payloadVersion: view.lmPayloadVersion });
-  const decoded = lm.tokenizer.decode(ids);
-  const bytes = view.crlfLineBreaks ? codec.restoreCrlfLineBreaks(decoded) : decoded;
-  codec.containerVerify(view, bytes, lm.entry.id_hash);
-  return bytes;
+export async function decompressContainer(container, { codec, getModel, onToken, onTokenCost, onProgress, signal, onView }) {
+  const job = codec.createLinkDecodeJob(container);
+  try {
+    const view = job.view;
+    onView?.(view);
+    if (view.mode !== 'lm') {
+      job.run(1);
+      return job.text();
+    }
+    const lm = await getModel(view.modelIndex);
+    const engine = coreEngine(lm.model);
+    if (!engine) {
+      const ids = await decodeTokens({ codec, lm, payload: view.body, onToken, onTokenCost, onProgress, signal, payloadVersion: view.lmPayloadVersion });
+      return job.finishWithTokens(lm.tokenizer, lm.entry.id_hash, ids);
+    }
+    job.start({ engine, tokenizer: lm.tokenizer, tree: lm.tree, modelIndex: lm.entry.index, idHash: lm.entry.id_hash });
+    const pace = pacer(signal);
+    let reported = 0; // tokens handed to onToken so far
+    for (let done = false; !done;) {
+      await pace();
+      done = job.run(kJobSlice);
+      if (onToken || onTokenCost) {
+        const tokens = job.tokens(reported);
+        const bits = onTokenCost ? job.tokenBits(reported) : null;
+        for (let i = 0; i < tokens.length; i++) {
+          onTokenCost?.(reported + i, /** @type {Float32Array} */ (bits)[i]);
+          onToken?.(tokens[i], reported + i);
+        }
+        if (done && bits && bits.length > tokens.length) onTokenCost?.(reported + tokens.length, bits[tokens.length]); // EOT
+        reported += tokens.length;
+      } else {
+        reported = job.tokenCount;
+      }
+      onProgress?.({ phase: 'decode', done: reported, fraction: job.fraction });
+    }
+    return job.text();
+  } finally {
+    job.dispose();
+  }
 }
