@@ -34,9 +34,12 @@ Status modelInput(const Tokenizer& tokenizer, const uint8_t* text, size_t size, 
 // The LM payload versions an encoder codes for a text of `codedTokens` positions (EOT
 // included), the main one first: version 3; also version 1 for texts of at most
 // kAlsoPayloadV1MaxTokens positions that are not CRLF texts (the in-document model needs some
-// text to learn from: version 1 can be smaller on a few dozen bytes); packBest keeps the smaller.
+// text to learn from: version 1 can be smaller on short texts); packBest keeps the smaller.
 // None above maxLmTokens() (such texts go to cm or stored).
-constexpr size_t kAlsoPayloadV1MaxTokens = 4096;
+// Why 512: a second payload is a second coder pass over every position. On the 160 eval texts
+// (km2, bench/v1_wins.mjs) version 1 was smaller on 78 texts, by 1-6 bytes; above 512 positions
+// on 3 texts, by 4 bytes in all (4096, the bound before, coded both up to 4096).
+constexpr size_t kAlsoPayloadV1MaxTokens = 512;
 std::vector<int> lmPayloadVersionsFor(size_t codedTokens, bool crlfLineBreaks);
 
 // A model as the link jobs use it: the engine, its tokenizer and token tree, and its identity in
