@@ -57,11 +57,11 @@ test('compress FILE -o OUT, then decompress OUT restores the bytes', async () =>
   assert.equal(d.stdout.toString('utf8'), english);
 });
 
-test('stdin to stdout, on both backends, for bytes that are not UTF-8', async () => {
+test('stdin to stdout, on the core engine and on ONNX Runtime, for bytes that are not UTF-8', async () => {
   const samples = [utf8('今天天气很好 🎉\r\n'), invalidUtf8[5], invalidUtf8[7], new Uint8Array(0)];
-  for (const backend of ['node', 'wasm']) {
+  for (const backend of ['core', 'wasm']) {
     // WASM: ONNX Runtime Web starts in ~5 s per process here, so fewer samples.
-    for (const bytes of backend === 'node' ? samples : samples.slice(0, 2)) {
+    for (const bytes of backend === 'core' ? samples : samples.slice(0, 2)) {
       const c = await kolmo(['compress', '--backend', backend], bytes);
       assert.equal(c.code, 0, c.stderr);
       const d = await kolmo(['decompress', `--backend=${backend}`], c.stdout);
@@ -108,7 +108,7 @@ test('bad input: non-zero exit and one line on stderr', async () => {
   assert.match(unknown.stderr, /^kolmo: unknown command squash/);
   const option = await kolmo(['compress', '--backend', 'webgpu']);
   assert.equal(option.code, 2);
-  assert.match(option.stderr, /^kolmo: --backend: expected node or wasm/);
+  assert.match(option.stderr, /^kolmo: --backend: expected core, wasm or node/);
 });
 
 test('--mode codes with one mode only', async () => {
