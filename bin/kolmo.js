@@ -133,7 +133,7 @@ async function writeOutput(/** @type {string|undefined} */ file, /** @type {Uint
 /** The password in a file: its first line (without the line break). */
 async function readPassword(/** @type {string} */ file) {
   const text = new TextDecoder('utf-8', { fatal: true }).decode(await readFile(file));
-  const password = text.split(/\r?\n/)[0];
+  const password = text.split(/\r\n|\n|\r/)[0]; // any line end: LF, CRLF, or a lone CR (old Mac files)
   if (password === '') throw new UsageError(`--password-file ${file}: the first line is empty`);
   return password;
 }

@@ -199,7 +199,7 @@ async function openLink(fragment) {
     const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
     link.unlocked();
     showDecoded({
-      text, bytes, fragment, elapsedMs: performance.now() - started,
+      text, bytes, fragment: fragment.replace(/^#/, ''), elapsedMs: performance.now() - started,
       stats: /** @type {import('./lib/index.js').DecompressStats} */ (/** @type {unknown} */ (stats)),
     });
   } catch (error) {

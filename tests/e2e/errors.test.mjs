@@ -54,6 +54,7 @@ test('bad links and bad input give specific messages', { skip, timeout: 10 * 60 
     ['foreign text', '#hello-world!', /damaged or incomplete/],
     ['needs model #5', `#${otherModel}`, /needs a model version this page does not have/],
     ['made by a newer kolmo', `#${newerVersion}`, /newer version of kolmo/],
+    ['two links glued together (a second "#")', `#${fragment}#${fragment}`, /more than one "#"/],
   ];
   for (const [name, hash, expected] of cases) {
     await t.test(/** @type {string} */ (name), async () => {

@@ -64,6 +64,10 @@ test('library: a fresh salt per link; NFC-normalized passwords; bytes and every 
   assert.notDeepEqual(a.bytes.subarray(1, 8), b.bytes.subarray(1, 8));
   const composed = await compress(text, { password: 'caf\u00e9' });
   assert.equal(await decompress(composed.fragment, { password: 'cafe\u0301' }), text);
+  // A lone surrogate has no UTF-8 form: refused like in a text (it would equal U+FFFD).
+  await assert.rejects(compress(text, { password: 'pw\ud83d' }), { code: 'bad_argument', message: /lone surrogate/ });
+  const replaced = await compress(text, { password: 'pw\ufffd' });
+  await assert.rejects(decompress(replaced.fragment, { password: 'pw\ud83d' }), { code: 'bad_argument', message: /lone surrogate/ });
   for (const [name, sample] of Object.entries(sampleTexts)) {
     const sealed = await compress(sample, { password: 'p' });
     assert.deepEqual(await decompress(sealed.fragment, { password: 'p', output: 'bytes' }), await decompress((await compress(sample)).fragment, { output: 'bytes' }), name);
@@ -138,6 +142,12 @@ test('CLI: --password-file round trip (file form and link), wrong password and n
   const none = await kolmo(['decompress', '--url'], link.stdout.toString());
   assert.equal(none.code, 1);
   oneLine(none.stderr, /^kolmo: password_required: /);
+  // A file with a lone CR line end (old Mac files): the password is the first line, no CR.
+  const crFile = join(dir, 'cr');
+  writeFileSync(crFile, 'pässword with spaces\rsecond line\r');
+  const cr = await kolmo(['decompress', '--url', '--password-file', crFile], link.stdout.toString());
+  assert.equal(cr.code, 0, cr.stderr);
+  assert.equal(cr.stdout.toString(), text);
 });
 
 test('CLI: --qr prints a QR code on stderr, writes SVG and PNG; the PNG decodes to the QR-form link', async () => {

@@ -53,8 +53,10 @@ export function showInAddress(fragment, empty) {
 
 /** The link in the address to open, if it is one ('' when none, or when it is this page's own). */
 export function fragmentToOpen() {
-  const fragment = location.hash.slice(1);
-  return fragment && fragment !== ownFragment ? fragment : '';
+  // The whole hash, '#' included: a link with a second '#' is then refused by the library (which
+  // fragment the sender meant is not clear), not opened at the last one.
+  const fragment = location.hash;
+  return fragment && fragment.slice(1) !== ownFragment ? fragment : '';
 }
 
 /** The opened link that waits for its password ('' when none). */

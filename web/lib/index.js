@@ -147,11 +147,26 @@ function engineSettings(options) {
 
 // ---- input and output ----
 
+/** Whether a string has a lone surrogate (half of an emoji), which has no UTF-8 form. @param {string} s */
+const hasLoneSurrogate = (s) =>
+  typeof s.isWellFormed === 'function' ? !s.isWellFormed() : /[\ud800-\udfff]/.test(s.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ''));
+
+/**
+ * A password as given, or KolmoError: TextEncoder would turn a lone surrogate into U+FFFD, so two
+ * different passwords would open the same links. @param {string|undefined} password
+ */
+function checkedPassword(password) {
+  if (password !== undefined && password !== null && hasLoneSurrogate(String(password))) {
+    throw new KolmoError('bad_argument', 'the password contains a lone surrogate (half of an emoji?), which has no UTF-8 form');
+  }
+  return password;
+}
+
 /** Text or bytes -> a private copy of the UTF-8 bytes. @param {string|Uint8Array|ArrayBuffer|ArrayBufferView} input */
 function inputBytes(input) {
   if (typeof input === 'string') {
     // A lone surrogate has no UTF-8 form: TextEncoder would silently turn it into U+FFFD.
-    if (typeof input.isWellFormed === 'function' ? !input.isWellFormed() : /[\ud800-\udfff]/.test(input.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ''))) {
+    if (hasLoneSurrogate(input)) {
       throw new KolmoError('bad_argument', 'the text contains a lone surrogate (half of an emoji?), which has no UTF-8 form');
     }
     return new TextEncoder().encode(input);
@@ -232,6 +247,7 @@ export class Kolmo {
    */
   async compress(input, { onProgress, signal, tokenCosts = false, modes, password } = {}) {
     const bytes = inputBytes(input);
+    checkedPassword(password);
     const out = await this.#host.call(Kind.compress, { settings: this.#settings, bytes, tokenCosts, modes, password }, {
       signal, onEvent: (type, p) => type === Kind.progress && onProgress?.(p),
     });
@@ -253,6 +269,7 @@ export class Kolmo {
    * @returns {Promise<O extends 'bytes' ? Uint8Array : string>}
    */
   async decompress(input, { onProgress, onTokens, onStats, signal, tokenCosts = false, output, password } = {}) {
+    checkedPassword(password);
     const message = typeof input === 'string'
       ? { fragment: input }
       : { container: inputBytes(/** @type {Uint8Array|ArrayBuffer} */ (input)) };

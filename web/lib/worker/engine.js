@@ -278,9 +278,16 @@ export class Engine {
     const codec = await this.codec();
     if (typeof input === 'string') {
       let text = input.trim();
-      const hash = text.lastIndexOf('#');
+      const hash = text.indexOf('#');
+      if (hash >= 0 && text.indexOf('#', hash + 1) >= 0) {
+        // Which fragment is the link? A reader sees the first; refusing is the only safe answer.
+        throw new KolmoError('bad_url_text', 'the link has more than one "#": copy the whole link again, or pass only the text after its "#"');
+      }
       if (hash >= 0) text = text.slice(hash + 1);
       return codec.urlDecodeAnyForm(text); // base62, or the QR form
+    }
+    if (input.length < 4 && input.length > 0 && input.every((b, i) => b === 'KLMO'.charCodeAt(i))) {
+      codec.containerParseFile(input); // a strict prefix of the file form's magic: truncated
     }
     if (codec.isFileForm(input)) {
       const container = input.subarray(4); // after the magic
