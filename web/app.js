@@ -286,4 +286,27 @@ async function start() {
   await compressLoop();
 }
 
-start();
+// ---- framing ----
+
+/**
+ * Inside another site's page (a frame), kolmo does not start: that page could lay its own
+ * controls over ours (clickjacking) on hosts that send no frame-ancestors header, where the
+ * meta-tag CSP cannot forbid framing. The page is replaced by a link that opens it in its own tab
+ * (the link in the address goes along; nothing is decoded here).
+ */
+function refuseFrame() {
+  const note = document.createElement('p');
+  note.className = 'message info';
+  note.dataset.kolmo = 'framed';
+  note.append('kolmo does not run inside another page. ');
+  const open = document.createElement('a');
+  open.href = location.href;
+  open.target = '_blank';
+  open.rel = 'noopener noreferrer';
+  open.textContent = 'Open it in its own tab';
+  note.append(open, '.');
+  document.body.replaceChildren(note);
+}
+
+if (window.top !== window.self) refuseFrame();
+else start();

@@ -141,3 +141,33 @@ test('WebGPU is not chosen automatically, even where an adapter exists', { skip,
   assert.equal(await page.getAttribute('[data-kolmo="backend"]', 'data-backend'), 'core');
   assert.equal(await page.inputValue('[data-kolmo="backend-choice"]'), 'core');
 });
+
+test('the page refuses to run in another site\'s frame (no header can forbid it on a plain host)', { skip, timeout: 5 * 60 * 1000 }, async (t) => {
+  const server = await startServer();
+  const browser = await launchBrowser();
+  t.after(async () => {
+    await browser.close();
+    await server.stop();
+  });
+  const { fragment } = await compress(english);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const workers = [];
+  page.on('worker', (worker) => workers.push(worker.url()));
+  // The framing page is about:blank with an iframe: another origin than the site's.
+  await page.setContent(`<iframe id="kolmo" src="${server.url}#${fragment}" width="800" height="600"></iframe>`);
+  const frame = await (await page.waitForSelector('#kolmo')).contentFrame();
+  assert.ok(frame);
+  await frame.waitForSelector('[data-kolmo="framed"]', { timeout: 60000 });
+  const link = await frame.getAttribute('[data-kolmo="framed"] a', 'href');
+  assert.equal(link, `${server.url}#${fragment}`, 'the notice opens the same link in its own tab');
+  assert.equal(await frame.$('[data-kolmo="input"]'), null, 'the editor is gone');
+  assert.equal(await frame.$('[data-kolmo="output"]'), null);
+  await page.waitForTimeout(500);
+  assert.deepEqual(workers, [], 'no worker started in the frame');
+  // Not framed, the same address opens the link.
+  const own = await context.newPage();
+  await own.goto(`${server.url}#${fragment}`);
+  const out = await waitForOutput(own, 120000);
+  assert.equal(out.text, english);
+});
