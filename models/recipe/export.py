@@ -17,7 +17,13 @@ again; Cast + Mul on initializers is folded once when the session is created.) T
 stays one initializer (no constant folding at export, which would store a transposed copy). Writes <out>/model.onnx plus
 <out>/reference.bin (inputs and PyTorch logits for check_onnx.mjs) and returns the dequantized
 state dict that evaluation must use (the shipped model is the quantized one).
+Architecture: a checkpoint whose config has any of model.py's km3 options (RMSNorm, ReLU^2,
+QK-norm, untied head) gets ONNX metadata_props key "kolmo.arch", JSON
+{"norm": "layer"|"rms", "activation": "gelu"|"relu2", "qk_norm": bool, "tied": bool}, which the
+core engine reads; a km1/km2 checkpoint is exported exactly as before, without the key (absent
+means km2's architecture). Norm epsilon is 1e-5 everywhere (model.NORM_EPS).
 """
+import json
 import argparse
 import os
 import struct
@@ -30,6 +36,8 @@ from onnx import helper, numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from model import GPT, Config  # noqa: E402
+
+ARCH_KEY = "kolmo.arch"  # ONNX metadata_props key with Config.arch() as JSON (absent: km2's architecture)
 
 
 class OnnxWrapper(torch.nn.Module):
@@ -90,6 +98,28 @@ def quantize_onnx(model_proto, min_numel=4096):
     return model_proto
 
 
+def restore_deduplicated(model_proto):
+    """Gives every parameter its own initializer again. torch.onnx.export keeps one initializer for
+    parameters of equal values (e.g. the LayerNorm gains of a fresh model, or zero-initialised
+    projections) and makes the others Identity nodes of it; ONNX Runtime follows the graph, but
+    the core engine reads weights by name (docs/MODEL.md). Each such Identity node becomes an
+    initializer of its own name with the same values: the same function, a few bytes more (a
+    trained model rarely has any)."""
+    graph = model_proto.graph
+    inits = {i.name: i for i in graph.initializer}
+    kept = []
+    for node in graph.node:
+        if node.op_type == "Identity" and len(node.input) == 1 and node.input[0] in inits:
+            copy = onnx.TensorProto()
+            copy.CopyFrom(inits[node.input[0]])
+            copy.name = node.output[0]
+            graph.initializer.append(copy)
+        else:
+            kept.append(node)
+    del graph.node[:]
+    graph.node.extend(kept)
+
+
 def state_from_onnx(path):
     """The model weights a shipped model.onnx holds (int8 rows dequantized), as a state dict with
     the training keys: later rounds continue training from the shipped model itself."""
@@ -136,8 +166,12 @@ def export(ckpt_path, out_dir, opset=17):
     fp32_path = os.path.join(out_dir, "model_fp32.onnx")
     torch.onnx.export(wrapper, (ids, mask, pos, *past), fp32_path, input_names=in_names,
                       output_names=out_names, dynamic_axes=dyn, opset_version=opset, do_constant_folding=False)
-    proto = quantize_onnx(onnx.load(fp32_path))
+    proto = onnx.load(fp32_path)
+    restore_deduplicated(proto)  # before quantizing: the copies are quantized like the others
+    proto = quantize_onnx(proto)
     proto.producer_name = "kolmo models/recipe/export.py"
+    if not cfg.is_km2_arch():
+        onnx.helper.set_model_props(proto, {ARCH_KEY: json.dumps(cfg.arch(), sort_keys=True)})
     onnx.checker.check_model(proto)
     onnx.save(proto, os.path.join(out_dir, "model.onnx"))
     os.remove(fp32_path)
