@@ -264,7 +264,7 @@ class WasmDecoderSession {
 
 DecodeLimits defaultDecodeLimits() { return DecodeLimits{}; }
 
-val viewToJs(const ContainerView& view);
+val viewToJs(const ContainerView& view, bool withBody = true);
 
 // ---- the model engine (transformer.h) and the link jobs (link_jobs.h) ----
 // ModelEngine.load(modelOnnxBytes, nHeads, context) -> {status, value: ModelEngine (JS owns:
@@ -354,8 +354,11 @@ class WasmLinkDecodeJob {
     job_ = std::make_unique<LinkDecodeJob>(bytes.data(), bytes.size(), limits);
   }
   int status() const { return static_cast<int>(job_->status()); }
-  // The parsed container: {version, mode, modelIndex, check, body, lmPayloadVersion, crlfLineBreaks}.
-  val view() const { return viewToJs(job_->view()); }
+  // The parsed container without its body: {version, mode, modelIndex, check, lmPayloadVersion,
+  // crlfLineBreaks}. The body stays in the core unless body() asks for it (the ORT path).
+  val view() const { return viewToJs(job_->view(), false); }
+  // A copy of the container's body (Uint8Array).
+  val body() const { return bytesToJs(job_->view().body, job_->view().bodySize); }
   // Mode lm on the engine: a Status int (kUnknownModel: the model's index is not the link's).
   int start(std::shared_ptr<Transformer> engine, std::shared_ptr<Tokenizer> tokenizer, std::shared_ptr<TokenTree> tree,
             uint32_t modelIndex, const std::string& idHashHex, size_t maxTokens) {
@@ -452,13 +455,13 @@ int textCheck16Js(const std::string& modelIdHashHex, const val& bytes) {
 // crlfLineBreaks} (the last two derived from version in C++); verify() and decodeFallback() take
 // such an object back.
 
-val viewToJs(const ContainerView& view) {
+val viewToJs(const ContainerView& view, bool withBody) {
   val v = val::object();
   v.set("version", view.version);
   v.set("mode", static_cast<int>(view.mode));
   v.set("modelIndex", view.modelIndex);
   v.set("check", view.check);
-  v.set("body", bytesToJs(view.body, view.bodySize));
+  if (withBody) v.set("body", bytesToJs(view.body, view.bodySize));
   v.set("lmPayloadVersion", view.lmPayloadVersion());
   v.set("crlfLineBreaks", view.crlfLineBreaks());
   return v;
@@ -737,6 +740,7 @@ EMSCRIPTEN_BINDINGS(kolmo) {
       .constructor<const val&, const ContainerLimits&>()
       .function("status", &WasmLinkDecodeJob::status)
       .function("view", &WasmLinkDecodeJob::view)
+      .function("body", &WasmLinkDecodeJob::body)
       .function("start", &WasmLinkDecodeJob::start)
       .function("run", &WasmLinkDecodeJob::run)
       .function("done", &WasmLinkDecodeJob::done)

@@ -185,7 +185,10 @@ export interface LinkEncodeJobClass {
 export interface LinkDecodeJob extends EmbindHandle {
   /** parse()'s result. */
   status(): Status;
-  view(): ContainerViewObject;
+  /** The parsed container, without its body. */
+  view(): Omit<ContainerViewObject, 'body'>;
+  /** A copy of the container's body. */
+  body(): Uint8Array;
   /** Mode lm on the engine: a Status ('unknown_model' if modelIndex is not the link's). */
   start(engine: ModelEngine, tokenizer: Tokenizer, tree: TokenTree, modelIndex: number, idHashHex: string, maxTokens: number): Status;
   /** Runs up to `budget` positions: a Status (errors are final). */

@@ -393,7 +393,7 @@ export class LinkDecodeJob extends LinkJob {
   /** @type {any} */
   #view;
 
-  /** The parsed container: {version, mode ('stored'|'cm'|'lm'), modelIndex, body, lmPayloadVersion, crlfLineBreaks}. */
+  /** The parsed container, without its body: {version, mode ('stored'|'cm'|'lm'), modelIndex, lmPayloadVersion, crlfLineBreaks}. */
   get view() {
     if (!this.#view) {
       const view = this.handle.view();
@@ -408,6 +408,10 @@ export class LinkDecodeJob extends LinkJob {
   start({ engine, tokenizer, tree, modelIndex, idHash, maxTokens }) {
     this.codec.checkStatus(this.handle.start(engine.handle, tokenizer.handle, tree.handle, modelIndex, idHash,
       maxTokens ?? this.codec.wasm.defaultDecodeLimits().maxTokens));
+  }
+  /** A copy of the container's body (for decoding outside the core). @returns {Uint8Array} */
+  body() {
+    return this.handle.body();
   }
   /** The verified text (after run() returned true). @returns {Uint8Array} */
   text() {

@@ -328,7 +328,7 @@ export async function decompressContainer(container, { codec, getModel, onToken,
     const lm = await getModel(view.modelIndex);
     const engine = coreEngine(lm.model);
     if (!engine) {
-      const ids = await decodeTokens({ codec, lm, payload: view.body, onToken, onTokenCost, onProgress, signal, payloadVersion: view.lmPayloadVersion });
+      const ids = await decodeTokens({ codec, lm, payload: job.body(), onToken, onTokenCost, onProgress, signal, payloadVersion: view.lmPayloadVersion });
       return job.finishWithTokens(lm.tokenizer, lm.entry.id_hash, ids);
     }
     job.start({ engine, tokenizer: lm.tokenizer, tree: lm.tree, modelIndex: lm.entry.index, idHash: lm.entry.id_hash });
