@@ -35,13 +35,13 @@ LinkEncodeJob::LinkEncodeJob(const uint8_t* text, size_t size, unsigned allowedM
   text_.assign(text, text + size);
   if (model == nullptr) return;
   model_ = *model;
-  hasModel_ = model_.engine != nullptr && model_.tokenizer != nullptr && model_.tree != nullptr;
-  if (!hasModel_) {
+  if (model_.engine == nullptr || model_.tokenizer == nullptr || model_.tree == nullptr) {
     status_ = Status::kBadArgument;
     return;
   }
+  if ((allowedModes & modeBit(ContainerMode::kLm)) == 0) return;  // no model work for cm / stored
   status_ = modelInput(*model_.tokenizer, text_.data(), text_.size(), &input_);
-  if (!isOk(status_) || (allowedModes & modeBit(ContainerMode::kLm)) == 0) return;
+  if (!isOk(status_)) return;
   const std::vector<int> versions = lmPayloadVersionsFor(input_.ids.size() + 1, input_.crlfLineBreaks);
   if (versions.empty()) return;
   lm_ = std::make_unique<LmEncodeJob>(model_.engine, *model_.tree, model_.tokenizer->eotId(), input_.ids.data(),

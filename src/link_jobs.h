@@ -55,8 +55,8 @@ struct LinkModel {
 class LinkEncodeJob {
  public:
   // text is copied. allowedModes: bits modeBit(ContainerMode) (kAllModes: the smallest of all).
-  // model: null for a link without the model (cm or stored); with one, the text is tokenized
-  // even when lm is not allowed (input() reports its tokens), and coded when it is.
+  // model: null for a link without the model (cm or stored); with one and lm allowed, the text
+  // is tokenized (input()) and coded.
   LinkEncodeJob(const uint8_t* text, size_t size, unsigned allowedModes, const LinkModel* model, double epsilon,
                 const ContainerLimits& limits);
 
@@ -70,8 +70,8 @@ class LinkEncodeJob {
   // After done:
   const std::vector<uint8_t>& container() const { return container_; }
   ContainerMode mode() const { return mode_; }
-  // The model input (empty without a model); whether the model coded it (lm allowed, within
-  // the token bound).
+  // The model input (empty without a model or when lm is not allowed); whether the model coded
+  // it (lm allowed, within the token bound).
   const ModelInput& input() const { return input_; }
   bool modelCoded() const { return lm_ != nullptr; }
   // The LM payload the link holds, or version 3's when the link is not lm: its version, stats
@@ -84,7 +84,6 @@ class LinkEncodeJob {
   std::vector<uint8_t> text_;
   unsigned allowedModes_;
   LinkModel model_;
-  bool hasModel_ = false;
   ContainerLimits limits_;
   ModelInput input_;
   std::unique_ptr<LmEncodeJob> lm_;

@@ -265,9 +265,10 @@ async function compressInCore(bytes, { codec, lm, epsilon, onProgress, tokenCost
       done = job.run(kJobSlice);
       if (job.positionsTotal > 0) onProgress?.({ phase: 'encode', done: job.positionsDone, total: job.positionsTotal });
     }
-    const coded = job.input();
+    // Without lm the job does no model work; the costs view still wants the tokens.
+    const coded = modes.includes('lm') ? job.input() : tokenCosts ? modelInput(codec, lm, bytes) : null;
     const used = job.usedPayload();
-    const stats = used ? { ...used.stats, payloadVersion: used.payloadVersion, tokens: coded.ids.length } : null;
+    const stats = used && coded ? { ...used.stats, payloadVersion: used.payloadVersion, tokens: coded.ids.length } : null;
     return { container: job.container(), mode: job.mode, stats, ...(tokenCosts ? { coded, tokenBits: used?.bits } : {}) };
   } finally {
     job.dispose();
