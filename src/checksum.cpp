@@ -44,6 +44,22 @@ uint16_t textCheck16(uint64_t modelIdHash, const uint8_t* text, size_t size) {
   return static_cast<uint16_t>(textCheckHash64(modelIdHash, text, size) >> (64 - kCheckBits));
 }
 
+uint8_t textCheck8(uint64_t modelIdHash, const uint8_t* text, size_t size) {
+  return static_cast<uint8_t>(textCheckHash64(modelIdHash, text, size) >> 56);
+}
+
+uint32_t linkSyndrome(const uint8_t* data, size_t size) {
+  uint64_t r = 0;
+  for (size_t i = 0; i < size; ++i) r = ((r << 8) | data[i]) % kLinkSyndromePrime;
+  return static_cast<uint32_t>(r);
+}
+
+uint32_t linkSyndromeTrailer(const uint8_t* data, size_t size) {
+  // (I * 2^24 + X) mod P = 0  =>  X = -(I * 2^24) mod P
+  uint64_t shifted = (static_cast<uint64_t>(linkSyndrome(data, size)) << 24) % kLinkSyndromePrime;
+  return static_cast<uint32_t>((kLinkSyndromePrime - shifted) % kLinkSyndromePrime);
+}
+
 uint64_t modelIdHash(const std::string& modelId) {
   uint64_t h = hashBytes64(kModelIdSeed, reinterpret_cast<const uint8_t*>(modelId.data()),
                            modelId.size());

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "kolmo/checksum.h"
+#include "kolmo/url_codec.h"
 #include "cm_codec.h"
 
 namespace kolmo {
@@ -16,8 +17,8 @@ uint64_t checkSeed(ContainerMode mode, uint64_t modelIdHash) {
   return mode == ContainerMode::kLm ? modelIdHash : 0;
 }
 
-size_t headerSize(uint32_t modelIndex) {
-  size_t n = 1 + 2;
+size_t varintSize(uint32_t modelIndex) {
+  size_t n = 0;
   if (modelIndex >= kModelIndexVarint) {
     do {
       ++n;
@@ -25,6 +26,83 @@ size_t headerSize(uint32_t modelIndex) {
     } while (modelIndex != 0);
   }
   return n;
+}
+
+constexpr size_t kTypoProofMinBytes = 1 + 1 + kLinkSyndromeBytes;  // header + check + trailer
+
+// The version-6 kind of a link (FORMAT.md §2.1).
+uint8_t typoProofKindOf(ContainerMode mode, uint32_t modelField, int lmPayloadVersion, bool crlf) {
+  switch (mode) {
+    case ContainerMode::kStored:
+      return kTypoProofKindStored;
+    case ContainerMode::kCm:
+      return kTypoProofKindCm;
+    default:
+      return static_cast<uint8_t>((lmPayloadVersion == 1 ? kTypoProofKindLmV1
+                                   : crlf               ? kTypoProofKindLmV3Crlf
+                                                        : kTypoProofKindLmV3) +
+                                  modelField);
+  }
+}
+
+// Reads the varint model index at data[*pos] (FORMAT.md §2). kTruncated / kCorrupt.
+Status readVarintIndex(const uint8_t* data, size_t size, size_t* pos, uint32_t* modelIndex) {
+  uint64_t v = 0;
+  int shift = 0;
+  for (;;) {
+    if (*pos >= size) return Status::kTruncated;
+    uint8_t b = data[(*pos)++];
+    v |= static_cast<uint64_t>(b & 0x7F) << shift;
+    shift += 7;
+    if (!(b & 0x80)) {
+      // Canonical: no redundant zero group at the end, value not codable in 3 bits.
+      if (b == 0 && shift > 7) return Status::kCorrupt;
+      break;
+    }
+    if (shift >= 7 * kMaxVarintBytes) return Status::kCorrupt;
+  }
+  if (v > 0xFFFFFFFFull || v < kModelIndexVarint) return Status::kCorrupt;
+  *modelIndex = static_cast<uint32_t>(v);
+  return Status::kOk;
+}
+
+Status parseTypoProof(const uint8_t* data, size_t size, const ContainerLimits& limits,
+                      ContainerView* view) {
+  if (size < kTypoProofMinBytes) return Status::kTruncated;
+  if (size > limits.maxContainerBytes) return Status::kLengthOverLimit;
+  // The syndrome first: any change is named as what it is, before a damaged field is read.
+  if (linkSyndrome(data, size) != 0) return Status::kDamagedLink;
+  const uint8_t kind = data[0] & 0x1F;
+  if (kind == kTypoProofKindEnvelope) return Status::kUnknownMode;  // envelopeParse() reads it
+  ContainerMode mode;
+  uint32_t modelField = 0;
+  if (kind == kTypoProofKindStored) {
+    mode = ContainerMode::kStored;
+  } else if (kind == kTypoProofKindCm) {
+    mode = ContainerMode::kCm;
+  } else if (kind >= kTypoProofKindLmV1) {
+    mode = ContainerMode::kLm;
+    modelField = kind & 7;
+  } else {
+    return Status::kCorrupt;
+  }
+  size_t pos = 1;
+  uint32_t modelIndex = modelField;
+  if (mode == ContainerMode::kLm && modelField == kModelIndexVarint) {
+    Status s = readVarintIndex(data, size, &pos, &modelIndex);
+    if (s != Status::kOk) return s;
+  }
+  if (size - pos < 1 + kLinkSyndromeBytes) return Status::kTruncated;
+  const size_t bodySize = size - pos - 1 - kLinkSyndromeBytes;
+  if (mode == ContainerMode::kStored && bodySize > limits.maxTextBytes) return Status::kLengthOverLimit;
+  view->version = kContainerVersionTypoProof;
+  view->mode = mode;
+  view->modelIndex = modelIndex;
+  view->check = data[pos];
+  view->body = data + pos + 1;
+  view->bodySize = bodySize;
+  view->typoProofKind = kind;
+  return Status::kOk;
 }
 
 // The container version of an lm link (docs/FORMAT.md §2): payload 1 -> 1; payload 2 -> 2, or
@@ -44,7 +122,8 @@ uint8_t containerVersionOf(int lmPayloadVersion, bool crlfLineBreaks) {
 
 Status pack(ContainerMode mode, uint32_t modelIndex, uint64_t modelIdHash, const uint8_t* text,
             size_t textSize, const uint8_t* body, size_t bodySize, const ContainerLimits& limits,
-            std::vector<uint8_t>* out, int lmPayloadVersion, bool crlfLineBreaks) {
+            std::vector<uint8_t>* out, int lmPayloadVersion, bool crlfLineBreaks,
+            LinkFraming framing) {
   out->clear();
   if (mode != ContainerMode::kStored && mode != ContainerMode::kCm && mode != ContainerMode::kLm) {
     return Status::kBadArgument;
@@ -53,20 +132,24 @@ Status pack(ContainerMode mode, uint32_t modelIndex, uint64_t modelIdHash, const
     return Status::kBadArgument;
   }
   if (crlfLineBreaks && lmPayloadVersion == 1) return Status::kBadArgument;
-  const uint8_t version = containerVersionOf(lmPayloadVersion, crlfLineBreaks);
+  const bool typoProof = framing == LinkFraming::kTypoProof;
+  // Version 6 writes LM payloads 1 and 3 only (payload 2 is no longer written by anyone).
+  if (typoProof && lmPayloadVersion == 2) return Status::kBadArgument;
+  const uint8_t version = typoProof ? kContainerVersionTypoProof : containerVersionOf(lmPayloadVersion, crlfLineBreaks);
   if (mode != ContainerMode::kLm && modelIndex != 0) return Status::kBadArgument;
   if (mode == ContainerMode::kStored &&
       (bodySize != textSize || (textSize > 0 && std::memcmp(body, text, textSize) != 0))) {
     return Status::kBadArgument;
   }
   if (textSize > limits.maxTextBytes) return Status::kLengthOverLimit;
-  size_t total = headerSize(modelIndex) + bodySize;
+  size_t total = containerFramingBytes(modelIndex, framing) + bodySize;
   if (total > limits.maxContainerBytes) return Status::kLengthOverLimit;
 
   out->reserve(total);
   uint32_t field = modelIndex < kModelIndexVarint ? modelIndex : kModelIndexVarint;
-  out->push_back(static_cast<uint8_t>((version << 5) |
-                                      (static_cast<uint32_t>(mode) << 3) | field));
+  const uint32_t low = typoProof ? typoProofKindOf(mode, field, lmPayloadVersion, crlfLineBreaks)
+                                 : (static_cast<uint32_t>(mode) << 3) | field;
+  out->push_back(static_cast<uint8_t>((version << 5) | low));
   if (field == kModelIndexVarint) {
     uint32_t v = modelIndex;
     while (v >= 0x80) {
@@ -75,11 +158,26 @@ Status pack(ContainerMode mode, uint32_t modelIndex, uint64_t modelIdHash, const
     }
     out->push_back(static_cast<uint8_t>(v));
   }
-  uint16_t check = textCheck16(checkSeed(mode, modelIdHash), text, textSize);
-  out->push_back(static_cast<uint8_t>(check >> 8));
-  out->push_back(static_cast<uint8_t>(check));
+  if (typoProof) {
+    out->push_back(textCheck8(checkSeed(mode, modelIdHash), text, textSize));
+  } else {
+    uint16_t check = textCheck16(checkSeed(mode, modelIdHash), text, textSize);
+    out->push_back(static_cast<uint8_t>(check >> 8));
+    out->push_back(static_cast<uint8_t>(check));
+  }
   if (bodySize > 0) out->insert(out->end(), body, body + bodySize);
+  if (typoProof) {
+    const uint32_t trailer = linkSyndromeTrailer(out->data(), out->size());
+    out->push_back(static_cast<uint8_t>(trailer >> 16));
+    out->push_back(static_cast<uint8_t>(trailer >> 8));
+    out->push_back(static_cast<uint8_t>(trailer));
+  }
   return Status::kOk;
+}
+
+size_t containerFramingBytes(uint32_t modelIndex, LinkFraming framing) {
+  return framing == LinkFraming::kTypoProof ? 1 + varintSize(modelIndex) + 1 + kLinkSyndromeBytes
+                                            : 1 + varintSize(modelIndex) + 2;
 }
 
 Status parse(const uint8_t* data, size_t size, const ContainerLimits& limits, ContainerView* view) {
@@ -88,6 +186,7 @@ Status parse(const uint8_t* data, size_t size, const ContainerLimits& limits, Co
   uint8_t version = header >> 5;
   uint32_t modeField = (header >> 3) & 3;
   uint32_t modelField = header & 7;
+  if (version == kContainerVersionTypoProof) return parseTypoProof(data, size, limits, view);
   if (version < kContainerVersion || version > kContainerVersionLmV3Crlf) return Status::kUnknownVersion;
   if (modeField == 3) return Status::kUnknownMode;
   ContainerMode mode = static_cast<ContainerMode>(modeField);
@@ -97,22 +196,8 @@ Status parse(const uint8_t* data, size_t size, const ContainerLimits& limits, Co
   size_t pos = 1;
   uint32_t modelIndex = modelField;
   if (modelField == kModelIndexVarint) {
-    uint64_t v = 0;
-    int shift = 0;
-    for (;;) {
-      if (pos >= size) return Status::kTruncated;
-      uint8_t b = data[pos++];
-      v |= static_cast<uint64_t>(b & 0x7F) << shift;
-      shift += 7;
-      if (!(b & 0x80)) {
-        // Canonical: no redundant zero group at the end, value not codable in 3 bits.
-        if (b == 0 && shift > 7) return Status::kCorrupt;
-        break;
-      }
-      if (shift >= 7 * kMaxVarintBytes) return Status::kCorrupt;
-    }
-    if (v > 0xFFFFFFFFull || v < kModelIndexVarint) return Status::kCorrupt;
-    modelIndex = static_cast<uint32_t>(v);
+    Status s = readVarintIndex(data, size, &pos, &modelIndex);
+    if (s != Status::kOk) return s;
   }
   if (size - pos < 2) return Status::kTruncated;
   if (size > limits.maxContainerBytes) return Status::kLengthOverLimit;
@@ -127,13 +212,15 @@ Status parse(const uint8_t* data, size_t size, const ContainerLimits& limits, Co
   view->check = check;
   view->body = data + pos;
   view->bodySize = size - pos;
+  view->typoProofKind = 0;
   return Status::kOk;
 }
 
 Status verify(const ContainerView& view, uint64_t modelIdHash, const uint8_t* text, size_t size) {
-  return textCheck16(checkSeed(view.mode, modelIdHash), text, size) == view.check
-             ? Status::kOk
-             : Status::kChecksumMismatch;
+  const uint64_t seed = checkSeed(view.mode, modelIdHash);
+  const uint16_t expected = view.version == kContainerVersionTypoProof ? textCheck8(seed, text, size)
+                                                                       : textCheck16(seed, text, size);
+  return expected == view.check ? Status::kOk : Status::kChecksumMismatch;
 }
 
 Status decodeFallback(const ContainerView& view, const ContainerLimits& limits,
@@ -159,7 +246,9 @@ Status decodeFallback(const ContainerView& view, const ContainerLimits& limits,
 Status packBest(const uint8_t* text, size_t textSize, const LmBody* lmBodies, size_t numLmBodies,
                 uint32_t modelIndex, uint64_t modelIdHash, const ContainerLimits& limits,
                 unsigned allowedModes, std::vector<uint8_t>* out, ContainerMode* chosen,
-                size_t* chosenLm) {
+                size_t* chosenLm, LinkFraming framing) {
+  const size_t plainFraming = containerFramingBytes(0, framing);
+  const size_t lmFraming = containerFramingBytes(modelIndex, framing);
   out->clear();
   if (textSize > limits.maxTextBytes) return Status::kLengthOverLimit;
   if (numLmBodies > 0 && lmBodies == nullptr) return Status::kBadArgument;
@@ -168,21 +257,21 @@ Status packBest(const uint8_t* text, size_t textSize, const LmBody* lmBodies, si
   size_t bestSize = ~size_t{0};
   ContainerMode best = ContainerMode::kStored;
   size_t bestLm = 0;
-  if (allowedModes & modeBit(ContainerMode::kStored)) bestSize = headerSize(0) + textSize;
+  if (allowedModes & modeBit(ContainerMode::kStored)) bestSize = plainFraming + textSize;
   std::vector<uint8_t> cmBody;
   if (allowedModes & modeBit(ContainerMode::kCm)) {
     Status s = cmEncode(text, textSize, &cmBody);
-    if (s == Status::kOk && headerSize(0) + cmBody.size() < bestSize) {
+    if (s == Status::kOk && plainFraming + cmBody.size() < bestSize) {
       best = ContainerMode::kCm;
-      bestSize = headerSize(0) + cmBody.size();
+      bestSize = plainFraming + cmBody.size();
     }
   }
   if (allowedModes & modeBit(ContainerMode::kLm)) {
     for (size_t i = 0; i < numLmBodies; ++i) {
-      if (headerSize(modelIndex) + lmBodies[i].size < bestSize) {
+      if (lmFraming + lmBodies[i].size < bestSize) {
         best = ContainerMode::kLm;
         bestLm = i;
-        bestSize = headerSize(modelIndex) + lmBodies[i].size;
+        bestSize = lmFraming + lmBodies[i].size;
       }
     }
   }
@@ -191,27 +280,98 @@ Status packBest(const uint8_t* text, size_t textSize, const LmBody* lmBodies, si
   if (chosenLm != nullptr) *chosenLm = bestLm;
   switch (best) {
     case ContainerMode::kCm:
-      return pack(best, 0, 0, text, textSize, cmBody.data(), cmBody.size(), limits, out);
+      return pack(best, 0, 0, text, textSize, cmBody.data(), cmBody.size(), limits, out, 1, false, framing);
     case ContainerMode::kLm: {
       const LmBody& lm = lmBodies[bestLm];
       return pack(best, modelIndex, modelIdHash, text, textSize, lm.data, lm.size, limits, out,
-                  lm.payloadVersion, lm.crlfLineBreaks);
+                  lm.payloadVersion, lm.crlfLineBreaks, framing);
     }
     default:
-      return pack(best, 0, 0, text, textSize, text, textSize, limits, out);
+      return pack(best, 0, 0, text, textSize, text, textSize, limits, out, 1, false, framing);
   }
 }
 
 Status packBest(const uint8_t* text, size_t textSize, const std::vector<uint8_t>* lmBody,
                 uint32_t modelIndex, uint64_t modelIdHash, const ContainerLimits& limits,
                 std::vector<uint8_t>* out, ContainerMode* chosen, int lmPayloadVersion,
-                bool crlfLineBreaks) {
+                bool crlfLineBreaks, LinkFraming framing) {
   LmBody body;
   if (lmBody != nullptr) {
     body = LmBody{lmBody->data(), lmBody->size(), lmPayloadVersion, crlfLineBreaks};
   }
   return packBest(text, textSize, &body, lmBody != nullptr ? 1 : 0, modelIndex, modelIdHash,
-                  limits, kAllModes, out, chosen);
+                  limits, kAllModes, out, chosen, nullptr, framing);
+}
+
+namespace {
+
+// A version-6 header with an assigned kind, read from the first bytes only.
+bool isTypoProofHeader(uint8_t header) {
+  const uint8_t kind = header & 0x1F;
+  return (header >> 5) == kContainerVersionTypoProof &&
+         (kind <= kTypoProofKindEnvelope || kind >= kTypoProofKindLmV1);
+}
+
+// The header byte of a fragment text, decoding its first chunk only (cheap for long texts);
+// false if that chunk does not decode.
+bool headerOfLinkText(const std::string& text, uint8_t* header, std::vector<uint8_t>* scratch) {
+  const bool qr = urlFormOf(text.data(), text.size()) == UrlForm::kQr;
+  const size_t firstChunkEnd = (qr ? 1 : 0) + (qr ? kUrlQrChunkChars : kUrlChunkChars);
+  const size_t n = text.size() > firstChunkEnd ? firstChunkEnd : text.size();
+  if (!isOk(urlDecodeAnyForm(text.data(), n, scratch)) || scratch->empty()) return false;
+  *header = (*scratch)[0];
+  return true;
+}
+
+// Is `text` the fragment of an intact version-6 container?
+bool isIntactTypoProofText(const std::string& text, std::vector<uint8_t>* scratch) {
+  uint8_t header = 0;
+  if (!headerOfLinkText(text, &header, scratch) || !isTypoProofHeader(header)) return false;
+  return isOk(urlDecodeAnyForm(text.data(), text.size(), scratch)) &&
+         scratch->size() >= kTypoProofMinBytes && linkSyndrome(scratch->data(), scratch->size()) == 0;
+}
+
+}  // namespace
+
+Status containerFromLinkText(const char* text, size_t length, std::vector<uint8_t>* out) {
+  Status s = urlDecodeAnyForm(text, length, out);
+  if (!isOk(s) || out->empty()) return s;
+  const uint8_t version = (*out)[0] >> 5;
+  if (version < kContainerVersion || version > kContainerVersionLmV3Crlf) return s;
+  // An earlier version: is it a typo-proof link with its first characters damaged? Edits past
+  // the 4th character change a multi-chunk text's header byte by at most one (a carry), which
+  // keeps a version-6 header in version 6 or makes it 0xBF / 0xE0, both refused; in a text of
+  // one chunk an insertion or deletion anywhere re-aligns the chunk, so all positions count.
+  static const char kAnyChar[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz$*+-./:";
+  const std::string original(text, length);
+  const bool qr = urlFormOf(text, length) == UrlForm::kQr;
+  const size_t oneChunk = (qr ? 1 + kUrlQrChunkChars : kUrlChunkChars) + 1;
+  const size_t editEnd = length <= oneChunk ? length : 4;
+  std::vector<uint8_t> scratch;
+  std::string candidate;
+  for (size_t pos = 0; pos <= length && pos <= editEnd; ++pos) {
+    for (const char* c = kAnyChar; *c != '\0'; ++c) {
+      candidate = original;
+      candidate.insert(pos, 1, *c);  // the damage was a deletion at pos
+      if (isIntactTypoProofText(candidate, &scratch)) return Status::kDamagedLink;
+      if (pos < length && pos < 4 && *c != original[pos]) {  // a changed character
+        candidate = original;
+        candidate[pos] = *c;
+        if (isIntactTypoProofText(candidate, &scratch)) return Status::kDamagedLink;
+      }
+    }
+    if (pos < length) {  // the damage was an insertion at pos
+      candidate = original;
+      candidate.erase(pos, 1);
+      if (isIntactTypoProofText(candidate, &scratch)) return Status::kDamagedLink;
+    }
+    if (pos + 1 < length && pos < 4 && original[pos] != original[pos + 1]) {  // a swap
+      candidate = original;
+      std::swap(candidate[pos], candidate[pos + 1]);
+      if (isIntactTypoProofText(candidate, &scratch)) return Status::kDamagedLink;
+    }
+  }
+  return s;
 }
 
 void toFile(const uint8_t* container, size_t size, std::vector<uint8_t>* out) {

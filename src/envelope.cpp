@@ -1,6 +1,8 @@
 // Password envelope layout (see envelope.h and docs/FORMAT.md §11).
 #include "kolmo/envelope.h"
 
+#include "kolmo/checksum.h"
+
 namespace kolmo {
 
 namespace {
@@ -14,12 +16,24 @@ size_t maxEnvelopeBytes(const ContainerLimits& limits) {
 }  // namespace
 
 bool isEnvelope(const uint8_t* data, size_t size) {
-  return size > 0 && (data[0] & kVersionModeMask) == (kEnvelopeHeader & kVersionModeMask);
+  return size > 0 && ((data[0] & kVersionModeMask) == (kEnvelopeHeader & kVersionModeMask) ||
+                      data[0] == kEnvelopeHeaderTypoProof);
 }
 
 Status envelopeParse(const uint8_t* data, size_t size, const ContainerLimits& limits,
                      EnvelopeView* view) {
   if (!isEnvelope(data, size)) return Status::kBadArgument;
+  if (data[0] == kEnvelopeHeaderTypoProof) {
+    if (size < kEnvelopeOverheadBytes + kLinkSyndromeBytes + kContainerMinBytes) return Status::kTruncated;
+    if (size > maxEnvelopeBytes(limits) + kLinkSyndromeBytes) return Status::kLengthOverLimit;
+    if (linkSyndrome(data, size) != 0) return Status::kDamagedLink;
+    view->kind = 0;
+    view->salt = data + 1;
+    view->aad = data;
+    view->sealed = data + kEnvelopeAadBytes;
+    view->sealedSize = size - kEnvelopeAadBytes - kLinkSyndromeBytes;
+    return Status::kOk;
+  }
   const uint8_t kind = data[0] & kEnvelopeKindMask;
   if (kind != (kEnvelopeHeader & kEnvelopeKindMask)) return Status::kUnknownMode;
   if (size < kEnvelopeOverheadBytes + kContainerMinBytes) return Status::kTruncated;
@@ -39,10 +53,14 @@ Status envelopeWrap(const uint8_t* salt, size_t saltSize, const uint8_t* sealed,
     return Status::kBadArgument;
   }
   if (kEnvelopeAadBytes + sealedSize > maxEnvelopeBytes(limits)) return Status::kLengthOverLimit;
-  out->reserve(kEnvelopeAadBytes + sealedSize);
-  out->push_back(kEnvelopeHeader);
+  out->reserve(kEnvelopeAadBytes + sealedSize + kLinkSyndromeBytes);
+  out->push_back(kEnvelopeHeaderTypoProof);
   out->insert(out->end(), salt, salt + saltSize);
   out->insert(out->end(), sealed, sealed + sealedSize);
+  const uint32_t trailer = linkSyndromeTrailer(out->data(), out->size());
+  out->push_back(static_cast<uint8_t>(trailer >> 16));
+  out->push_back(static_cast<uint8_t>(trailer >> 8));
+  out->push_back(static_cast<uint8_t>(trailer));
   return Status::kOk;
 }
 

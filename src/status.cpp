@@ -20,6 +20,7 @@ const char* statusName(Status status) {
     case Status::kBadTokenizer: return "bad_tokenizer";
     case Status::kOutOfMemory: return "out_of_memory";
     case Status::kBadModel: return "bad_model";
+    case Status::kDamagedLink: return "damaged_link";
   }
   return "unknown_status";
 }

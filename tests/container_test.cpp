@@ -27,13 +27,34 @@ std::vector<uint8_t> randomBytes(size_t n, uint64_t seed) {
 }
 
 const ContainerLimits kDefaults;
+
+// This file tests the framing of versions 1 to 5 (what earlier releases wrote and every reader
+// keeps reading); tests/link_check_test.cpp tests version 6, which new links use.
+Status packLegacy(ContainerMode mode, uint32_t modelIndex, uint64_t id, const uint8_t* text, size_t textSize,
+                  const uint8_t* body, size_t bodySize, const ContainerLimits& limits, std::vector<uint8_t>* out,
+                  int lmPayloadVersion = 1, bool crlf = false) {
+  return pack(mode, modelIndex, id, text, textSize, body, bodySize, limits, out, lmPayloadVersion, crlf,
+              LinkFraming::kLegacy);
+}
+Status packBestLegacy(const uint8_t* text, size_t textSize, const LmBody* bodies, size_t n, uint32_t modelIndex,
+                      uint64_t id, const ContainerLimits& limits, unsigned allowed, std::vector<uint8_t>* out,
+                      ContainerMode* chosen = nullptr, size_t* chosenLm = nullptr) {
+  return packBest(text, textSize, bodies, n, modelIndex, id, limits, allowed, out, chosen, chosenLm,
+                  LinkFraming::kLegacy);
+}
+Status packBestLegacy(const uint8_t* text, size_t textSize, const std::vector<uint8_t>* lmBody, uint32_t modelIndex,
+                      uint64_t id, const ContainerLimits& limits, std::vector<uint8_t>* out,
+                      ContainerMode* chosen = nullptr, int lmPayloadVersion = 1, bool crlf = false) {
+  return packBest(text, textSize, lmBody, modelIndex, id, limits, out, chosen, lmPayloadVersion, crlf,
+                  LinkFraming::kLegacy);
+}
 const uint64_t kModelA = modelIdHash("test-model-a");
 const uint64_t kModelB = modelIdHash("test-model-b");
 
 std::vector<uint8_t> packOk(ContainerMode mode, uint32_t modelIndex, uint64_t id,
                             const std::vector<uint8_t>& text, const std::vector<uint8_t>& body) {
   std::vector<uint8_t> out;
-  REQUIRE(pack(mode, modelIndex, id, text.data(), text.size(), body.data(), body.size(),
+  REQUIRE(packLegacy(mode, modelIndex, id, text.data(), text.size(), body.data(), body.size(),
                kDefaults, &out) == Status::kOk);
   return out;
 }
@@ -90,38 +111,38 @@ TEST_SUITE("container") {
 
   TEST_CASE("pack refuses inconsistent arguments") {
     std::vector<uint8_t> text = bytesOf("abc"), other = bytesOf("abd"), out;
-    CHECK(pack(ContainerMode::kStored, 1, 0, text.data(), 3, text.data(), 3, kDefaults, &out) ==
+    CHECK(packLegacy(ContainerMode::kStored, 1, 0, text.data(), 3, text.data(), 3, kDefaults, &out) ==
           Status::kBadArgument);
-    CHECK(pack(ContainerMode::kCm, 2, 0, text.data(), 3, text.data(), 3, kDefaults, &out) ==
+    CHECK(packLegacy(ContainerMode::kCm, 2, 0, text.data(), 3, text.data(), 3, kDefaults, &out) ==
           Status::kBadArgument);
-    CHECK(pack(ContainerMode::kStored, 0, 0, text.data(), 3, other.data(), 3, kDefaults, &out) ==
+    CHECK(packLegacy(ContainerMode::kStored, 0, 0, text.data(), 3, other.data(), 3, kDefaults, &out) ==
           Status::kBadArgument);
-    CHECK(pack(static_cast<ContainerMode>(3), 0, 0, text.data(), 3, text.data(), 3, kDefaults,
+    CHECK(packLegacy(static_cast<ContainerMode>(3), 0, 0, text.data(), 3, text.data(), 3, kDefaults,
                &out) == Status::kBadArgument);
     // Versions 3 and 5 (crlfLineBreaks) are for lm bodies of LM payload versions 2 and 3 only.
-    CHECK(pack(ContainerMode::kLm, 0, kModelA, text.data(), 3, text.data(), 3, kDefaults, &out, 1,
+    CHECK(packLegacy(ContainerMode::kLm, 0, kModelA, text.data(), 3, text.data(), 3, kDefaults, &out, 1,
                true) == Status::kBadArgument);
-    CHECK(pack(ContainerMode::kCm, 0, 0, text.data(), 3, text.data(), 3, kDefaults, &out, 1,
+    CHECK(packLegacy(ContainerMode::kCm, 0, 0, text.data(), 3, text.data(), 3, kDefaults, &out, 1,
                true) == Status::kBadArgument);
-    REQUIRE(pack(ContainerMode::kLm, 1, kModelA, text.data(), 3, text.data(), 3, kDefaults, &out, 2,
+    REQUIRE(packLegacy(ContainerMode::kLm, 1, kModelA, text.data(), 3, text.data(), 3, kDefaults, &out, 2,
                  true) == Status::kOk);
     CHECK(out[0] == 0x71);  // 011 10 001: version 3, lm, model 1
     // LM payload version 3: container version 4, or 5 for a CRLF text; lm only.
-    REQUIRE(pack(ContainerMode::kLm, 1, kModelA, text.data(), 3, text.data(), 3, kDefaults, &out, 3) == Status::kOk);
+    REQUIRE(packLegacy(ContainerMode::kLm, 1, kModelA, text.data(), 3, text.data(), 3, kDefaults, &out, 3) == Status::kOk);
     CHECK(out[0] == 0x91);  // 100 10 001
-    REQUIRE(pack(ContainerMode::kLm, 1, kModelA, text.data(), 3, text.data(), 3, kDefaults, &out, 3, true) ==
+    REQUIRE(packLegacy(ContainerMode::kLm, 1, kModelA, text.data(), 3, text.data(), 3, kDefaults, &out, 3, true) ==
             Status::kOk);
     CHECK(out[0] == 0xB1);  // 101 10 001
-    CHECK(pack(ContainerMode::kCm, 0, 0, text.data(), 3, text.data(), 3, kDefaults, &out, 3) == Status::kBadArgument);
-    CHECK(pack(ContainerMode::kLm, 0, kModelA, text.data(), 3, text.data(), 3, kDefaults, &out, 4) ==
+    CHECK(packLegacy(ContainerMode::kCm, 0, 0, text.data(), 3, text.data(), 3, kDefaults, &out, 3) == Status::kBadArgument);
+    CHECK(packLegacy(ContainerMode::kLm, 0, kModelA, text.data(), 3, text.data(), 3, kDefaults, &out, 4) ==
           Status::kBadArgument);
     ContainerLimits tight;
     tight.maxTextBytes = 2;
-    CHECK(pack(ContainerMode::kLm, 0, kModelA, text.data(), 3, text.data(), 1, tight, &out) ==
+    CHECK(packLegacy(ContainerMode::kLm, 0, kModelA, text.data(), 3, text.data(), 1, tight, &out) ==
           Status::kLengthOverLimit);
     tight = ContainerLimits();
     tight.maxContainerBytes = 5;
-    CHECK(pack(ContainerMode::kStored, 0, 0, text.data(), 3, text.data(), 3, tight, &out) ==
+    CHECK(packLegacy(ContainerMode::kStored, 0, 0, text.data(), 3, text.data(), 3, tight, &out) ==
           Status::kLengthOverLimit);
     CHECK(out.empty());
   }
@@ -129,9 +150,10 @@ TEST_SUITE("container") {
   TEST_CASE("parse errors, each with its own status") {
     ContainerView v;
     CHECK(parseBytes({}, &v) == Status::kTruncated);
-    for (int version : {0, 6, 7}) {
+    for (int version : {0, 7}) {
       CHECK(parseBytes({static_cast<uint8_t>(version << 5), 0, 0}, &v) == Status::kUnknownVersion);
     }
+    CHECK(parseBytes({0xC0, 0, 0}, &v) == Status::kTruncated);  // version 6: under 5 bytes
     // Version 2 holds only lm bodies (LM payload version 2).
     CHECK(parseBytes({0x40, 0, 0}, &v) == Status::kCorrupt);  // 010 00 000: stored
     CHECK(parseBytes({0x48, 0, 0}, &v) == Status::kCorrupt);  // cm
@@ -200,12 +222,12 @@ TEST_SUITE("container") {
     CHECK(parseBytes(c, &v, limits) == Status::kLengthOverLimit);
     // A cm body claiming more text than allowed is refused while decoding.
     std::vector<uint8_t> cm;
-    REQUIRE(packBest(text.data(), text.size(), nullptr, 0, 0, kDefaults, &cm) == Status::kOk);
+    REQUIRE(packBestLegacy(text.data(), text.size(), nullptr, 0, 0, kDefaults, &cm) == Status::kOk);
     REQUIRE(parseBytes(cm, &v, limits) == Status::kOk);
     CHECK(v.mode == ContainerMode::kCm);
     std::vector<uint8_t> out;
     CHECK(decodeFallback(v, limits, &out) == Status::kLengthOverLimit);
-    CHECK(packBest(text.data(), text.size(), nullptr, 0, 0, limits, &out) == Status::kLengthOverLimit);
+    CHECK(packBestLegacy(text.data(), text.size(), nullptr, 0, 0, limits, &out) == Status::kLengthOverLimit);
   }
 
   TEST_CASE("verify: lm checks depend on the model id, fallback checks do not") {
@@ -227,7 +249,7 @@ TEST_SUITE("container") {
     for (const std::string& s : {std::string(), std::string("a"), kSample, kSample + kSample}) {
       std::vector<uint8_t> text = bytesOf(s), c, out;
       ContainerMode mode;
-      REQUIRE(packBest(text.data(), text.size(), nullptr, 0, 0, kDefaults, &c, &mode) == Status::kOk);
+      REQUIRE(packBestLegacy(text.data(), text.size(), nullptr, 0, 0, kDefaults, &c, &mode) == Status::kOk);
       ContainerView v;
       REQUIRE(parseBytes(c, &v) == Status::kOk);
       CHECK(v.mode == mode);
@@ -246,28 +268,28 @@ TEST_SUITE("container") {
     ContainerMode mode;
     // Random bytes: cm cannot win, stored is picked.
     std::vector<uint8_t> noise = randomBytes(500, 3);
-    REQUIRE(packBest(noise.data(), noise.size(), nullptr, 0, 0, kDefaults, &out, &mode) == Status::kOk);
+    REQUIRE(packBestLegacy(noise.data(), noise.size(), nullptr, 0, 0, kDefaults, &out, &mode) == Status::kOk);
     CHECK(mode == ContainerMode::kStored);
     CHECK(out.size() == noise.size() + 3);
     // Text: cm wins.
     std::vector<uint8_t> text = bytesOf(kSample + kSample + kSample);
-    REQUIRE(packBest(text.data(), text.size(), nullptr, 0, 0, kDefaults, &out, &mode) == Status::kOk);
+    REQUIRE(packBestLegacy(text.data(), text.size(), nullptr, 0, 0, kDefaults, &out, &mode) == Status::kOk);
     CHECK(mode == ContainerMode::kCm);
     size_t cmSize = out.size();
     CHECK(cmSize < text.size() / 2);
     // An lm body: chosen only when strictly smaller than the best fallback.
     std::vector<uint8_t> lmSmall(cmSize - 4, 0xAB), lmTie(cmSize - 3, 0xAB);
-    REQUIRE(packBest(text.data(), text.size(), &lmSmall, 0, kModelA, kDefaults, &out, &mode) == Status::kOk);
+    REQUIRE(packBestLegacy(text.data(), text.size(), &lmSmall, 0, kModelA, kDefaults, &out, &mode) == Status::kOk);
     CHECK(mode == ContainerMode::kLm);
     CHECK(out.size() == cmSize - 1);
-    REQUIRE(packBest(text.data(), text.size(), &lmTie, 0, kModelA, kDefaults, &out, &mode) == Status::kOk);
+    REQUIRE(packBestLegacy(text.data(), text.size(), &lmTie, 0, kModelA, kDefaults, &out, &mode) == Status::kOk);
     CHECK(mode == ContainerMode::kCm);
     CHECK(out.size() == cmSize);
     // With a varint model index the lm candidate pays its extra byte.
-    REQUIRE(packBest(text.data(), text.size(), &lmSmall, 9, kModelA, kDefaults, &out, &mode) == Status::kOk);
+    REQUIRE(packBestLegacy(text.data(), text.size(), &lmSmall, 9, kModelA, kDefaults, &out, &mode) == Status::kOk);
     CHECK(mode == ContainerMode::kCm);
     // Empty text: 3 bytes, stored.
-    REQUIRE(packBest(nullptr, 0, nullptr, 0, 0, kDefaults, &out, &mode) == Status::kOk);
+    REQUIRE(packBestLegacy(nullptr, 0, nullptr, 0, 0, kDefaults, &out, &mode) == Status::kOk);
     CHECK(out.size() == 3);
     CHECK(mode == ContainerMode::kStored);
   }
@@ -276,40 +298,40 @@ TEST_SUITE("container") {
     std::vector<uint8_t> text = bytesOf(kSample + kSample + kSample), out, cm;
     ContainerMode mode;
     size_t lm = 99;
-    REQUIRE(packBest(text.data(), text.size(), nullptr, 0, 0, kDefaults, &cm) == Status::kOk);
+    REQUIRE(packBestLegacy(text.data(), text.size(), nullptr, 0, 0, kDefaults, &cm) == Status::kOk);
     std::vector<uint8_t> small(cm.size() - 10, 0x11), smaller(cm.size() - 12, 0x22), same(cm.size() - 12, 0x33);
     // The smaller body wins, whichever version it is; of equal ones the earlier.
     const LmBody bodies[3] = {{small.data(), small.size(), 2, false}, {smaller.data(), smaller.size(), 1, false},
                               {same.data(), same.size(), 2, false}};
-    REQUIRE(packBest(text.data(), text.size(), bodies, 3, 1, kModelA, kDefaults, kAllModes, &out, &mode, &lm) == Status::kOk);
+    REQUIRE(packBestLegacy(text.data(), text.size(), bodies, 3, 1, kModelA, kDefaults, kAllModes, &out, &mode, &lm) == Status::kOk);
     CHECK(mode == ContainerMode::kLm);
     CHECK(lm == 1);
     CHECK(out[0] == 0x31);  // version 1, lm, model 1
     CHECK(std::vector<uint8_t>(out.end() - static_cast<long>(smaller.size()), out.end()) == smaller);
-    REQUIRE(packBest(text.data(), text.size(), bodies, 1, 1, kModelA, kDefaults, kAllModes, &out, &mode, &lm) == Status::kOk);
+    REQUIRE(packBestLegacy(text.data(), text.size(), bodies, 1, 1, kModelA, kDefaults, kAllModes, &out, &mode, &lm) == Status::kOk);
     CHECK(lm == 0);
     CHECK(out[0] == 0x51);  // version 2
     const LmBody crlf = {small.data(), small.size(), 2, true};
-    REQUIRE(packBest(text.data(), text.size(), &crlf, 1, 1, kModelA, kDefaults, kAllModes, &out, &mode) == Status::kOk);
+    REQUIRE(packBestLegacy(text.data(), text.size(), &crlf, 1, 1, kModelA, kDefaults, kAllModes, &out, &mode) == Status::kOk);
     CHECK(out[0] == 0x71);  // version 3
     // Allowed modes: without lm, cm; only stored, stored; only lm without a body: refused.
-    REQUIRE(packBest(text.data(), text.size(), bodies, 3, 1, kModelA, kDefaults,
+    REQUIRE(packBestLegacy(text.data(), text.size(), bodies, 3, 1, kModelA, kDefaults,
                      modeBit(ContainerMode::kStored) | modeBit(ContainerMode::kCm), &out, &mode) == Status::kOk);
     CHECK(mode == ContainerMode::kCm);
     CHECK(out == cm);
-    REQUIRE(packBest(text.data(), text.size(), bodies, 3, 1, kModelA, kDefaults, modeBit(ContainerMode::kStored), &out, &mode) == Status::kOk);
+    REQUIRE(packBestLegacy(text.data(), text.size(), bodies, 3, 1, kModelA, kDefaults, modeBit(ContainerMode::kStored), &out, &mode) == Status::kOk);
     CHECK(mode == ContainerMode::kStored);
     CHECK(out.size() == text.size() + 3);
     // Only lm, even when lm is larger than cm: the model is insisted on.
     std::vector<uint8_t> large(cm.size() + 50, 0x44);
     const LmBody big = {large.data(), large.size(), 2, false};
-    REQUIRE(packBest(text.data(), text.size(), &big, 1, 0, kModelA, kDefaults, modeBit(ContainerMode::kLm), &out, &mode) == Status::kOk);
+    REQUIRE(packBestLegacy(text.data(), text.size(), &big, 1, 0, kModelA, kDefaults, modeBit(ContainerMode::kLm), &out, &mode) == Status::kOk);
     CHECK(mode == ContainerMode::kLm);
-    CHECK(packBest(text.data(), text.size(), nullptr, 0, 0, kModelA, kDefaults, modeBit(ContainerMode::kLm), &out, &mode) == Status::kBadArgument);
-    CHECK(packBest(text.data(), text.size(), bodies, 3, 0, kModelA, kDefaults, 0, &out, &mode) == Status::kBadArgument);
+    CHECK(packBestLegacy(text.data(), text.size(), nullptr, 0, 0, kModelA, kDefaults, modeBit(ContainerMode::kLm), &out, &mode) == Status::kBadArgument);
+    CHECK(packBestLegacy(text.data(), text.size(), bodies, 3, 0, kModelA, kDefaults, 0, &out, &mode) == Status::kBadArgument);
     CHECK(out.empty());
     const LmBody badForm = {small.data(), small.size(), 1, true};  // CRLF needs payload version 2
-    CHECK(packBest(text.data(), text.size(), &badForm, 1, 0, kModelA, kDefaults, kAllModes, &out, &mode) == Status::kBadArgument);
+    CHECK(packBestLegacy(text.data(), text.size(), &badForm, 1, 0, kModelA, kDefaults, kAllModes, &out, &mode) == Status::kBadArgument);
   }
 
   TEST_CASE("damaged links: a specific error or the original text, never a wrong text") {
@@ -319,7 +341,7 @@ TEST_SUITE("container") {
     // check lets a wrong text through with probability 2^-16 per damaged link; count those.
     std::vector<uint8_t> text = bytesOf(kSample);
     std::vector<uint8_t> cm, stored = packOk(ContainerMode::kStored, 0, 0, text, text);
-    REQUIRE(packBest(text.data(), text.size(), nullptr, 0, 0, kDefaults, &cm) == Status::kOk);
+    REQUIRE(packBestLegacy(text.data(), text.size(), nullptr, 0, 0, kDefaults, &cm) == Status::kOk);
     REQUIRE(cm[0] == 0x28);
     long trials = 0, wrongAccepted = 0, refused = 0;
     auto tryDamaged = [&](const std::vector<uint8_t>& bad) {
@@ -370,7 +392,7 @@ TEST_SUITE("container") {
 
   TEST_CASE("file form: magic, then the link container") {
     std::vector<uint8_t> text = bytesOf(kSample), c, file;
-    REQUIRE(packBest(text.data(), text.size(), nullptr, 0, 0, kDefaults, &c) == Status::kOk);
+    REQUIRE(packBestLegacy(text.data(), text.size(), nullptr, 0, 0, kDefaults, &c) == Status::kOk);
     toFile(c.data(), c.size(), &file);
     CHECK(file.size() == c.size() + 4);
     CHECK(std::string(file.begin(), file.begin() + 4) == "KLMO");

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kolmo/container.h"
+#include "kolmo/checksum.h"
 #include "kolmo/envelope.h"
 
 using namespace kolmo;
@@ -47,15 +48,30 @@ TEST_SUITE("envelope") {
     const std::vector<uint8_t> sealed = fakeSealed(storedContainer("hi").size());
     std::vector<uint8_t> envelope;
     REQUIRE(envelopeWrap(kSalt, sizeof kSalt, sealed.data(), sealed.size(), ContainerLimits{}, &envelope) == Status::kOk);
-    CHECK(envelope.size() == sealed.size() + kEnvelopeAadBytes);
-    CHECK(envelope.size() - (sealed.size() - kEnvelopeTagBytes) == kEnvelopeOverheadBytes);
-    CHECK(envelope[0] == kEnvelopeHeader);
+    // New envelopes are typo-proof (container version 6): 3 more bytes, the syndrome trailer.
+    CHECK(envelope.size() == sealed.size() + kEnvelopeAadBytes + kLinkSyndromeBytes);
+    CHECK(envelope.size() - (sealed.size() - kEnvelopeTagBytes) == kEnvelopeOverheadBytes + kLinkSyndromeBytes);
+    CHECK(envelope[0] == kEnvelopeHeaderTypoProof);
+    CHECK(linkSyndrome(envelope.data(), envelope.size()) == 0);
     CHECK(isEnvelope(envelope.data(), envelope.size()));
     EnvelopeView view;
     REQUIRE(envelopeParse(envelope.data(), envelope.size(), ContainerLimits{}, &view) == Status::kOk);
     CHECK(view.kind == 0);
     CHECK(std::vector<uint8_t>(view.salt, view.salt + kEnvelopeSaltBytes) == std::vector<uint8_t>(kSalt, kSalt + 7));
     CHECK(view.aad == envelope.data());
+    CHECK(std::vector<uint8_t>(view.sealed, view.sealed + view.sealedSize) == sealed);
+    // Every changed byte is named as damage, before any password is tried.
+    for (size_t i = 0; i < envelope.size(); ++i) {
+      std::vector<uint8_t> damaged = envelope;
+      damaged[i] ^= 0x01;
+      if (!isEnvelope(damaged.data(), damaged.size())) continue;  // the header left the envelope kinds
+      CHECK(envelopeParse(damaged.data(), damaged.size(), ContainerLimits{}, &view) != Status::kOk);
+    }
+    // An envelope of an earlier release (version 1, header 0x38, no trailer) keeps opening.
+    std::vector<uint8_t> legacy = {kEnvelopeHeader};
+    legacy.insert(legacy.end(), kSalt, kSalt + kEnvelopeSaltBytes);
+    legacy.insert(legacy.end(), sealed.begin(), sealed.end());
+    REQUIRE(envelopeParse(legacy.data(), legacy.size(), ContainerLimits{}, &view) == Status::kOk);
     CHECK(std::vector<uint8_t>(view.sealed, view.sealed + view.sealedSize) == sealed);
   }
 
@@ -67,7 +83,7 @@ TEST_SUITE("envelope") {
     CHECK(parse(envelope.data(), envelope.size(), ContainerLimits{}, &view) == Status::kUnknownMode);
     for (int header = 0; header < 256; ++header) {
       const uint8_t byte = static_cast<uint8_t>(header);
-      CHECK(isEnvelope(&byte, 1) == (header >= 0x38 && header <= 0x3F));
+      CHECK(isEnvelope(&byte, 1) == ((header >= 0x38 && header <= 0x3F) || header == kEnvelopeHeaderTypoProof));
     }
     const std::vector<uint8_t> plain = storedContainer("hello");
     CHECK_FALSE(isEnvelope(plain.data(), plain.size()));
@@ -80,7 +96,8 @@ TEST_SUITE("envelope") {
     REQUIRE(envelopeWrap(kSalt, sizeof kSalt, sealed.data(), sealed.size(), ContainerLimits{}, &envelope) == Status::kOk);
     EnvelopeView view;
     REQUIRE(envelopeParse(envelope.data(), envelope.size(), ContainerLimits{}, &view) == Status::kOk);
-    // Every cut shorter than the smallest envelope (header + salt + 3-byte container + tag).
+    // Every cut: shorter than the smallest envelope (header + salt + 3-byte container + tag +
+    // trailer) is truncated; this envelope is the smallest, so every cut is.
     for (size_t cut = 1; cut < envelope.size(); ++cut) {
       CHECK(envelopeParse(envelope.data(), cut, ContainerLimits{}, &view) == Status::kTruncated);
     }

@@ -47,7 +47,7 @@ void modelLogits(const std::vector<uint32_t>& seq, size_t pos, size_t vocab, flo
 std::vector<uint8_t> openLink(const std::string& fragment, const kolmo::LmVocabulary& vocabulary,
                               const kolmo::Tokenizer& tokenizer, uint64_t idHash) {
   std::vector<uint8_t> container;
-  REQUIRE(kolmo::urlDecodeAnyForm(fragment, &container) == Status::kOk);
+  REQUIRE(kolmo::containerFromLinkText(fragment, &container) == Status::kOk);
   REQUIRE_FALSE(kolmo::isEnvelope(container.data(), container.size()));
   kolmo::ContainerView view;
   REQUIRE(kolmo::parse(container.data(), container.size(), kolmo::ContainerLimits{}, &view) == Status::kOk);
@@ -118,7 +118,7 @@ TEST_CASE("stored and cm links: packBest, the URL text, parse, decodeFallback, t
     REQUIRE(kolmo::packBest(text.data(), text.size(), nullptr, 0, 0, 0, kolmo::ContainerLimits{},
                             kolmo::kAllModes, &container, &mode) == Status::kOk);
     CHECK(mode == (s.size() > 100 ? kolmo::ContainerMode::kCm : kolmo::ContainerMode::kStored));
-    CHECK(container.size() <= kolmo::kContainerMinBytes + text.size());
+    CHECK(container.size() <= kolmo::containerFramingBytes(0) + text.size());
 
     std::string fragment;
     kolmo::urlEncode(container.data(), container.size(), &fragment);
@@ -153,8 +153,14 @@ TEST_CASE("errors are values: a damaged link, limits, a bad argument") {
   std::vector<uint8_t> container;
   REQUIRE(kolmo::packBest(text.data(), text.size(), nullptr, 0, 0, 0, kolmo::ContainerLimits{},
                           kolmo::modeBit(kolmo::ContainerMode::kCm), &container) == Status::kOk);
-  container[1] ^= 0x40;  // the integrity check
+  container[1] ^= 0x40;  // the text check: the link syndrome sees the change before any decoding
   kolmo::ContainerView view;
+  CHECK(kolmo::parse(container.data(), container.size(), kolmo::ContainerLimits{}, &view) == Status::kDamagedLink);
+  CHECK(std::string(kolmo::statusName(Status::kDamagedLink)) == "damaged_link");
+  // A link of an earlier release (version 1) has no syndrome: the text check finds the change.
+  REQUIRE(kolmo::packBest(text.data(), text.size(), nullptr, 0, 0, kolmo::ContainerLimits{}, &container, nullptr, 1,
+                          false, kolmo::LinkFraming::kLegacy) == Status::kOk);
+  container[1] ^= 0x40;
   REQUIRE(kolmo::parse(container.data(), container.size(), kolmo::ContainerLimits{}, &view) == Status::kOk);
   std::vector<uint8_t> back;
   CHECK(kolmo::decodeFallback(view, kolmo::ContainerLimits{}, &back) == Status::kChecksumMismatch);
@@ -203,27 +209,32 @@ TEST_CASE("lm links: tokenizer, the caller's model with a window, LmEncoder, pac
     const std::vector<uint8_t> v2 = lmPayload(vocabulary, tokenizer, crlfForm ? lf : text, 2);
     const std::vector<uint8_t> v3 = lmPayload(vocabulary, tokenizer, crlfForm ? lf : text, 3);
     const kolmo::LmBody bodies[3] = {
-        {v1.data(), v1.size(), 1, false}, {v2.data(), v2.size(), 2, crlfForm}, {v3.data(), v3.size(), 3, crlfForm}};
+        {v1.data(), v1.size(), 1, false}, {v3.data(), v3.size(), 3, crlfForm}, {v2.data(), v2.size(), 2, crlfForm}};
 
     // Only lm: the link must decode through the model. Then every mode: the smallest wins.
     for (const unsigned modes : {kolmo::modeBit(kolmo::ContainerMode::kLm), kolmo::kAllModes}) {
       std::vector<uint8_t> container;
       kolmo::ContainerMode mode = kolmo::ContainerMode::kStored;
       size_t body = 9;
-      REQUIRE(kolmo::packBest(text.data(), text.size(), bodies, 3, 0, idHash, kolmo::ContainerLimits{}, modes,
+      // New links (version 6) carry LM payloads 1 and 3.
+      REQUIRE(kolmo::packBest(text.data(), text.size(), bodies, 2, 0, idHash, kolmo::ContainerLimits{}, modes,
                               &container, &mode, &body) == Status::kOk);
       if (modes != kolmo::kAllModes) REQUIRE(mode == kolmo::ContainerMode::kLm);
       if (mode == kolmo::ContainerMode::kLm) {
-        CHECK(container.size() <= kolmo::kContainerMinBytes + std::min({v1.size(), v2.size(), v3.size()}));
+        CHECK(container.size() <= kolmo::containerFramingBytes(0) + std::min({v1.size(), v3.size()}));
       }
-      // Each body on its own opens too, whatever its container version (1 to 5).
+      // Each body on its own opens too, whatever its container version (1 to 6).
       std::vector<uint8_t> one;
-      for (const kolmo::LmBody& lmBody : bodies) {
-        REQUIRE(kolmo::packBest(text.data(), text.size(), &lmBody, 1, 0, idHash, kolmo::ContainerLimits{},
-                                kolmo::modeBit(kolmo::ContainerMode::kLm), &one) == Status::kOk);
-        std::string link;
-        kolmo::urlEncode(one.data(), one.size(), &link);
-        CHECK(openLink(link, vocabulary, tokenizer, idHash) == text);
+      for (const kolmo::LinkFraming framing : {kolmo::LinkFraming::kLegacy, kolmo::LinkFraming::kTypoProof}) {
+        for (const kolmo::LmBody& lmBody : bodies) {
+          if (framing == kolmo::LinkFraming::kTypoProof && lmBody.payloadVersion == 2) continue;
+          REQUIRE(kolmo::packBest(text.data(), text.size(), &lmBody, 1, 0, idHash, kolmo::ContainerLimits{},
+                                  kolmo::modeBit(kolmo::ContainerMode::kLm), &one, nullptr, nullptr, framing) ==
+                  Status::kOk);
+          std::string link;
+          kolmo::urlEncode(one.data(), one.size(), &link);
+          CHECK(openLink(link, vocabulary, tokenizer, idHash) == text);
+        }
       }
       std::string fragment;
       kolmo::urlEncode(container.data(), container.size(), &fragment);

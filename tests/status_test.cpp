@@ -28,6 +28,7 @@ TEST_CASE("every status keeps its value and its name") {
       {Status::kBadTokenizer, 12, "bad_tokenizer"},
       {Status::kOutOfMemory, 13, "out_of_memory"},
       {Status::kBadModel, 14, "bad_model"},
+      {Status::kDamagedLink, 15, "damaged_link"},
   };
   for (const Pinned& p : pinned) {
     CAPTURE(p.name);
@@ -38,7 +39,7 @@ TEST_CASE("every status keeps its value and its name") {
 }
 
 TEST_CASE("a value outside the enum has a name too") {
-  CHECK(std::string(statusName(static_cast<Status>(15))) == "unknown_status");
+  CHECK(std::string(statusName(static_cast<Status>(16))) == "unknown_status");
   CHECK(std::string(statusName(static_cast<Status>(-1))) == "unknown_status");
 }
 

@@ -109,6 +109,8 @@ def parse_args():
         unknown = set(conf) - known
         if unknown:
             sys.exit(f"train: unknown keys in {pre.config}: {sorted(unknown)}")
+        if conf.get("init") and not os.path.isabs(conf["init"]):  # a config's paths are relative to the config
+            conf["init"] = os.path.join(os.path.dirname(os.path.abspath(pre.config)), conf["init"])
         ap.set_defaults(**conf)
     args = ap.parse_args()
     for req in ("train", "val", "out"):

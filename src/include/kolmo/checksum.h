@@ -25,6 +25,25 @@ uint64_t textCheckHash64(uint64_t modelIdHash, const uint8_t* text, size_t size)
 // The check stored in a container: the top kCheckBits bits of textCheckHash64.
 uint16_t textCheck16(uint64_t modelIdHash, const uint8_t* text, size_t size);
 
+// The text check of a typo-proof container (version 6): the top 8 bits of textCheckHash64. The
+// link syndrome below carries the other 24 bits of its 32.
+uint8_t textCheck8(uint64_t modelIdHash, const uint8_t* text, size_t size);
+
+// ---- the link syndrome of typo-proof containers (version 6, docs/FORMAT.md §4.1) ----
+// A version-6 container, read as one big-endian number I, satisfies I mod P = 0 for the prime
+// P = 2^24 - 3; its last 3 bytes are the value that makes it so. A character changed or two
+// neighbours swapped in either URL form (base62 or the QR form), or a byte changed or two
+// swapped in the file form, changes I by a multiple of a digit weight that P never divides
+// (P is prime, larger than every digit difference, and no chunk boundary weight is 0 mod P:
+// checked for every chunk size in tests/link_check_test.cpp), so such damage is refused with
+// certainty; any other damage passes with probability 2^-24, and then meets textCheck8.
+constexpr uint32_t kLinkSyndromePrime = 16777213;  // 2^24 - 3
+constexpr size_t kLinkSyndromeBytes = 3;
+// I mod P of data[0, size) (big-endian). O(size).
+uint32_t linkSyndrome(const uint8_t* data, size_t size);
+// The 3-byte value X (< P, big-endian) that makes data + X a multiple of P.
+uint32_t linkSyndromeTrailer(const uint8_t* data, size_t size);
+
 // Hash of a model id string (e.g. "kolmo-en-zh-v1"), the value callers pass as modelIdHash.
 // Never 0, so it always differs from the model-free value used by stored/cm links.
 uint64_t modelIdHash(const std::string& modelId);

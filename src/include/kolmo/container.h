@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "kolmo/status.h"
@@ -33,6 +34,22 @@ constexpr uint8_t kContainerVersionLmV2Crlf = 3;
 // grids instead of per-token flags: session.h). New lm links use them.
 constexpr uint8_t kContainerVersionLmV3 = 4;
 constexpr uint8_t kContainerVersionLmV3Crlf = 5;
+// Version 6: the typo-proof framing of every kind of link (docs/FORMAT.md §2.1). Header
+// [110][kind:5] (kinds below), the varint model index (lm, model field 7), an 8-bit text check
+// (textCheck8), the body, then a 3-byte link syndrome trailer (checksum.h: the whole container
+// is a multiple of a 24-bit prime), so a changed character or two swapped ones are refused with
+// certainty before any decoding, and any other damage passes with probability 2^-32 (24 + 8
+// bits). New links use it for every mode; versions 1 to 5 keep decoding.
+constexpr uint8_t kContainerVersionTypoProof = 6;
+constexpr uint8_t kTypoProofKindStored = 0;
+constexpr uint8_t kTypoProofKindCm = 1;
+constexpr uint8_t kTypoProofKindEnvelope = 2;   // envelope.h; parse() answers kUnknownMode
+constexpr uint8_t kTypoProofKindLmV1 = 8;       // + model field (0..6, 7 = varint): LM payload 1
+constexpr uint8_t kTypoProofKindLmV3 = 16;      // + model field: LM payload 3
+constexpr uint8_t kTypoProofKindLmV3Crlf = 24;  // + model field: LM payload 3 of a CRLF text
+// Which framing pack() writes: the typo-proof version 6 (every new link), or versions 1 to 5
+// (kept for tests and tools that must produce the links of earlier releases).
+enum class LinkFraming { kLegacy, kTypoProof };
 constexpr uint32_t kModelIndexVarint = 7;    // 3-bit field value: "a varint index follows"
 constexpr size_t kContainerMinBytes = 3;     // header + check
 constexpr uint8_t kFileMagic[4] = {'K', 'L', 'M', 'O'};
@@ -55,16 +72,21 @@ struct ContainerView {
   uint8_t version = 0;
   ContainerMode mode = ContainerMode::kStored;
   uint32_t modelIndex = 0;  // registry index chosen by the caller; always 0 for stored/cm
-  uint16_t check = 0;
+  uint16_t check = 0;       // 16 bits (versions 1 to 5) or 8 bits (version 6)
   const uint8_t* body = nullptr;
   size_t bodySize = 0;
+  uint8_t typoProofKind = 0;  // version 6: the header's kind (it says payload version and CRLF)
 
-  // The LM payload version of an lm body (1 for version 1, 2 for versions 2 and 3, 3 for 4 and 5).
+  // The LM payload version of an lm body (1 for version 1, 2 for versions 2 and 3, 3 for 4 and 5;
+  // version 6: by kind).
   int lmPayloadVersion() const {
+    if (version == kContainerVersionTypoProof) return typoProofKind >= kTypoProofKindLmV3 ? 3 : 1;
     return version == kContainerVersion ? 1 : (version <= kContainerVersionLmV2Crlf ? 2 : 3);
   }
-  // Versions 3 and 5: the payload's text has LF where the text has CRLF (restoreCrlfLineBreaks).
+  // Versions 3 and 5 (and kind LmV3Crlf of 6): the payload's text has LF where the text has CRLF
+  // (restoreCrlfLineBreaks).
   bool crlfLineBreaks() const {
+    if (version == kContainerVersionTypoProof) return typoProofKind >= kTypoProofKindLmV3Crlf;
     return version == kContainerVersionLmV2Crlf || version == kContainerVersionLmV3Crlf;
   }
 };
@@ -79,10 +101,17 @@ struct ContainerView {
 // lfLineBreaks(text), the check covers `text` itself.
 Status pack(ContainerMode mode, uint32_t modelIndex, uint64_t modelIdHash, const uint8_t* text,
             size_t textSize, const uint8_t* body, size_t bodySize, const ContainerLimits& limits,
-            std::vector<uint8_t>* out, int lmPayloadVersion = 1, bool crlfLineBreaks = false);
+            std::vector<uint8_t>* out, int lmPayloadVersion = 1, bool crlfLineBreaks = false,
+            LinkFraming framing = LinkFraming::kTypoProof);
+
+// Bytes a container adds to its body: header (+ varint) + check (+ the version-6 trailer).
+size_t containerFramingBytes(uint32_t modelIndex, LinkFraming framing = LinkFraming::kTypoProof);
 
 // Splits a container into its fields without decoding the body. Errors, in this order:
-// kTruncated (no header byte), kUnknownVersion (version field 0, 6 or 7), kUnknownMode (mode 3),
+// kTruncated (no header byte), kUnknownVersion (version field 0 or 7), then for version 6
+// kTruncated (under 5 bytes), kLengthOverLimit, kDamagedLink (the syndrome fails: checked before
+// anything else is read), kUnknownMode (the envelope kind), kCorrupt (an unassigned kind);
+// for versions 1 to 5 kUnknownMode (mode 3),
 // kCorrupt (version 2 to 5 with a mode other than lm; model field != 0 for stored/cm;
 // non-canonical or > 32-bit varint index),
 // kTruncated (ends inside the varint or the check), kLengthOverLimit (container over
@@ -123,7 +152,7 @@ constexpr unsigned modeBit(ContainerMode mode) { return 1u << static_cast<unsign
 Status packBest(const uint8_t* text, size_t textSize, const LmBody* lmBodies, size_t numLmBodies,
                 uint32_t modelIndex, uint64_t modelIdHash, const ContainerLimits& limits,
                 unsigned allowedModes, std::vector<uint8_t>* out, ContainerMode* chosen = nullptr,
-                size_t* chosenLm = nullptr);
+                size_t* chosenLm = nullptr, LinkFraming framing = LinkFraming::kTypoProof);
 
 // Packs text in the smallest of: stored, cm (coded here), and lm (lmBody, produced by the
 // caller's LmEncoder, when not null): packBest above with one body and every mode. Ties prefer stored, then cm, then lm (cheapest to
@@ -134,7 +163,21 @@ Status packBest(const uint8_t* text, size_t textSize, const LmBody* lmBodies, si
 Status packBest(const uint8_t* text, size_t textSize, const std::vector<uint8_t>* lmBody,
                 uint32_t modelIndex, uint64_t modelIdHash, const ContainerLimits& limits,
                 std::vector<uint8_t>* out, ContainerMode* chosen = nullptr, int lmPayloadVersion = 1,
-                bool crlfLineBreaks = false);
+                bool crlfLineBreaks = false, LinkFraming framing = LinkFraming::kTypoProof);
+
+// The container of a link's fragment text (either URL form, urlDecodeAnyForm), refusing a text
+// that is one typo away from a typo-proof link: a version-6 link whose damage fell on its first
+// characters can decode to the header of an earlier version, which only a 16-bit check guards.
+// So when the text decodes to a version 1 to 5 header, every text one single-character change,
+// adjacent swap, insertion or deletion away that could have produced that header (the edits of
+// its first 4 characters; every insertion and deletion when the text is a single chunk) is
+// tried, and if one is a version-6 container whose syndrome holds, the answer is kDamagedLink.
+// An untouched earlier link meets such a neighbour with probability ~1e-5 (docs/FORMAT.md §4.1).
+// Errors: urlDecodeAnyForm's (kBadUrlText), kDamagedLink.
+Status containerFromLinkText(const char* text, size_t length, std::vector<uint8_t>* out);
+inline Status containerFromLinkText(const std::string& text, std::vector<uint8_t>* out) {
+  return containerFromLinkText(text.data(), text.size(), out);
+}
 
 // File form: kFileMagic followed by a link container.
 void toFile(const uint8_t* container, size_t size, std::vector<uint8_t>* out);

@@ -28,13 +28,18 @@ namespace kolmo {
 
 // Header byte of an envelope of kind 0: version 1 (bits 7..5), mode 3 (bits 4..3), kind 0.
 constexpr uint8_t kEnvelopeHeader = 0x38;
+// The typo-proof envelope (container version 6, kind 2; docs/FORMAT.md §11): the same fields,
+// then the 3-byte link syndrome trailer over all of them (checksum.h), checked before anything
+// else, so a typo is named as one instead of as a wrong password. New envelopes use it.
+constexpr uint8_t kEnvelopeHeaderTypoProof = 0xC2;
 constexpr uint8_t kEnvelopeKindMask = 0x07;
 constexpr size_t kEnvelopeSaltBytes = 7;
 constexpr size_t kEnvelopeTagBytes = 8;
 constexpr size_t kEnvelopeIvBytes = 12;  // all zero (one message per key)
 constexpr size_t kEnvelopeKeyBits = 256;
 constexpr uint32_t kEnvelopePbkdf2Iterations = 600000;
-// Bytes an envelope adds to the inner container: header + salt + tag.
+// Bytes an envelope adds to the inner container: header + salt + tag (+ 3 for the trailer of a
+// typo-proof envelope).
 constexpr size_t kEnvelopeOverheadBytes = 1 + kEnvelopeSaltBytes + kEnvelopeTagBytes;
 // The additional authenticated data: header + salt (the first bytes of the envelope).
 constexpr size_t kEnvelopeAadBytes = 1 + kEnvelopeSaltBytes;
@@ -48,19 +53,21 @@ struct EnvelopeView {
   size_t sealedSize = 0;
 };
 
-// True if the header byte says "envelope" (version 1, mode 3), whatever its kind: such bytes
+// True if the header byte says "envelope" (version 1, mode 3, whatever its kind; or version 6
+// kind 2): such bytes
 // go to envelopeParse(), not parse() (which answers kUnknownMode for them, as every reader
 // older than envelopes does).
 bool isEnvelope(const uint8_t* data, size_t size);
 
-// Splits an envelope. Errors: kBadArgument (not an envelope header), kUnknownMode (a kind
+// Splits an envelope. Errors: kBadArgument (not an envelope header), kDamagedLink (a typo-proof
+// envelope whose syndrome fails: checked first), kUnknownMode (a kind
 // this build does not know: a newer writer), kTruncated (shorter than header + salt + tag +
 // the smallest inner container), kLengthOverLimit (over limits.maxContainerBytes +
 // kEnvelopeOverheadBytes). *view is written only on kOk.
 Status envelopeParse(const uint8_t* data, size_t size, const ContainerLimits& limits,
                      EnvelopeView* view);
 
-// Writes header (kind 0) + salt + sealed to *out. sealed = AES-GCM output over an inner
+// Writes the typo-proof header (0xC2) + salt + sealed + the syndrome trailer to *out. sealed = AES-GCM output over an inner
 // container (ciphertext, then the 8-byte tag). Errors: kBadArgument (salt not
 // kEnvelopeSaltBytes, sealed shorter than tag + kContainerMinBytes), kLengthOverLimit.
 Status envelopeWrap(const uint8_t* salt, size_t saltSize, const uint8_t* sealed, size_t sealedSize,

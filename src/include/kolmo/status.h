@@ -24,6 +24,7 @@ enum class Status : int {
   kBadTokenizer = 12,      // tokenizer file malformed
   kOutOfMemory = 13,       // allocation failed
   kBadModel = 14,          // model file malformed, truncated, or of a shape the engine cannot run
+  kDamagedLink = 15,       // a typo-proof link (container version 6) whose syndrome fails: changed or cut on the way
 };
 
 // Stable lowercase name of a status, e.g. "checksum_mismatch". Never null.
