@@ -483,10 +483,10 @@ ContainerView viewFromJs(const val& v, std::vector<uint8_t>* bodyStorage) {
 ContainerLimits defaultContainerLimits() { return ContainerLimits{}; }
 
 // containerPack(mode, modelIndex, modelIdHashHex, text, body, limits, lmPayloadVersion,
-//   crlfLineBreaks) -> {status, value: Uint8Array}
+//   crlfLineBreaks, legacy) -> {status, value: Uint8Array}; legacy: versions 1 to 5 (earlier releases)
 val containerPack(int mode, uint32_t modelIndex, const std::string& modelIdHashHex, const val& text,
                   const val& body, const ContainerLimits& limits, int lmPayloadVersion,
-                  bool crlfLineBreaks) {
+                  bool crlfLineBreaks, bool legacy) {
   uint64_t idHash = 0;
   if (!parseHex64(modelIdHashHex, &idHash)) return result(Status::kBadArgument);
   std::vector<uint8_t> textBytes = vectorFromJs<uint8_t>(text);
@@ -494,7 +494,7 @@ val containerPack(int mode, uint32_t modelIndex, const std::string& modelIdHashH
   std::vector<uint8_t> out;
   Status status = pack(static_cast<ContainerMode>(mode), modelIndex, idHash, textBytes.data(),
                        textBytes.size(), bodyBytes.data(), bodyBytes.size(), limits, &out, lmPayloadVersion,
-                       crlfLineBreaks);
+                       crlfLineBreaks, legacy ? LinkFraming::kLegacy : LinkFraming::kTypoProof);
   return result(status, isOk(status) ? bytesToJs(out) : val::undefined());
 }
 
@@ -625,17 +625,25 @@ val urlDecodeAnyFormJs(const std::string& text) {
   return result(status, isOk(status) ? bytesToJs(bytes) : val::undefined());
 }
 
+// containerFromLinkText(text) -> {status, value: Uint8Array}: what a reader does with a fragment
+// (either form; damaged_link for one typo from a typo-proof link that reads as an earlier version)
+val containerFromLinkTextJs(const std::string& text) {
+  std::vector<uint8_t> bytes;
+  Status status = containerFromLinkText(text, &bytes);
+  return result(status, isOk(status) ? bytesToJs(bytes) : val::undefined());
+}
+
 // The envelope's constants for web/lib/worker/crypto.js, which runs the WebCrypto calls they describe.
 val envelopeParams() {
   val v = val::object();
-  v.set("header", kEnvelopeHeader);
+  v.set("header", kEnvelopeHeaderTypoProof);  // what envelopeWrap writes
   v.set("saltBytes", kEnvelopeSaltBytes);
   v.set("tagBytes", kEnvelopeTagBytes);
   v.set("ivBytes", kEnvelopeIvBytes);
   v.set("keyBits", kEnvelopeKeyBits);
   v.set("iterations", kEnvelopePbkdf2Iterations);
   v.set("aadBytes", kEnvelopeAadBytes);
-  v.set("overheadBytes", kEnvelopeOverheadBytes);
+  v.set("overheadBytes", kEnvelopeOverheadBytes + kLinkSyndromeBytes);  // + the typo-proof trailer
   return v;
 }
 bool isEnvelopeJs(const val& bytes) {
@@ -781,6 +789,7 @@ EMSCRIPTEN_BINDINGS(kolmo) {
   function("maxLmTokens", &maxLmTokens);  // kolmo/lm.h
   function("urlEncodeQr", &urlEncodeQrJs);
   function("urlDecodeAnyForm", &urlDecodeAnyFormJs);
+  function("containerFromLinkText", &containerFromLinkTextJs);
   function("urlQrEncodedLength", &urlQrEncodedLength);
   function("envelopeParams", &envelopeParams);
   function("isEnvelope", &isEnvelopeJs);

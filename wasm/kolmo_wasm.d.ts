@@ -255,6 +255,7 @@ export interface KolmoWasmModule {
     limits: ContainerLimits,
     lmPayloadVersion: number,
     crlfLineBreaks: boolean,
+    legacy: boolean,
   ): Result<Uint8Array>;
   containerParse(bytes: Uint8Array, limits: ContainerLimits): Result<ContainerViewObject>;
   containerVerify(view: ContainerViewObject, modelIdHashHex: string, text: Uint8Array): Status;
@@ -286,6 +287,7 @@ export interface KolmoWasmModule {
   urlQrEncodedLength(size: number): number;
   /** Fragment text of either form -> bytes. */
   urlDecodeAnyForm(text: string): Result<Uint8Array>;
+  containerFromLinkText(text: string): Result<Uint8Array>;
   /** The password envelope's constants (src/include/kolmo/envelope.h). */
   envelopeParams(): EnvelopeParams;
   isEnvelope(bytes: Uint8Array): boolean;

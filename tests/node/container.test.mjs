@@ -34,7 +34,8 @@ test('packBest without a model round-trips through parse + decodeFallback', () =
   for (const text of texts) {
     const { bytes, mode } = codec.containerPackBest({ text });
     assert.ok(mode === 'stored' || mode === 'cm');
-    assert.ok(bytes.length <= text.length + 3, 'never bigger than stored');
+    assert.ok(bytes.length <= text.length + 5, 'never bigger than stored (5 bytes of typo-proof framing)');
+    assert.equal(bytes[0] >> 5, 6, 'new links are typo-proof (container version 6)');
     const view = codec.containerParse(bytes);
     assert.equal(view.mode, mode);
     assert.equal(view.modelIndex, 0);
@@ -62,7 +63,8 @@ test('packBest picks the lm body when it is the smallest', () => {
 test('pack stored + cm by hand, large model indexes, file form', () => {
   const text = utf8('hello, kolmo');
   const stored = codec.containerPack({ mode: 'stored', text, body: text });
-  assert.equal(stored.length, text.length + 3);
+  assert.equal(stored.length, text.length + 5); // header, text check, 3-byte syndrome trailer
+  assert.equal(codec.containerPack({ mode: 'stored', text, body: text, legacy: true }).length, text.length + 3);
   assert.deepEqual(codec.containerDecodeFallback(codec.containerParse(stored)), text);
 
   const cm = codec.containerPack({ mode: 'cm', text, body: codec.cmEncode(text) });
@@ -84,9 +86,17 @@ test('pack stored + cm by hand, large model indexes, file form', () => {
 test('lm container versions say how to decode the body: payload version, CRLF line breaks', () => {
   const text = utf8('line one\r\nline two\r\n');
   const lm = (/** @type {object} */ form) => codec.containerParse(codec.containerPack({ mode: 'lm', text, body: new Uint8Array([9]), modelIdHash: 'abc', ...form }));
-  assert.deepEqual(['version', 'lmPayloadVersion', 'crlfLineBreaks'].map((k) => lm({})[k]), [1, 1, false]);
-  assert.deepEqual(['version', 'lmPayloadVersion', 'crlfLineBreaks'].map((k) => lm({ lmPayloadVersion: 2 })[k]), [2, 2, false]);
-  assert.deepEqual(['version', 'lmPayloadVersion', 'crlfLineBreaks'].map((k) => lm({ lmPayloadVersion: 2, crlfLineBreaks: true })[k]), [3, 2, true]);
+  const fields = (/** @type {any} */ view) => ['version', 'lmPayloadVersion', 'crlfLineBreaks'].map((k) => view[k]);
+  // Links of earlier releases: the version says it.
+  assert.deepEqual(fields(lm({ legacy: true })), [1, 1, false]);
+  assert.deepEqual(fields(lm({ lmPayloadVersion: 2, legacy: true })), [2, 2, false]);
+  assert.deepEqual(fields(lm({ lmPayloadVersion: 2, crlfLineBreaks: true, legacy: true })), [3, 2, true]);
+  assert.deepEqual(fields(lm({ lmPayloadVersion: 3, crlfLineBreaks: true, legacy: true })), [5, 3, true]);
+  // Typo-proof links (version 6): the header's kind says it.
+  assert.deepEqual(fields(lm({})), [6, 1, false]);
+  assert.deepEqual(fields(lm({ lmPayloadVersion: 3 })), [6, 3, false]);
+  assert.deepEqual(fields(lm({ lmPayloadVersion: 3, crlfLineBreaks: true })), [6, 3, true]);
+  assert.throws(() => lm({ lmPayloadVersion: 2 }), isKolmoError('bad_argument')); // payload 2 is no longer written
   assert.throws(() => lm({ crlfLineBreaks: true }), isKolmoError('bad_argument'));
   assert.throws(() => codec.containerPack({ mode: 'cm', text, body: codec.cmEncode(text), crlfLineBreaks: true }), isKolmoError('bad_argument'));
   // The transform itself (src/include/kolmo/line_breaks.h): only when every line break is CRLF, exact back.
@@ -110,18 +120,25 @@ test('damaged containers: truncated, unknown version and mode, altered text, lim
   assert.throws(() => codec.containerParse(new Uint8Array(0)), isKolmoError('truncated'));
   assert.throws(() => codec.containerParse(bytes.subarray(0, 2)), isKolmoError('truncated'));
 
-  for (const version of [0, 6, 7]) {
+  for (const version of [0, 7]) {
     const otherVersion = bytes.slice();
     otherVersion[0] = (otherVersion[0] & 0x1f) | (version << 5); // a version no writer uses yet
     assert.throws(() => codec.containerParse(otherVersion), isKolmoError('unknown_version'));
   }
+  // Any change to a typo-proof container: its syndrome fails before anything is read.
+  for (let i = 0; i < bytes.length; i++) {
+    const changed = bytes.slice();
+    changed[i] ^= 0x01;
+    assert.throws(() => codec.containerParse(changed), (e) => e instanceof KolmoError && (e.code === 'damaged_link' || (i === 0 && e.code === 'unknown_version')));
+  }
 
-  const reservedMode = bytes.slice();
+  const legacy = codec.containerPack({ mode: 'stored', text, body: text, legacy: true });
+  const reservedMode = legacy.slice();
   reservedMode[0] |= 0x18; // mode field = 3
   assert.throws(() => codec.containerParse(reservedMode), isKolmoError('unknown_mode'));
 
-  // A flipped check bit: parses, but decodeFallback's verification fails.
-  const badCheck = bytes.slice();
+  // A flipped check bit of an earlier release's link: parses, but decodeFallback's verification fails.
+  const badCheck = legacy.slice();
   badCheck[1] ^= 0x01;
   assert.throws(() => codec.containerDecodeFallback(codec.containerParse(badCheck)), isKolmoError('checksum_mismatch'));
   assert.throws(() => codec.containerVerify(codec.containerParse(bytes), utf8('another text')), isKolmoError('checksum_mismatch'));
@@ -132,15 +149,18 @@ test('damaged containers: truncated, unknown version and mode, altered text, lim
 
 test('a stored link with damaged body bytes never decodes silently', () => {
   const text = utf8('The quick brown fox jumps over the lazy dog');
-  const stored = codec.containerPack({ mode: 'stored', text, body: text });
-  let caught = 0;
-  for (let i = 3; i < stored.length; i++) {
-    const damaged = stored.slice();
-    damaged[i] ^= 0x20;
-    assert.throws(() => codec.containerDecodeFallback(codec.containerParse(damaged)), isKolmoError('checksum_mismatch'));
-    caught++;
+  for (const legacy of [false, true]) {
+    const stored = codec.containerPack({ mode: 'stored', text, body: text, legacy });
+    let caught = 0;
+    for (let i = 3; i < stored.length; i++) {
+      const damaged = stored.slice();
+      damaged[i] ^= 0x20;
+      // A typo-proof link is refused at parse; an earlier release's at the text check.
+      assert.throws(() => codec.containerDecodeFallback(codec.containerParse(damaged)), isKolmoError(legacy ? 'checksum_mismatch' : 'damaged_link'));
+      caught++;
+    }
+    assert.equal(caught, stored.length - 3);
   }
-  assert.equal(caught, text.length);
 });
 
 test('container -> url text -> container round trip', () => {
@@ -153,7 +173,9 @@ test('container -> url text -> container round trip', () => {
 test('textCheck16 equals the check stored in a container', () => {
   const text = utf8('check me');
   const view = codec.containerParse(codec.containerPackBest({ text }).bytes);
-  assert.equal(view.check, codec.textCheck16('0', text));
+  assert.equal(view.check, codec.textCheck16('0', text) >> 8); // version 6 keeps the top 8 bits
+  const legacy = codec.containerParse(codec.containerPack({ mode: 'stored', text, body: text, legacy: true }));
+  assert.equal(legacy.check, codec.textCheck16('0', text));
   assert.match(codec.modelIdHash('kolmo-en-zh-v1'), /^[0-9a-f]{16}$/);
   assert.throws(() => codec.textCheck16('not hex', text), isKolmoError('bad_argument'));
 });
@@ -161,7 +183,7 @@ test('textCheck16 equals the check stored in a container', () => {
 test('status names are stable', () => {
   const names = ['ok', 'truncated', 'bad_magic', 'unknown_version', 'unknown_mode', 'unknown_model',
     'checksum_mismatch', 'length_over_limit', 'corrupt', 'bad_url_text', 'non_finite_logits',
-    'bad_argument', 'bad_tokenizer', 'out_of_memory'];
+    'bad_argument', 'bad_tokenizer', 'out_of_memory', 'bad_model', 'damaged_link'];
   names.forEach((name, i) => assert.equal(codec.statusName(i), name));
   assert.equal(codec.statusName(999), 'unknown_status');
 });

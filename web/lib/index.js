@@ -26,7 +26,7 @@ export { KolmoError };
 
 /**
  * Stable error codes: the core's status names (truncated, bad_magic, unknown_version,
- * unknown_mode, unknown_model, checksum_mismatch, length_over_limit, corrupt, bad_url_text,
+ * unknown_mode, unknown_model, checksum_mismatch, damaged_link, length_over_limit, corrupt, bad_url_text,
  * non_finite_logits, bad_argument, bad_tokenizer, out_of_memory) and those of the JS layer:
  * aborted, model_unavailable (download failed), model_mismatch (files do not match the
  * manifest), bad_model, backend_failed, webgpu_unavailable, not_utf8 (output 'text' of bytes

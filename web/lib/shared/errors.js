@@ -60,6 +60,10 @@ export const kErrorTexts = {
     meaning: 'the link contains characters a kolmo link never has (damaged when it was copied?)',
     page: (detail) => damaged(detail),
   },
+  damaged_link: {
+    meaning: 'the link was changed on its way (a typo, or a character lost or added): copy the whole link again from where it was shared',
+    page: (detail) => damaged(detail),
+  },
   bad_magic: { meaning: 'not a kolmo file (it does not start with KLMO)', page: (detail) => damaged(detail) },
   corrupt: { meaning: 'the link or file is damaged', page: (detail) => damaged(detail) },
   checksum_mismatch: {

@@ -628,6 +628,16 @@ export class Codec {
     return this.check(this.wasm.urlDecodeAnyForm(text));
   }
 
+  /**
+   * The container of a link's fragment text (either form), as a reader must take it: also
+   * refuses a text one typo away from a typo-proof link (container version 6) that reads as an
+   * earlier version. Throws KolmoError('bad_url_text' | 'damaged_link').
+   */
+  containerFromLinkText(text) {
+    if (typeof text !== 'string') throw new KolmoError('bad_argument', 'containerFromLinkText: expected a string');
+    return this.check(this.wasm.containerFromLinkText(text));
+  }
+
   // ---- bounds ----
 
   /** The most tokens (EOT included) an lm payload holds: the encoder side's bound and the decoder's default (src/session.h). */
@@ -683,12 +693,13 @@ export class Codec {
 
   /**
    * Frames a body the caller coded: pack({mode: 'stored'|'cm'|'lm', text, body, modelIndex,
-   * modelIdHash, lmPayloadVersion, crlfLineBreaks}) -> container bytes. crlfLineBreaks: the lm
-   * body codes lfLineBreaks(text) (container version 3).
+   * modelIdHash, lmPayloadVersion, crlfLineBreaks, legacy}) -> container bytes. crlfLineBreaks:
+   * the lm body codes lfLineBreaks(text); legacy: the framing of earlier releases (versions 1 to
+   * 5, for tests and tools) instead of the typo-proof version 6 of every new link.
    */
-  containerPack({ mode, text, body, modelIndex = 0, modelIdHash = '0', limits, lmPayloadVersion = 1, crlfLineBreaks = false }) {
+  containerPack({ mode, text, body, modelIndex = 0, modelIdHash = '0', limits, lmPayloadVersion = 1, crlfLineBreaks = false, legacy = false }) {
     return this.check(
-      this.wasm.containerPack(modeNumber(mode), modelIndex, modelIdHash, asBytes(text), asBytes(body), this.#limits(limits), lmPayloadVersion, crlfLineBreaks),
+      this.wasm.containerPack(modeNumber(mode), modelIndex, modelIdHash, asBytes(text), asBytes(body), this.#limits(limits), lmPayloadVersion, crlfLineBreaks, legacy),
     );
   }
 

@@ -284,7 +284,7 @@ export class Engine {
         throw new KolmoError('bad_url_text', 'the link has more than one "#": copy the whole link again, or pass only the text after its "#"');
       }
       if (hash >= 0) text = text.slice(hash + 1);
-      return codec.urlDecodeAnyForm(text); // base62, or the QR form
+      return codec.containerFromLinkText(text); // base62, or the QR form; damaged_link for a typo
     }
     if (input.length < 4 && input.length > 0 && input.every((b, i) => b === 'KLMO'.charCodeAt(i))) {
       codec.containerParseFile(input); // a strict prefix of the file form's magic: truncated
