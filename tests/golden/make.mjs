@@ -104,7 +104,16 @@ const v4Specs = family === 'km1' ? [] : [
   { name: 'block-plus-one', description: 'eval texts, 256 tokens + EOT: a second block of one token', bytes: evalConcat(blockPlusOne) },
   ...crlfSpecs.map((s) => ({ ...s, name: s.name.replace(`${family}-v3-`, '') })),
 ].map((s) => ({ ...s, name: `${family}-v4-${s.name.replace(`${family}-`, '')}`, mode: 'lm', payloadVersion: 3, description: `${family}, LM payload v3: ${s.description}` }));
-const specs = [...v1Specs, ...v2Specs, ...modelSpecs, ...crlfSpecs, ...v4Specs];
+// Container version 6 (typo-proof framing, every mode): what the CLI makes on the core engine with
+// the default model: every category (auto mode), the edge cases, with the model where it is
+// optional (its payload 1 or 3, whichever the encoder picks), and CRLF texts.
+const v6Specs = family === 'km1' ? [] : [
+  ...perCategory,
+  ...v1Specs.filter((s) => ['empty', 'one-char', 'one-char-lm', 'invalid-utf8', 'invalid-utf8-lm', 'over-context'].includes(s.name)),
+  { name: 'one-block', description: 'eval texts, 255 tokens + EOT: one full block of span headers', bytes: evalConcat(blockText), mode: 'lm' },
+  ...crlfSpecs.filter((s) => s.name.endsWith('-code') || s.name.endsWith('-en-chat') || s.name.endsWith('-only')).map((s) => ({ ...s, name: s.name.replace(`${family}-v3-`, '') })),
+].map((s) => ({ ...s, name: `${family}-v6-${s.name.replace(`${family}-`, '')}`, backend: 'core', description: `${family}, typo-proof: ${s.description}` }));
+const specs = [...v1Specs, ...v2Specs, ...modelSpecs, ...crlfSpecs, ...v4Specs, ...v6Specs];
 
 /** A link of LM payload `payloadVersion`, made with the library's pipeline (node backend). */
 async function linkWithPayload(bytes, payloadVersion) {
@@ -128,7 +137,7 @@ try {
     const bytes = spec.bytes ?? evalConcat(spec.generated.evalConcat);
     const input = join(work, spec.name);
     writeFileSync(input, bytes);
-    const args = [join(repoRoot, 'bin/kolmo.js'), 'compress', '--url', '--backend', 'node', '--quiet', ...(spec.mode ? ['--mode', spec.mode] : []), input];
+    const args = [join(repoRoot, 'bin/kolmo.js'), 'compress', '--url', '--backend', spec.backend ?? 'node', '--quiet', ...(spec.mode ? ['--mode', spec.mode] : []), input];
     let link;
     if (spec.payloadVersion) {
       link = await linkWithPayload(bytes, spec.payloadVersion);
