@@ -64,7 +64,7 @@ if [ "${KOLMO_SKIP_BUILD:-0}" != 1 ]; then
 fi
 if [ "$conformance" = 1 ]; then
   export KOLMO_EVAL="${KOLMO_EVAL:-all}"
-  step "conformance + noise + golden (node, KOLMO_EVAL=$KOLMO_EVAL)" node --test tests/node/conformance.test.mjs tests/node/noise.test.mjs tests/node/golden.test.mjs
+  step "conformance + noise + golden + hostile links (node, KOLMO_EVAL=$KOLMO_EVAL)" node --test tests/node/conformance.test.mjs tests/node/noise.test.mjs tests/node/golden.test.mjs tests/node/hostile_links.test.mjs
   if [ "${KOLMO_SKIP_E2E:-0}" != 1 ]; then
     step "conformance + WebGPU round trips + large text (browser, KOLMO_EVAL=$KOLMO_EVAL)" \
       node --test tests/e2e/conformance.test.mjs tests/e2e/roundtrip_webgpu.test.mjs tests/e2e/large_text.test.mjs
