@@ -59,6 +59,7 @@ def parse_args():
     ap.add_argument("--config", default=None, help="JSON file of option defaults (keys: option names)")
     ap.add_argument("--train")
     ap.add_argument("--val")
+    ap.add_argument("--val-extra", default=None, help="a second held-out shard, logged as val_extra_bits")
     ap.add_argument("--out")
     ap.add_argument("--vocab", type=int, default=8192)
     ap.add_argument("--d-model", type=int, default=256)
@@ -105,7 +106,8 @@ def parse_args():
     pre, _ = ap.parse_known_args()
     if pre.config:
         with open(pre.config) as f:
-            conf = {k.replace("-", "_"): v for k, v in json.load(f).items() if not k.startswith("_")}
+            # "data" is read by run.sh (the mix and its seed), "_..." keys are notes.
+            conf = {k.replace("-", "_"): v for k, v in json.load(f).items() if not k.startswith("_") and k != "data"}
         unknown = set(conf) - known
         if unknown:
             sys.exit(f"train: unknown keys in {pre.config}: {sorted(unknown)}")
@@ -138,6 +140,7 @@ def main():
             sys.exit(f"train: missing or too small token shard {path}")
     train = np.memmap(args.train, dtype=np.uint16, mode="r")
     val = np.memmap(args.val, dtype=np.uint16, mode="r")
+    val_extra = np.memmap(args.val_extra, dtype=np.uint16, mode="r") if args.val_extra else None
     if int(train.max()) >= args.vocab:
         sys.exit(f"train: shard has token id {int(train.max())} >= --vocab {args.vocab}")
     os.makedirs(args.out, exist_ok=True)
@@ -246,11 +249,12 @@ def main():
         return CrossEntropy.apply(logits.reshape(-1, cfg.vocab_size), y.reshape(-1))
 
     @torch.no_grad()
-    def val_loss():
+    def val_loss(shard=None):
         # The training path (train mode: same function, faster ops); there is no dropout. The same
         # windows every time and for every run: generator seed 1234, batches of 8 (64 for km2).
         g = torch.Generator().manual_seed(1234)
-        losses = [forward_loss(*batch(val, 8, g)).item() for _ in range(max(1, args.val_windows // 8))]
+        shard = val if shard is None else shard
+        losses = [forward_loss(*batch(shard, 8, g)).item() for _ in range(max(1, args.val_windows // 8))]
         return sum(losses) / len(losses) / math.log(2)
 
     def save():
@@ -337,6 +341,8 @@ def main():
                        (tokens_seen - session_tokens0) / max(now - session_start, 1e-9))}
             if step % args.ckpt_every == 0:
                 rec["val_bits"] = val_loss()
+                if val_extra is not None:
+                    rec["val_extra_bits"] = val_loss(val_extra)
                 save()
                 t0 = time.time()  # validation and saving are not training time
             log.write(json.dumps(rec) + "\n")
