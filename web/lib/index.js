@@ -26,31 +26,46 @@ export { KolmoError };
 
 /**
  * Stable error codes: the core's status names (truncated, bad_magic, unknown_version,
- * unknown_mode, unknown_model, checksum_mismatch, damaged_link, length_over_limit, corrupt, bad_url_text,
- * non_finite_logits, bad_argument, bad_tokenizer, out_of_memory) and those of the JS layer:
- * aborted, model_unavailable (download failed), model_mismatch (files do not match the
- * manifest), bad_model, backend_failed, webgpu_unavailable, not_utf8 (output 'text' of bytes
- * that are not UTF-8), password_required (an encrypted link opened without a password),
- * wrong_password (a wrong password, or an encrypted link changed after it was made),
- * crypto_unavailable (no WebCrypto: a page over plain http), worker_failed, internal.
- * @typedef {string} KolmoErrorCode
+ * unknown_mode, unknown_model, checksum_mismatch, damaged_link, length_over_limit, corrupt,
+ * bad_url_text, non_finite_logits, bad_argument, bad_tokenizer, out_of_memory) and those of the
+ * JS layer: aborted, model_unavailable (a model file or the manifest could not be downloaded, or
+ * the server answered 404 or an HTML page: the message names the URL and the fix),
+ * model_mismatch (files do not match the manifest), bad_model, backend_failed,
+ * webgpu_unavailable, ort_missing (an ONNX Runtime backend was asked for without ONNX Runtime
+ * Web: npm install onnxruntime-web, and ortBaseUrl), wasm_unavailable (kolmo's .wasm could not
+ * be loaded: the message names its URL), wasm_blocked (a Content-Security-Policy without
+ * 'wasm-unsafe-eval'), not_utf8 (output 'text' of bytes that are not UTF-8), password_required
+ * (an encrypted link opened without a password), wrong_password (a wrong password, or an
+ * encrypted link changed after it was made), crypto_unavailable (no WebCrypto: a page over
+ * plain http), worker_failed (the worker did not start or crashed: the message names its URL
+ * and the cause), internal.
+ * @typedef {'truncated'|'bad_magic'|'unknown_version'|'unknown_mode'|'unknown_model'|'checksum_mismatch'
+ *   |'damaged_link'|'length_over_limit'|'corrupt'|'bad_url_text'|'non_finite_logits'|'bad_argument'
+ *   |'bad_tokenizer'|'out_of_memory'|'aborted'|'model_unavailable'|'model_mismatch'|'bad_model'
+ *   |'backend_failed'|'webgpu_unavailable'|'ort_missing'|'wasm_unavailable'|'wasm_blocked'|'not_utf8'
+ *   |'password_required'|'wrong_password'|'crypto_unavailable'|'worker_failed'|'internal'} KolmoErrorCode
  */
 
 /**
  * @typedef {'auto'|'core'|'webgpu'|'wasm'|'node'} Backend
+ * @typedef {'core'|'webgpu'|'wasm'|'node'} RunningBackend  a backend that ran the model
  *
  * @typedef {object} KolmoOptions
  * @property {Backend} [backend]  preferred backend, default 'auto' = 'core' (kolmo's own model
  *   engine, in its WASM module: browsers and Node). 'webgpu' (browsers) runs the model on ONNX
- *   Runtime Web's WebGPU backend, loaded only then; 'wasm' and 'node' are ONNX Runtime's CPU
- *   builds (for comparisons; 'node' needs the onnxruntime-node package installed). A backend
- *   that fails falls back to 'core', and stats.fallback says why
- * @property {Array<'core'|'webgpu'|'wasm'|'node'>} [backends]  exact list to try, in order, with
- *   no other fallback (e.g. ['webgpu'] to insist on WebGPU)
- * @property {string|URL} [modelBaseUrl]  folder with manifest.json and <id>/ (default: the
- *   models/ folder of this package)
- * @property {string|URL} [ortBaseUrl]  browsers: folder with onnxruntime-web's dist/ files
- *   (default: /ort/ beside the demo page, i.e. ../../ort/ from this module)
+ *   Runtime Web's WebGPU backend, loaded only then (an optional peer dependency: npm install
+ *   onnxruntime-web, and ortBaseUrl); 'wasm' and 'node' are ONNX Runtime's CPU builds (for
+ *   comparisons; 'node' needs onnxruntime-node). A backend that fails falls back to 'core', and
+ *   stats.fallback says why
+ * @property {RunningBackend[]} [backends]  exact list to try, in order, with no other fallback
+ *   (e.g. ['webgpu'] to insist on WebGPU)
+ * @property {string|URL} [modelBaseUrl]  a folder with manifest.json and <id>/ (a copy of the
+ *   package's models/), for self-hosting the model elsewhere. Default: the package's own files,
+ *   which bundlers copy into the build (Vite, webpack 5, Rollup) and a CDN serves as they are
+ * @property {string|URL} [ortBaseUrl]  browsers, ONNX Runtime backends only: the folder with
+ *   onnxruntime-web's dist/ files (no default: kolmo does not install ONNX Runtime)
+ * @property {string|URL} [wasmUrl]  kolmo_wasm.wasm, for self-hosting it elsewhere (default: the
+ *   package's own, web/lib/wasm/kolmo_wasm.wasm, which bundlers copy)
  * @property {boolean|string} [cache]  cache model files (default true); Node: a folder path
  * @property {boolean} [worker]  browsers: run in a Web Worker (default true)
  * @property {number} [threads]  ONNX Runtime CPU threads
@@ -77,7 +92,7 @@ export { KolmoError };
  * @property {number} fragmentChars
  * @property {number} bitsPerByte  containerBytes * 8 / inputBytes (0 for empty input)
  * @property {string} modelId
- * @property {string} backend  'core' | 'webgpu' | 'wasm' | 'node'
+ * @property {RunningBackend} backend
  * @property {string|null} fallback  why preferred backends were skipped, if they were
  * @property {number} tokens
  * @property {number} loadMs  model download + session creation (0 once loaded)
@@ -89,7 +104,7 @@ export { KolmoError };
  * @property {number} inputBytes  bytes of the restored text
  * @property {number} containerBytes
  * @property {string|null} modelId  null when the link needs no model
- * @property {string|null} backend
+ * @property {RunningBackend|null} backend
  * @property {string|null} fallback
  * @property {number} tokens
  * @property {number} loadMs
@@ -136,13 +151,20 @@ function defaultThreads() {
 function engineSettings(options) {
   return {
     backends: backendList(options),
-    // The package's own models/ (web/lib/ -> ../../models/); ort/ beside the demo page.
-    modelBaseUrl: absoluteFolder(options.modelBaseUrl ?? new URL('../../models/', import.meta.url)),
-    ortBaseUrl: absoluteFolder(options.ortBaseUrl ?? new URL('../../ort/', import.meta.url)),
+    // null: the package's own files, found by the worker's literal new URL(…, import.meta.url)s
+    // (worker/bundled_model.js, worker/codec.js), which bundlers follow and copy.
+    modelBaseUrl: options.modelBaseUrl == null ? null : absoluteFolder(options.modelBaseUrl),
+    ortBaseUrl: options.ortBaseUrl == null ? null : absoluteFolder(options.ortBaseUrl),
+    ...(options.wasmUrl == null ? {} : { wasmUrl: absoluteUrl(options.wasmUrl) }),
     threads: options.threads ?? defaultThreads(),
     cache: typeof options.cache === 'string' ? options.cache : options.cache !== false,
     gpuKvCache: options.gpuKvCache ?? true,
   };
+}
+
+/** A file's absolute URL: a relative one is resolved against the page. @param {string|URL} url */
+function absoluteUrl(url) {
+  return new URL(url, isNode ? undefined : globalThis.location?.href).href;
 }
 
 // ---- input and output ----
@@ -213,7 +235,7 @@ export class Kolmo {
    * Downloads (or takes from the cache) and starts the default model, so that the first
    * compress() or decompress() does not wait for it.
    * @param {CallOptions} [options]
-   * @returns {Promise<{backend: string, fallback: string|null, modelId: string}>}
+   * @returns {Promise<{backend: RunningBackend, fallback: string|null, modelId: string}>}
    */
   load({ onProgress, signal } = {}) {
     return this.#host.call(Kind.load, { settings: this.#settings }, {
@@ -311,7 +333,8 @@ function sharedKolmo(options) {
  * Compresses text or bytes; see Kolmo#compress. Options combine KolmoOptions (which model and
  * backend) with the call's options.
  * @param {string|Uint8Array|ArrayBuffer} input
- * @param {KolmoOptions & CallOptions & {tokenCosts?: boolean, modes?: Array<'stored'|'cm'|'lm'>}} [options]
+ * @param {KolmoOptions & CallOptions & {tokenCosts?: boolean, modes?: Array<'stored'|'cm'|'lm'>, password?: string}} [options]
+ *   password: encrypt the link (see Kolmo#compress)
  * @returns {Promise<{bytes: Uint8Array, fragment: string, qrFragment: string, stats: CompressStats}>}
  */
 export async function compress(input, options = {}) {
@@ -323,7 +346,8 @@ export async function compress(input, options = {}) {
  * @template {'text'|'bytes'} [O='text']
  * @param {string|Uint8Array|ArrayBuffer} input
  * @param {KolmoOptions & CallOptions & {output?: O, tokenCosts?: boolean,
- *   onTokens?: (t: DecodedTokens) => void, onStats?: (s: DecompressStats) => void}} [options]
+ *   onTokens?: (t: DecodedTokens) => void, onStats?: (s: DecompressStats) => void, password?: string}} [options]
+ *   password: for an encrypted link (see Kolmo#decompress)
  * @returns {Promise<O extends 'bytes' ? Uint8Array : string>}
  */
 export async function decompress(input, options = {}) {

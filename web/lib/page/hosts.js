@@ -59,6 +59,58 @@ export function inProcessHost() {
   };
 }
 
+// The worker's URL as served beside this module, for error messages only: the Worker itself is
+// created from the literal new Worker(new URL(…), …) below, the pattern bundlers follow (they
+// bundle worker.js and its imports into a chunk of their own). A variable, so they leave it alone.
+const kWorkerPath = '../worker/worker.js';
+const kWorkerFix = "Serve the kolmo package's web/lib/ folder as it is (a CDN or a static copy), or build with a " +
+  'bundler that follows new Worker(new URL(…, import.meta.url)): Vite, webpack 5, Rollup; esbuild does not ' +
+  '(README: Use with a bundler).';
+
+/**
+ * Starts the worker. Where this module comes from another origin (a CDN), a Worker cannot be
+ * started from its URL (workers are same-origin): a same-origin blob: module that imports it
+ * stands in, and worker.js, its imports and its assets still load from that origin (with CORS).
+ * @returns {Worker}
+ */
+function startWorker() {
+  const options = /** @type {WorkerOptions} */ ({ type: 'module', name: 'kolmo' });
+  try {
+    return new Worker(new URL('../worker/worker.js', import.meta.url), { type: 'module', name: 'kolmo' });
+  } catch (error) {
+    const url = new URL(kWorkerPath, import.meta.url).href;
+    const crossOrigin = /^https?:/.test(url) && new URL(url).origin !== globalThis.location?.origin;
+    if (/** @type {any} */ (error)?.name === 'SecurityError' && crossOrigin) {
+      try {
+        const shim = URL.createObjectURL(new Blob([`import ${JSON.stringify(url)};\n`], { type: 'text/javascript' }));
+        return new Worker(shim, options);
+      } catch (blobError) {
+        throw new KolmoError('worker_failed', `could not start the kolmo worker ${url} from another origin through a ` +
+          `blob: URL (${/** @type {any} */ (blobError)?.message ?? blobError}): the page's Content-Security-Policy ` +
+          'must allow worker-src blob:, or serve kolmo from the page\'s own origin');
+      }
+    }
+    throw new KolmoError('worker_failed', `could not start the kolmo worker ${url}: ${/** @type {any} */ (error)?.message ?? error} ` +
+      "(a Content-Security-Policy whose worker-src or script-src does not allow it?). " + kWorkerFix);
+  }
+}
+
+/** Why the worker did not load, as well as the page can tell: the answer of its URL. @returns {Promise<string>} */
+async function workerLoadFailure() {
+  const url = new URL(kWorkerPath, import.meta.url).href;
+  let why = 'it failed to load';
+  try {
+    const response = await fetch(url);
+    const type = response.headers.get('content-type') ?? '';
+    if (!response.ok) why = `its URL answered HTTP ${response.status}`;
+    else if (/^text\/html\b/i.test(type)) why = 'its URL answered an HTML page (a single-page app\'s fallback), not JavaScript';
+    else why = 'it loaded but failed to start (a module it imports is missing, a Content-Security-Policy, or a browser without module workers)';
+  } catch (error) {
+    if (/^https?:/.test(url)) why = `its URL could not be fetched (${/** @type {any} */ (error)?.message ?? error})`;
+  }
+  return `the kolmo worker did not start: ${why}. Worker URL: ${url}${/^file:/.test(url) ? ' (the bundler inlined this module but left the worker behind)' : ''}. ${kWorkerFix}`;
+}
+
 /**
  * The engine in a Web Worker. The queue is here, not in the worker, so that aborting the
  * running request — which terminates the worker — does not take queued ones with it.
@@ -73,13 +125,18 @@ export function workerHost() {
   let failCurrent = null;
 
   const start = () => {
-    const w = new Worker(new URL('../worker/worker.js', import.meta.url), { type: 'module', name: 'kolmo' });
+    const w = startWorker();
     w.onerror = (event) => {
       event.preventDefault?.();
-      const message = event.message || 'the kolmo worker failed to start or crashed';
-      const code = isOutOfMemory(message) ? 'out_of_memory' : 'worker_failed';
-      failCurrent?.(new KolmoError(code, message));
-      stop();
+      const message = event.message;
+      const code = message && isOutOfMemory(message) ? 'out_of_memory' : 'worker_failed';
+      const fail = (/** @type {string} */ text) => {
+        failCurrent?.(new KolmoError(code, text));
+        stop();
+      };
+      if (message) fail(`the kolmo worker crashed: ${message}`);
+      // A module worker that cannot load gives an error event with no message: ask the server.
+      else workerLoadFailure().then(fail);
     };
     return w;
   };
@@ -96,7 +153,12 @@ export function workerHost() {
             reject(abortError(signal));
             return;
           }
-          worker ??= start();
+          try {
+            worker ??= start();
+          } catch (error) {
+            reject(error);
+            return;
+          }
           const w = worker;
           const id = nextId++;
           const onAbort = () => {

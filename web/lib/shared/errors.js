@@ -14,7 +14,8 @@ export class KolmoError extends Error {
   constructor(code, message) {
     super(message ? `${code}: ${message}` : code);
     this.name = 'KolmoError';
-    this.code = code;
+    /** the stable code: compare it with the names of KolmoErrorCode (index.js) */
+    this.code = /** @type {import('../index.js').KolmoErrorCode} */ (code);
   }
 }
 
@@ -105,6 +106,15 @@ export const kErrorTexts = {
   wrong_password: { page: () => 'Wrong password — or the link was changed after it was made. Check the password and try again.' },
   crypto_unavailable: {
     page: (detail) => 'Password-protected links need WebCrypto, which this browser offers only on https:// pages. (' + detail + ')',
+  },
+  ort_missing: {
+    page: (detail) => 'This backend needs ONNX Runtime Web, which this site does not serve. Open the page without ?backend= to use kolmo\'s own engine. (' + detail + ')',
+  },
+  wasm_unavailable: {
+    page: (detail) => 'kolmo\'s WebAssembly module could not be loaded — are you offline? Reload the page to try again. (' + detail + ')',
+  },
+  wasm_blocked: {
+    page: (detail) => 'This site\'s security policy does not allow WebAssembly, which kolmo needs. (' + detail + ')',
   },
   worker_failed: { page: (detail) => 'The background worker stopped (' + detail + '). Reload the page to try again.' },
 };

@@ -38,8 +38,10 @@ export const requestKinds = Object.freeze([Kind.load, Kind.limits, Kind.compress
  * abort can rebuild its engine.
  * @typedef {object} EngineSettings
  * @property {string[]} backends  tried in order, e.g. ['webgpu', 'wasm']
- * @property {string} modelBaseUrl  folder holding manifest.json and <id>/ (absolute URL)
- * @property {string} ortBaseUrl  folder holding onnxruntime-web's dist files (absolute URL)
+ * @property {string|null} modelBaseUrl  folder holding manifest.json and <id>/ (absolute URL); null:
+ *   the package's own files (worker/bundled_model.js)
+ * @property {string|null} ortBaseUrl  folder holding onnxruntime-web's dist files (absolute URL); null:
+ *   none given (the ONNX Runtime backends then say how to add it)
  * @property {string} [wasmUrl]  kolmo_wasm.wasm (absolute URL); default: web/lib/wasm/, as worker/codec.js loads it
  * @property {number} [threads]  ORT WASM threads
  * @property {boolean|string} [cache]  keep model files in a cache (default true): browsers the Cache API,

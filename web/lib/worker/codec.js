@@ -15,6 +15,7 @@
 import createKolmoModule from '../wasm/kolmo_wasm.js';
 import { KolmoError } from '../shared/errors.js';
 import { isNode } from '../shared/env.js';
+import { fetchAsset } from './asset_fetch.js';
 
 // ---- errors ----
 
@@ -48,6 +49,8 @@ export function loadCodec(options) {
 async function instantiate({ wasmBinary, wasmUrl } = {}) {
   const url = wasmUrl === undefined ? kWasmUrl : new URL(wasmUrl, import.meta.url);
   const moduleOptions = {};
+  const fix = "Serve the kolmo package's web/lib/wasm/kolmo_wasm.wasm at that URL (a bundler that follows " +
+    'new URL(…, import.meta.url) copies it: Vite, webpack 5, Rollup), or pass wasmUrl (README: Use with a bundler).';
   if (wasmBinary !== undefined) {
     moduleOptions.wasmBinary = wasmBinary;
   } else if (isNode && url.protocol === 'file:') {
@@ -55,12 +58,31 @@ async function instantiate({ wasmBinary, wasmUrl } = {}) {
     // bytes are read here. The specifier is a variable so that bundlers leave it alone.
     const fsModule = 'node:fs/promises';
     const { readFile } = await import(/* @vite-ignore */ fsModule);
-    moduleOptions.wasmBinary = await readFile(url);
+    try {
+      moduleOptions.wasmBinary = await readFile(url);
+    } catch (error) {
+      throw new KolmoError('wasm_unavailable', `could not read kolmo's WebAssembly module ${url.href}: ${/** @type {any} */ (error)?.code ?? error}`);
+    }
+  } else if (url.protocol === 'file:') {
+    throw new KolmoError('wasm_unavailable', `kolmo's WebAssembly module has a file: URL here (${url.href}), which a page cannot load. ${fix}`);
   } else {
-    moduleOptions.locateFile = (path) => (path.endsWith('.wasm') ? url.href : path);
+    // Fetched here rather than by the Emscripten loader, so that a 404 or an HTML page (an app's
+    // fallback) is reported with its URL and the fix, not as a compile error. 235 KB: compiling
+    // from bytes instead of the stream costs nothing measurable.
+    const response = await fetchAsset(url.href, { what: "kolmo's WebAssembly module (application/wasm)", fix, code: 'wasm_unavailable' });
+    moduleOptions.wasmBinary = new Uint8Array(await response.arrayBuffer());
   }
-  const wasm = await createKolmoModule(moduleOptions);
-  return new Codec(wasm);
+  try {
+    const wasm = await createKolmoModule(moduleOptions);
+    return new Codec(wasm);
+  } catch (error) {
+    const message = String(/** @type {any} */ (error)?.message ?? error);
+    if (/unsafe-eval|Content.Security.Policy|CSP/i.test(message)) {
+      throw new KolmoError('wasm_blocked', `the page's Content-Security-Policy does not allow WebAssembly: add ` +
+        `'wasm-unsafe-eval' to its script-src (${message})`);
+    }
+    throw new KolmoError('wasm_unavailable', `could not start kolmo's WebAssembly module from ${url.href}: ${message}. ${fix}`);
+  }
 }
 
 // ---- helpers ----

@@ -99,7 +99,8 @@ export class Engine {
   codec() {
     this.#codec ??= (this.#settings.wasmUrl ? loadCodec({ wasmUrl: this.#settings.wasmUrl }) : loadCodec()).catch((error) => {
       this.#codec = null;
-      throw new KolmoError('internal', `could not load the kolmo WASM codec: ${error?.message ?? error}`);
+      // wasm_unavailable / wasm_blocked name the URL and the fix (codec.js); anything else is a bug.
+      throw error instanceof KolmoError ? error : new KolmoError('internal', `could not load the kolmo WASM codec: ${error?.message ?? error}`);
     });
     return this.#codec;
   }
@@ -169,8 +170,9 @@ export class Engine {
         failures.push(`${backend}: ${kolmoError.message}`);
       }
     }
-    const webgpuOnly = order.length === 1 && order[0] === 'webgpu';
-    throw new KolmoError(webgpuOnly && /webgpu_unavailable/.test(failures[0]) ? 'webgpu_unavailable' : 'backend_failed',
+    // One backend asked for: its own reason (webgpu_unavailable, ort_missing) is the code.
+    const only = order.length === 1 ? /^\w+: (webgpu_unavailable|ort_missing):/.exec(failures[0])?.[1] : undefined;
+    throw new KolmoError(only ?? 'backend_failed',
       `no backend could run the model (${failures.join('; ')})`);
   }
 

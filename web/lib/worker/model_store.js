@@ -14,6 +14,8 @@ import { absoluteFolder, isNode, nodeImport } from '../shared/env.js';
 import { concatBytes } from './bytes.js';
 import { verifyModelFiles } from './model_manifest.js';
 import { throwIfAborted } from './pacing.js';
+import { fetchAsset, looksLikeHtml, modelFix } from './asset_fetch.js';
+import { kBundledModelFiles, kBundledModelId, kManifestUrl, otherModelsFolder } from './bundled_model.js';
 
 /** The files a model needs at run time (tokenizer.json is for other tools). */
 export const kModelFiles = Object.freeze(['model.onnx', 'tokenizer.kbpe']);
@@ -116,33 +118,35 @@ async function openStore(cache) {
 
 /**
  * Reads a URL completely: file: URLs from disk (Node), others with fetch(), streaming so that
- * progress can be reported and a body larger than `maxBytes` is refused early.
- * @param {string} url @param {{signal?: AbortSignal, maxBytes?: number, onBytes?: (n: number) => void}} options
+ * progress can be reported and a body larger than `maxBytes` is refused early. A 404, an HTML
+ * page or a failed download is KolmoError('model_unavailable') naming the URL, what was
+ * expected and the fix (asset_fetch.js).
+ * @param {string} url @param {{signal?: AbortSignal, maxBytes?: number, onBytes?: (n: number) => void,
+ *   what: string, fix: string}} options  what: the file expected; fix: what to do when it is missing
  * @returns {Promise<Uint8Array>}
  */
-async function readUrl(url, { signal, maxBytes = Infinity, onBytes } = {}) {
+async function readUrl(url, { signal, maxBytes = Infinity, onBytes, what, fix }) {
   throwIfAborted(signal);
   if (url.startsWith('file:')) {
-    if (!isNode) throw new KolmoError('model_unavailable', `cannot read ${url} here`);
+    if (!isNode) throw new KolmoError('model_unavailable', `cannot read ${url} here (a file: URL in a browser, where ${what} was expected). ${fix}`);
     const { readFile } = await nodeImport('node:fs/promises');
     const { fileURLToPath } = await nodeImport('node:url');
     let bytes;
     try {
       bytes = new Uint8Array(await readFile(fileURLToPath(url)));
     } catch (error) {
-      throw new KolmoError('model_unavailable', `${url}: ${/** @type {any} */ (error)?.code ?? error}`);
+      throw new KolmoError('model_unavailable', `${url}: ${/** @type {any} */ (error)?.code ?? error} (${what} was expected there). ${fix}`);
     }
     onBytes?.(bytes.length);
     return bytes;
   }
   let response;
   try {
-    response = await fetch(url, { signal });
+    response = await fetchAsset(url, { what, fix, code: 'model_unavailable' }, { signal });
   } catch (error) {
     throwIfAborted(signal);
-    throw new KolmoError('model_unavailable', `could not download ${url} (offline?): ${/** @type {any} */ (error)?.message ?? error}`);
+    throw error;
   }
-  if (!response.ok) throw new KolmoError('model_unavailable', `could not download ${url}: HTTP ${response.status}`);
   if (!response.body) {
     const bytes = new Uint8Array(await response.arrayBuffer());
     onBytes?.(bytes.length);
@@ -173,19 +177,42 @@ async function readUrl(url, { signal, maxBytes = Infinity, onBytes } = {}) {
 // ---- public ----
 
 /**
- * Fetches manifest.json from `baseUrl`: network first, the cached copy when offline (the
- * manifest changes when models are added, so it is not cache-first).
- * @param {string|URL} baseUrl the models folder's URL (the public API's default: the package's
- *   own models/, index.js)
+ * Where a model file comes from: under `baseUrl` when the caller gave one (modelBaseUrl); else
+ * the default model's bundled URL (bundled_model.js), and any other model (an old link's) from
+ * the package's models/ folder. Returns the URL and the sentence that says what to do if it is
+ * not there.
+ * @param {string|null} baseUrl @param {string} id @param {string} name
+ * @returns {{url: string, fix: string}}
+ */
+function modelFileSource(baseUrl, id, name) {
+  if (baseUrl) return { url: absoluteFolder(baseUrl) + encodeURIComponent(id) + '/' + name, fix: modelFix(true) };
+  if (id === kBundledModelId) return { url: /** @type {Record<string, URL>} */ (kBundledModelFiles)[name].href, fix: modelFix(false) };
+  const fix = `This link was made with the older model ${id}, which the npm package does not include ` +
+    `(only the default model ${kBundledModelId} is). Open it on the kolmo page, which serves every model, or copy ` +
+    `the models/ folder of the kolmo repository (manifest.json and ${id}/) to a folder and pass it as modelBaseUrl ` +
+    '(the CLI: --models DIR).';
+  const folder = otherModelsFolder();
+  if (!folder) throw new KolmoError('model_unavailable', fix);
+  return { url: folder + encodeURIComponent(id) + '/' + name, fix };
+}
+
+/**
+ * Fetches manifest.json from `baseUrl` (null: the package's own, bundled_model.js): network
+ * first, the cached copy when offline (the manifest changes when models are added, so it is not
+ * cache-first).
+ * @param {string|URL|null} baseUrl the models folder's URL, or null for the package's own
  * @param {{signal?: AbortSignal, cache?: boolean|string}} [options]
  * @returns {Promise<any>} the parsed manifest
  */
 export async function loadManifest(baseUrl, { signal, cache } = {}) {
-  const url = absoluteFolder(baseUrl) + 'manifest.json';
-  const store = url.startsWith('file:') ? null : await openStore(cache);
+  const url = baseUrl ? absoluteFolder(baseUrl) + 'manifest.json' : kManifestUrl.href;
+  const what = 'the kolmo model manifest (JSON)';
+  const fix = modelFix(Boolean(baseUrl));
+  // file: (Node, the package's own) and data: (a bundler inlined the small manifest) need no cache.
+  const store = /^(file|data):/.test(url) ? null : await openStore(cache);
   let bytes;
   try {
-    bytes = await readUrl(url, { signal, maxBytes: 1 << 24 });
+    bytes = await readUrl(url, { signal, maxBytes: 1 << 24, what, fix });
   } catch (error) {
     const cached = await store?.get(url);
     if (!cached) throw error;
@@ -195,7 +222,12 @@ export async function loadManifest(baseUrl, { signal, cache } = {}) {
   try {
     manifest = JSON.parse(new TextDecoder().decode(bytes));
   } catch {
-    throw new KolmoError('unknown_model', `${url} is not a kolmo model manifest`);
+    const html = looksLikeHtml(bytes);
+    throw new KolmoError('model_unavailable', `${url} answered ${html ? 'an HTML page' : 'something that is not JSON'} where ` +
+      `${what} was expected${html ? ': the server returns its index.html for files it does not have' : ''}. ${fix}`);
+  }
+  if (!manifest || typeof manifest !== 'object' || !manifest.models) {
+    throw new KolmoError('unknown_model', `${url} is JSON but not a kolmo model manifest (no "models"). ${fix}`);
   }
   await store?.put(url, bytes);
   return manifest;
@@ -204,16 +236,17 @@ export async function loadManifest(baseUrl, { signal, cache } = {}) {
 /**
  * Loads and checks the run-time files of one model (manifest entry from manifestEntry() or
  * entryForLinkIndex()): cache first, else download (then cache). Throws KolmoError:
- * model_unavailable (download failed), model_mismatch (files do not hash to the entry, even
- * after a fresh download), aborted.
+ * model_unavailable (download failed, 404, an HTML page; the message names the URL and the
+ * fix), model_mismatch (files do not hash to the entry, even after a fresh download), aborted.
  * @param {{id: string, files: Record<string, {bytes: number, sha256: string}>}} entry
- * @param {{baseUrl: string|URL, signal?: AbortSignal, cache?: boolean|string,
+ * @param {{baseUrl: string|URL|null, signal?: AbortSignal, cache?: boolean|string,
  *   onProgress?: (p: {phase: 'download', done: number, total: number}) => void}} options
+ *   baseUrl: the models folder (modelBaseUrl), or null for the package's own files
  * @returns {Promise<Record<string, Uint8Array>>} file name -> bytes, for kModelFiles
  */
 export async function loadModelFiles(entry, { baseUrl, signal, cache, onProgress }) {
-  const folder = absoluteFolder(baseUrl) + encodeURIComponent(entry.id) + '/';
-  const local = folder.startsWith('file:');
+  const sources = Object.fromEntries(kModelFiles.map((name) => [name, modelFileSource(baseUrl ? String(baseUrl) : null, entry.id, name)]));
+  const local = kModelFiles.every((name) => /^(file|data):/.test(sources[name].url));
   const store = local ? null : await openStore(cache);
   const total = kModelFiles.reduce((sum, name) => sum + (entry.files?.[name]?.bytes ?? 0), 0);
   let done = 0;
@@ -227,7 +260,7 @@ export async function loadModelFiles(entry, { baseUrl, signal, cache, onProgress
   const fromCache = new Set();
   for (const name of kModelFiles) {
     throwIfAborted(signal);
-    const cached = await store?.get(folder + name);
+    const cached = await store?.get(sources[name].url);
     if (cached) {
       files[name] = cached;
       fromCache.add(name);
@@ -236,17 +269,27 @@ export async function loadModelFiles(entry, { baseUrl, signal, cache, onProgress
   }
   for (const name of kModelFiles) {
     if (files[name]) continue;
-    files[name] = await readUrl(folder + name, { signal, maxBytes: entry.files?.[name]?.bytes, onBytes: bump });
+    const { url, fix } = sources[name];
+    const what = `${name} of the kolmo model ${entry.id} (${entry.files?.[name]?.bytes ?? '?'} bytes)`;
+    const bytes = await readUrl(url, { signal, maxBytes: entry.files?.[name]?.bytes, onBytes: bump, what, fix });
+    if (looksLikeHtml(bytes)) {
+      throw new KolmoError('model_unavailable', `${url} answered an HTML page where ${what} was expected. ${fix}`);
+    }
+    files[name] = bytes;
   }
   try {
     await verifyModelFiles(entry, files);
   } catch (error) {
-    if (fromCache.size === 0) throw error;
+    if (fromCache.size === 0) {
+      const urls = kModelFiles.map((name) => sources[name].url).join(', ');
+      throw new KolmoError(/** @type {any} */ (error)?.code ?? 'model_mismatch', `${/** @type {any} */ (error)?.message?.replace(/^\w+: /, '') ?? error} ` +
+        `(downloaded from ${urls}: a truncated or different file; if the server is right, clear its caches)`);
+    }
     // A damaged cache entry: forget the cached files and download them once more.
-    for (const name of fromCache) await store?.remove(folder + name);
+    for (const name of fromCache) await store?.remove(sources[name].url);
     return loadModelFiles(entry, { baseUrl, signal, cache, onProgress });
   }
-  for (const name of kModelFiles) if (!fromCache.has(name)) await store?.put(folder + name, files[name]);
+  for (const name of kModelFiles) if (!fromCache.has(name)) await store?.put(sources[name].url, files[name]);
   return files;
 }
 

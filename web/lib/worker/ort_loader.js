@@ -25,7 +25,17 @@ export async function loadOrtNode(backend) {
       throw error;
     }
   }
-  if (backend === 'wasm') return unwrap(await nodeImport('onnxruntime-web'));
+  if (backend === 'wasm') {
+    try {
+      return unwrap(await nodeImport('onnxruntime-web'));
+    } catch (error) {
+      const code = /** @type {any} */ (error)?.code;
+      if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+        throw new KolmoError('ort_missing', 'the wasm backend runs on ONNX Runtime Web, an optional peer dependency that is not installed: npm install onnxruntime-web');
+      }
+      throw error;
+    }
+  }
   throw new KolmoError('backend_failed', `backend ${backend} is not available in Node (use node or wasm)`);
 }
 
@@ -42,7 +52,10 @@ function unwrap(/** @type {any} */ module) {
  * A software WebGPU adapter (SwiftShader: measured ~100x slower per token than WASM for this
  * model, every kernel dispatch costs milliseconds) is refused unless WebGPU is the only backend
  * asked for.
- * @param {string} ortBaseUrl @param {number|undefined} threads @param {boolean} allowSoftwareGpu
+ * Without `ortBaseUrl` (null) it refuses with KolmoError 'ort_missing', which says how to add ONNX
+ * Runtime: kolmo does not install it (an optional peer dependency), and a bundler cannot be
+ * told to copy a package that may not be there.
+ * @param {string|null} ortBaseUrl @param {number|undefined} threads @param {boolean} allowSoftwareGpu
  */
 export function browserOrtLoader(ortBaseUrl, threads, allowSoftwareGpu) {
   /** @type {Promise<any>|null} */
@@ -60,6 +73,12 @@ export function browserOrtLoader(ortBaseUrl, threads, allowSoftwareGpu) {
       }
     } else if (backend !== 'wasm') {
       throw new KolmoError('backend_failed', `backend ${backend} is not available in browsers (use webgpu or wasm)`);
+    }
+    if (!ortBaseUrl) {
+      throw new KolmoError('ort_missing', `the ${backend} backend runs on ONNX Runtime Web, which kolmo does not ` +
+        'install: npm install onnxruntime-web, serve its dist/ folder (ort.min.mjs and the ort-wasm-simd-threaded.* ' +
+        "files beside it) with your site, and pass its URL as ortBaseUrl, e.g. { backend: 'webgpu', ortBaseUrl: " +
+        "'/ort/' } (README: Use with a bundler)");
     }
     const bundle = backend === 'webgpu' ? 'ort.min.mjs' : 'ort.wasm.min.mjs';
     if (!loaded || (backend === 'webgpu' && loadedBundle !== bundle)) {
