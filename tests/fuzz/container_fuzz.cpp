@@ -40,16 +40,28 @@ void checkContainer(const uint8_t* data, size_t size, bool fileForm) {
   ContainerView view;
   Status s = fileForm ? parseFile(data, size, limits, &view) : parse(data, size, limits, &view);
   if (s != Status::kOk) return;
-  // Versions 2 to 5 exist only for mode lm (LM payload 2: versions 2, 3; payload 3: 4, 5);
-  // everything else is version 1.
-  require(view.version == kContainerVersion ||
-          (view.version >= kContainerVersionLmV2 && view.version <= kContainerVersionLmV3Crlf &&
-           view.mode == ContainerMode::kLm));
-  require(view.lmPayloadVersion() ==
-          (view.version == kContainerVersion ? 1 : (view.version <= kContainerVersionLmV2Crlf ? 2 : 3)));
-  require(view.crlfLineBreaks() ==
-          (view.version == kContainerVersionLmV2Crlf || view.version == kContainerVersionLmV3Crlf));
-  require(view.body + view.bodySize == data + size);
+  const uint8_t* container = fileForm ? data + sizeof(kFileMagic) : data;
+  const size_t containerSize = fileForm ? size - sizeof(kFileMagic) : size;
+  if (view.version == kContainerVersionTypoProof) {
+    // Version 6: only an intact syndrome parses; the kind says payload and CRLF; the trailer follows the body.
+    require(linkSyndrome(container, containerSize) == 0);
+    const uint8_t kind = container[0] & 0x1F;
+    require(view.mode != ContainerMode::kLm ||
+            view.lmPayloadVersion() == (kind >= kTypoProofKindLmV3 ? 3 : 1));
+    require(view.crlfLineBreaks() == (view.mode == ContainerMode::kLm && kind >= kTypoProofKindLmV3Crlf));
+    require(view.body + view.bodySize + kLinkSyndromeBytes == data + size);
+  } else {
+    // Versions 2 to 5 exist only for mode lm (LM payload 2: versions 2, 3; payload 3: 4, 5);
+    // everything else is version 1.
+    require(view.version == kContainerVersion ||
+            (view.version >= kContainerVersionLmV2 && view.version <= kContainerVersionLmV3Crlf &&
+             view.mode == ContainerMode::kLm));
+    require(view.lmPayloadVersion() ==
+            (view.version == kContainerVersion ? 1 : (view.version <= kContainerVersionLmV2Crlf ? 2 : 3)));
+    require(view.crlfLineBreaks() ==
+            (view.version == kContainerVersionLmV2Crlf || view.version == kContainerVersionLmV3Crlf));
+    require(view.body + view.bodySize == data + size);
+  }
   if (view.mode == ContainerMode::kLm) {
     // Without a model only the check can be exercised.
     uint8_t probe[3] = {1, 2, 3};
@@ -86,12 +98,23 @@ void checkText(const uint8_t* data, size_t size) {
   const int lmVersion = 1 + static_cast<int>(size % 5);
   const int lmPayloadVersion = lmVersion == 1 ? 1 : (lmVersion <= 3 ? 2 : 3);
   const bool crlf = lmVersion == 3 || lmVersion == 5;
-  require(packBest(data, size, &lmBody, size % 11, id, limits, &packed, &mode, lmPayloadVersion, crlf) ==
+  // New links are typo-proof (version 6, payloads 1 and 3); the framing of earlier releases too.
+  const bool typoProof = lmPayloadVersion != 2 && (size / 5) % 2 == 0;
+  const LinkFraming framing = typoProof ? LinkFraming::kTypoProof : LinkFraming::kLegacy;
+  require(packBest(data, size, &lmBody, size % 11, id, limits, &packed, &mode, lmPayloadVersion, crlf, framing) ==
           Status::kOk);
   ContainerView view;
   require(parse(packed.data(), packed.size(), limits, &view) == Status::kOk);
   require(view.mode == mode);
-  require(view.version == (mode == ContainerMode::kLm ? lmVersion : kContainerVersion));
+  if (typoProof) {
+    require(view.version == kContainerVersionTypoProof);
+    if (mode == ContainerMode::kLm) {
+      require(view.lmPayloadVersion() == lmPayloadVersion);
+      require(view.crlfLineBreaks() == crlf);
+    }
+  } else {
+    require(view.version == (mode == ContainerMode::kLm ? lmVersion : kContainerVersion));
+  }
   // The line-break transform of versions 3 and 5 is exact where it applies.
   std::vector<uint8_t> lf, restored;
   if (lfLineBreaks(data, size, &lf)) {
