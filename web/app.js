@@ -10,15 +10,19 @@
 // decoded text of an opened link ends up in [data-kolmo="output"] (textContent), which gets
 // data-kolmo-state="done", or "error" with the message as its text; the editor is
 // [data-kolmo="input"] and the link [data-kolmo="link"] (value; data-kolmo-state="done" once it
-// belongs to the editor's current text). [data-kolmo="channels"] lists an <li> per channel
-// (data-kolmo-channel, data-kolmo-fit="fits"|"near"|"over"); [data-kolmo="share"] is the Share
-// button (hidden without the Web Share API). ?title=&text=&url= (the manifest's share_target)
-// puts shared text into the editor.
+// belongs to the editor's current text). A long opened text shows its start only
+// (data-kolmo-shown-chars of data-kolmo-chars UTF-16 units); [data-kolmo="copy-text"] and
+// [data-kolmo="download-text"] give all of it. [data-kolmo="cancel"] cancels the editor's compress,
+// [data-kolmo="open-cancel"] the opening of a link: the two run in workers of their own, so that
+// opening a link never cancels or delays the editor's link. [data-kolmo="channels"] lists an <li>
+// per channel (data-kolmo-channel, data-kolmo-fit="fits"|"near"|"over"); [data-kolmo="share"] is
+// the Share button (hidden without the Web Share API). Text shared from another app (the
+// manifest's share_target, a POST that the service worker answers: web/sw.js) goes into the editor.
 import { Kolmo, KolmoError } from './lib/index.js';
 import {
   ui, describe, showMessage, clearError, beginProgress, showProgress, endProgress, showEngine, showTextSize,
   showOverLimit, showLink, clearLink, showChannels, showPasswordNote, beginDecoded, appendDecoded, showDecoded,
-  showOpenFailed,
+  showOpenFailed, showOpenProgress, endOpening, editable,
 } from './app/render.js';
 import * as link from './app/link_state.js';
 
@@ -45,14 +49,22 @@ ui.backendChoice.addEventListener('change', () => {
   address.searchParams.set('backend', ui.backendChoice.value);
   location.assign(address.href);
 });
+// Two instances, a worker each: the editor's compress and the opening of a link run side by side,
+// and cancelling one (which terminates its worker) leaves the other alone.
 const kolmo = new Kolmo(options);
+const opener = new Kolmo(options);
 /** @type {Promise<void>|null} asked with the first compress, not at start-up: the worker must
  * start once the service worker controls the page, which gives it the CSP headers. */
 let limitsReady = null;
 
-/** The AbortController of the running operation (the Cancel button aborts it). */
+/** The AbortController of the editor's running compress (the progress card's Cancel aborts it). */
 let current = /** @type {AbortController|null} */ (null);
 ui.cancel.addEventListener('click', () => current?.abort(new Error('cancelled by the user')));
+/** The AbortController of the link being opened (the opened link's Cancel aborts it). */
+let opening = /** @type {AbortController|null} */ (null);
+ui.openCancel.addEventListener('click', () => opening?.abort(new Error('cancelled by the user')));
+/** The opened link's verified text ('' when none): what Copy text, Download and Edit a copy take. */
+let openedText = '';
 
 /** @param {Uint8Array} bytes @returns {Promise<number|null>} gzip size, or null without CompressionStream */
 async function gzipBytes(bytes) {
@@ -176,20 +188,20 @@ ui.copy.addEventListener('click', async () => {
 
 /** @param {string} fragment */
 async function openLink(fragment) {
-  current?.abort(new Error('a new link was opened'));
+  opening?.abort(new Error('a new link was opened'));
   const controller = new AbortController();
-  current = controller;
-  beginDecoded();
+  opening = controller;
+  openedText = '';
+  beginDecoded(fragment.replace(/^#/, '').length);
   const live = new TextDecoder('utf-8', { ignoreBOM: true });
   const started = performance.now();
-  beginProgress();
   let decodedTokens = 0;
   /** @type {import('./lib/index.js').DecompressStats|null} */
   let stats = null;
   const password = ui.password.value;
   try {
-    const bytes = await kolmo.decompress(fragment, {
-      output: 'bytes', tokenCosts: true, onProgress: showProgress, signal: controller.signal, ...(password ? { password } : {}),
+    const bytes = await opener.decompress(fragment, {
+      output: 'bytes', tokenCosts: true, onProgress: showOpenProgress, signal: controller.signal, ...(password ? { password } : {}),
       onTokens: (t) => {
         decodedTokens += t.lengths.length;
         appendDecoded(live.decode(t.bytes, { stream: true }), decodedTokens);
@@ -197,12 +209,15 @@ async function openLink(fragment) {
       onStats: (s) => (stats = s),
     });
     const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+    if (opening !== controller) return; // another link was opened meanwhile
     link.unlocked();
+    openedText = text;
     showDecoded({
       text, bytes, fragment: fragment.replace(/^#/, ''), elapsedMs: performance.now() - started,
       stats: /** @type {import('./lib/index.js').DecompressStats} */ (/** @type {unknown} */ (stats)),
     });
   } catch (error) {
+    if (opening !== controller) return;
     // Never leave unverified text on screen as if it were the message.
     const code = /** @type {any} */ (error)?.code;
     const message = code === 'not_utf8' || error instanceof TypeError
@@ -212,10 +227,40 @@ async function openLink(fragment) {
     if (code === 'password_required' || code === 'wrong_password') link.lock(fragment);
     showOpenFailed(message, code);
   } finally {
-    if (current === controller) current = null;
-    endProgress();
+    if (opening === controller) {
+      opening = null;
+      endOpening();
+    }
   }
 }
+
+// ---- the opened text: copy, download, edit ----
+
+ui.copyText.addEventListener('click', async () => {
+  try {
+    await navigator.clipboard.writeText(openedText);
+    ui.copyText.textContent = 'Copied';
+  } catch {
+    ui.copyText.textContent = 'Copy failed: use Download';
+  }
+  setTimeout(() => (ui.copyText.textContent = 'Copy text'), 1500);
+});
+
+ui.downloadText.addEventListener('click', () => {
+  const url = URL.createObjectURL(new Blob([openedText], { type: 'text/plain;charset=utf-8' }));
+  const anchor = document.createElement('a');
+  anchor.href = url;
+  anchor.download = 'kolmo.txt';
+  anchor.click();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+});
+
+ui.edit.addEventListener('click', () => {
+  if (!editable(openedText)) return;
+  ui.input.value = openedText;
+  ui.input.dispatchEvent(new Event('input'));
+  ui.input.focus();
+});
 
 // ---- password ----
 
@@ -230,12 +275,6 @@ ui.password.addEventListener('input', () => {
   showPasswordNote(ui.password.value);
   if (link.lockedLink()) return; // typing the password of an opened link
   compressSoon();
-});
-
-ui.edit.addEventListener('click', () => {
-  ui.input.value = ui.output.textContent ?? '';
-  ui.input.dispatchEvent(new Event('input'));
-  ui.input.focus();
 });
 
 window.addEventListener('hashchange', () => {

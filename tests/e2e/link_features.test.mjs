@@ -90,7 +90,7 @@ test('page: password links, QR codes, Cancel on a hostile link, a 4 MiB paste', 
     await page.goto(`${server.url}?backend=core#${hostile.fragment}`);
     await page.waitForFunction(() => (document.querySelector('[data-kolmo="output"]')?.textContent ?? '').length > 20, null, { timeout: 180000 });
     const started = Date.now();
-    await page.click('[data-kolmo="cancel"]');
+    await page.click('[data-kolmo="open-cancel"]');
     assert.equal(await waitForState(page, ['error', 'done'], 10000), 'error');
     const latency = Date.now() - started;
     t.diagnostic(`cancelled a crafted link's decode in ${latency} ms`);

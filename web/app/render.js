@@ -7,7 +7,20 @@ import { pageMessage } from '../lib/shared/errors.js';
 import { channelFits, channelWarning } from './channels.js';
 import { showQr } from './qr_view.js';
 
-const kMaxHeatTokens = 20000; // beyond this the heat view shows the start only
+// Beyond this the heat view shows the start only: a span per token, and laying out 20,000 of
+// them blocked the main thread for 0.9 s (measured: 5,000 took 0.13 s, on a loaded 2-core machine).
+const kMaxHeatTokens = 4000;
+// The opened text on screen: its first kViewLines lines, at most kViewChars characters, the rest
+// behind Copy text and Download. Laying out a long text blocks the main thread in one piece and
+// costs memory per line: a 4 MiB text of two million lines blocked it for 21 s and grew the
+// renderer by 2.5 GB; 5,000 short lines took 26 ms, 128 K characters in one line ~80 ms.
+const kViewLines = 4000;
+const kViewChars = 128 * 1024;
+// "Edit a copy" puts the text into the editor, a <textarea>, which lays out all of it at once and
+// more slowly than the view (2,500 lines of 85 characters: 0.4 s; two million short lines: 72 s):
+// a longer text is for Copy text or Download.
+const kEditLines = 1500;
+const kEditChars = 64 * 1024;
 const kHeatMaxBits = 16; // bits at which the heat colour is hottest
 const kBackendNames = { core: 'CPU', webgpu: 'WebGPU', wasm: 'ONNX Runtime WASM', node: 'ONNX Runtime Node' };
 
@@ -19,6 +32,8 @@ export const ui = {
   downloadNote: $('download-note'), codeRow: $('code-row'), codeBar: $('progress'), codeLabel: $('code-label'),
   codeNote: $('code-note'), cancel: $('cancel'),
   decoded: $('decoded'), verified: $('verified'), output: $('output'), decodeSpeed: $('decode-speed'), edit: $('edit'),
+  openRow: $('open-row'), openBar: $('open-progress'), openNote: $('open-note'), openCancel: $('open-cancel'),
+  openPlan: $('open-plan'), viewNote: $('view-note'), copyText: $('copy-text'), downloadText: $('download-text'),
   input: $('input'), limit: $('limit'), link: $('link'), copy: $('copy'), compressNote: $('compress-note'),
   share: $('share'), channels: $('channels'), channelWarning: $('channel-warning'),
   figBytes: $('fig-bytes'), figLink: $('fig-link'), figBpc: $('fig-bpc'), figGzip: $('fig-gzip'), figB64: $('fig-b64'),
@@ -36,6 +51,17 @@ export function formatBytes(n) {
 }
 /** @param {number} n */
 export const formatCount = (n) => n.toLocaleString('en-US');
+/** Characters (code points) of a string, without an array of them (a 4 MiB text is 4 M items). @param {string} text */
+export function countChars(text) {
+  let pairs = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) pairs++;
+  }
+  return text.length - pairs;
+}
+/** @param {number} ms */
+const formatSeconds = (ms) => (ms < 10000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`);
 /** Characters of a base64url text for n bytes (no padding). @param {number} n */
 const base64urlChars = (n) => Math.ceil((n * 4) / 3);
 /** @param {string|null|undefined} backend */
@@ -136,7 +162,7 @@ export function showEngine(info) {
 
 /** The size of the editor's text, and how close it is to the limit. @param {string} text @param {number} bytes @param {number} maxTextBytes */
 export function showTextSize(text, bytes, maxTextBytes) {
-  setFigure(ui.figBytes, formatBytes(bytes), `${formatCount([...text].length)} chars`);
+  setFigure(ui.figBytes, formatBytes(bytes), `${formatCount(countChars(text))} chars`);
   ui.limit.textContent = bytes > maxTextBytes
     ? `${formatBytes(bytes)} — over the ${formatBytes(maxTextBytes)} limit`
     : bytes > maxTextBytes / 4 ? `${formatBytes(bytes)} of ${formatBytes(maxTextBytes)}` : '';
@@ -169,7 +195,7 @@ export function showLink({ text, bytes, link, qrLink, gzip, result }) {
   showQr(ui.qr, text ? qrLink : '');
   ui.link.dataset.kolmoMode = result.stats.mode;
   ui.copy.disabled = false;
-  const chars = [...text].length;
+  const chars = countChars(text);
   const fragmentChars = result.fragment.length;
   setFigure(ui.figLink, `${formatCount(link.length)} chars`, `${formatCount(fragmentChars)} after the #`);
   ui.figLink.title = `${result.bytes.length} bytes coded (${result.stats.mode})`;
@@ -219,8 +245,41 @@ export function showPasswordNote(password) {
 
 // ---- an opened link ----
 
-/** An opened link starts decoding: an empty, unverified output. */
-export function beginDecoded() {
+/**
+ * How much of a text the view shows: the end of its first `lines` lines, at most `chars`
+ * characters (a UTF-16 index, never inside a surrogate pair).
+ * @param {string} text @param {number} lines @param {number} chars
+ */
+function prefixEnd(text, lines, chars) {
+  let end = Math.min(text.length, chars);
+  let at = -1;
+  for (let n = 0; n < lines; n++) {
+    at = text.indexOf('\n', at + 1);
+    if (at < 0 || at >= end) break;
+    if (n === lines - 1) end = at + 1;
+  }
+  const c = text.charCodeAt(end - 1);
+  return end < text.length && c >= 0xd800 && c <= 0xdbff ? end - 1 : end;
+}
+
+/** @param {string} text @returns {number} newlines in it */
+function countLines(text) {
+  let n = 0;
+  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) n++;
+  return n;
+}
+
+/** What the view shows of the text being decoded: characters and lines so far; full once at the bound. */
+const shown = { chars: 0, lines: 0, full: false };
+let openStarted = 0;
+
+/**
+ * An opened link starts decoding: an empty, unverified output, and the opening's progress row
+ * with what is known of the link before decoding (its size; an lm link does not declare its
+ * text's length, a model-free one does but only the worker reads it).
+ * @param {number} fragmentChars characters after the '#'
+ */
+export function beginDecoded(fragmentChars) {
   ui.decoded.hidden = false;
   ui.output.textContent = '';
   ui.output.dataset.kolmoState = 'decoding';
@@ -229,15 +288,69 @@ export function beginDecoded() {
   ui.verified.textContent = 'unverified — decoding…';
   ui.verified.className = 'badge pending';
   ui.edit.disabled = true;
+  ui.edit.title = '';
+  ui.copyText.hidden = true;
+  ui.downloadText.hidden = true;
+  ui.viewNote.hidden = true;
   ui.decodeSpeed.textContent = '';
+  shown.chars = 0;
+  shown.lines = 0;
+  shown.full = false;
+  openStarted = performance.now();
+  ui.openRow.hidden = false;
+  ui.openBar.removeAttribute('value');
+  ui.openNote.textContent = '';
+  // About 6 bits of the link per character (base62; the QR form ~5.4).
+  const coded = Math.floor((fragmentChars * 5.95) / 8);
+  ui.openPlan.textContent = `Opening a ${formatCount(fragmentChars)}-character link (about ${formatBytes(coded)} coded). ` +
+    'Any link holds at most 4 MB of text: a model-free one decodes in seconds, one coded with the model at ' +
+    'a few hundred tokens a second (at most 65,536 tokens). Long texts show their start here, the rest by Copy text or Download.';
 }
 
-/** Decoded, not yet verified, text as it arrives. @param {string} text @param {number} tokens decoded so far */
+/** The opening's progress (the library's onProgress). @param {import('../lib/index.js').Progress} p */
+export function showOpenProgress(p) {
+  if (p.phase === 'download') {
+    ui.openBar.value = p.total ? p.done / p.total : 0;
+    ui.openNote.textContent = `model: ${formatBytes(p.done)} of ${formatBytes(p.total ?? 0)}`;
+  } else if (p.phase === 'load') {
+    ui.openNote.textContent = p.done ? 'model ready' : 'starting the model…';
+  } else if (p.phase === 'decode') {
+    const share = p.total ? p.done / p.total : p.fraction;
+    const elapsed = performance.now() - openStarted;
+    if (share === undefined) {
+      ui.openBar.removeAttribute('value');
+    } else {
+      ui.openBar.value = share;
+    }
+    // The share of the link read so far, and the time left at the pace so far.
+    const left = share && share > 0.02 && elapsed > 1000 ? `, about ${formatSeconds((elapsed * (1 - share)) / share)} left` : '';
+    ui.openNote.textContent = `${formatCount(p.done)} tokens${share !== undefined ? `, ${Math.round(share * 100)}% of the link` : ''}${left}`;
+  }
+}
+
+/** The opening ended (done, failed or cancelled): its progress row goes. */
+export function endOpening() {
+  ui.openRow.hidden = true;
+  ui.openPlan.textContent = '';
+}
+
+/**
+ * Decoded, not yet verified, text as it arrives, up to the view's bound.
+ * @param {string} text @param {number} tokens decoded so far
+ */
 export function appendDecoded(text, tokens) {
-  ui.output.append(text);
-  ui.codeRow.hidden = false;
-  ui.codeLabel.textContent = 'Decoding';
-  ui.codeNote.textContent = `${formatCount(tokens)} tokens`;
+  ui.openNote.textContent = `${formatCount(tokens)} tokens`;
+  if (shown.full || text === '') return;
+  const end = prefixEnd(text, kViewLines - shown.lines, kViewChars - shown.chars);
+  const part = end < text.length ? text.slice(0, end) : text;
+  ui.output.append(part);
+  shown.chars += part.length;
+  shown.lines += countLines(part);
+  if (end < text.length || shown.lines >= kViewLines || shown.chars >= kViewChars) {
+    shown.full = true;
+    ui.viewNote.textContent = 'Decoding goes on: the view shows the start of the text.';
+    ui.viewNote.hidden = false;
+  }
 }
 
 /**
@@ -252,16 +365,37 @@ function settleOutput(text, state, badge, kind) {
   ui.verified.className = `badge ${kind}`;
 }
 
+/** Whether "Edit a copy" can put this text into the editor without blocking the page. @param {string} text */
+export const editable = (text) => prefixEnd(text, kEditLines, kEditChars) === text.length;
+
 /**
- * The opened link's text, verified, with how it was decoded.
+ * The opened link's text, verified, with how it was decoded: all of it, or for a long text its
+ * start (kViewLines, kViewChars) and a note; Copy text and Download give the whole.
  * @param {{text: string, bytes: Uint8Array, fragment: string, elapsedMs: number,
  *   stats: import('../lib/index.js').DecompressStats}} opened
  */
 export function showDecoded({ text, bytes, fragment, elapsedMs, stats: s }) {
   ui.unlock.hidden = true;
   ui.output.dataset.kolmoMode = s?.mode ?? '';
-  settleOutput(text, 'done', '✓ verified', 'ok');
-  ui.edit.disabled = false;
+  const end = prefixEnd(text, kViewLines, kViewChars);
+  settleOutput(end < text.length ? text.slice(0, end) : text, 'done', '✓ verified', 'ok');
+  ui.output.dataset.kolmoShownChars = String(end);
+  ui.output.dataset.kolmoChars = String(text.length);
+  if (end < text.length) {
+    const lines = countLines(text) + (text.endsWith('\n') ? 0 : 1);
+    ui.viewNote.textContent = `Showing the start: ${formatBytes(new TextEncoder().encode(text.slice(0, end)).length)} of ` +
+      `${formatBytes(bytes.length)} (${formatCount(Math.min(lines, kViewLines))} of ${formatCount(lines)} lines). ` +
+      'Copy text or Download gives all of it.';
+    ui.viewNote.hidden = false;
+  } else {
+    ui.viewNote.hidden = true;
+  }
+  ui.copyText.hidden = false;
+  ui.downloadText.hidden = false;
+  const canEdit = editable(text);
+  ui.edit.disabled = !canEdit;
+  ui.edit.title = canEdit ? '' : `Too long to edit in this page (over ${formatCount(kEditLines)} lines or ` +
+    `${formatBytes(kEditChars)}): download it and edit it elsewhere.`;
   showEngine(s);
   const seconds = s.codeMs / 1000;
   if (s.mode === 'lm') {
@@ -286,6 +420,7 @@ export function showDecoded({ text, bytes, fragment, elapsedMs, stats: s }) {
  */
 export function showOpenFailed(message, code) {
   ui.output.classList.add('failed');
+  ui.viewNote.hidden = true;
   settleOutput(message, 'error', 'could not open', 'bad');
   if (code === 'password_required' || code === 'wrong_password') {
     ui.output.dataset.kolmoState = 'locked';
