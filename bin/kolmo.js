@@ -5,21 +5,20 @@
 //
 //   kolmo compress [FILE] [-o OUT] [--url] [--backend core|wasm|node] [--mode lm|cm|stored]
 //                  [--password-file F] [--qr [IMAGE.svg|IMAGE.png]] [--base-url URL]
-//   kolmo decompress [FILE] [-o OUT] [--url] [--backend core|wasm|node] [--password-file F]
+//   kolmo decompress [FILE] [-o OUT] [--url] [--backend core|wasm|node] [--password-file F] [--models DIR]
 //
 // Files are the file form: "KLMO" + the link's container. --url reads or writes the fragment
 // text instead (what follows '#' in a link; decompress also takes a whole link). Errors: one
 // line on stderr, exit status 1 (2 for a wrong command line).
 import { readFile, writeFile } from 'node:fs/promises';
-// @ts-expect-error pngjs ships no type declarations
-import { PNG } from 'pngjs';
+import { pathToFileURL } from 'node:url';
 import { loadCodec } from '../web/lib/worker/codec.js';
 import { compress, decompress, KolmoError } from '../web/lib/index.js';
 import { qrPixels, qrSvg, qrSymbol, qrTerminalText } from '../web/lib/page/qr.js';
 
 const kUsage = `usage: kolmo compress [FILE] [-o OUT] [--url] [--backend core|wasm|node] [--mode lm|cm|stored]
                       [--password-file F] [--qr [IMAGE.svg|IMAGE.png]] [--base-url URL]
-       kolmo decompress [FILE] [-o OUT] [--url] [--backend core|wasm|node] [--password-file F]
+       kolmo decompress [FILE] [-o OUT] [--url] [--backend core|wasm|node] [--password-file F] [--models DIR]
 
   compress     FILE (or stdin) -> a kolmo file ("KLMO" + container) on OUT (or stdout);
                --url: the link fragment text instead (what follows # in a link)
@@ -35,6 +34,9 @@ const kUsage = `usage: kolmo compress [FILE] [-o OUT] [--url] [--backend core|wa
                or written to IMAGE.svg / IMAGE.png
   --base-url   the page the QR code's link opens (e.g. https://user.github.io/kolmo/); without
                it the QR code holds the fragment text alone (kolmo decompress --url opens it)
+  --models     a folder with manifest.json and one folder per model id (the kolmo repository's
+               models/): for links made with an older model, which the npm package does not
+               include (it has the default model only)
   --quiet      no progress on stderr`;
 
 
@@ -43,7 +45,7 @@ class UsageError extends Error {}
 /** @param {string[]} args */
 function parseArgs(args) {
   /** @type {{command?: string, file?: string, out?: string, url: boolean, backend?: string, mode?: string, quiet: boolean, help: boolean,
-   *   passwordFile?: string, qr?: string|true, baseUrl?: string}} */
+   *   passwordFile?: string, qr?: string|true, baseUrl?: string, models?: string}} */
   const options = { url: false, quiet: false, help: false };
   const valueOf = (/** @type {string} */ arg, /** @type {number} */ i) => {
     const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : args[i + 1];
@@ -55,6 +57,9 @@ function parseArgs(args) {
     if (arg === '-h' || arg === '--help') options.help = true;
     else if (arg === '--password-file' || arg.startsWith('--password-file=')) {
       options.passwordFile = valueOf(arg, i);
+      if (!arg.includes('=')) i++;
+    } else if (arg === '--models' || arg.startsWith('--models=')) {
+      options.models = valueOf(arg, i);
       if (!arg.includes('=')) i++;
     } else if (arg === '--base-url' || arg.startsWith('--base-url=')) {
       options.baseUrl = valueOf(arg, i);
@@ -149,6 +154,9 @@ async function writeQr(/** @type {string|true} */ target, /** @type {string} */ 
     await writeOutput(target, qrSvg(symbol));
   } else {
     const { width, height, data } = qrPixels(symbol);
+    // pngjs only here: the library (and the browser) never loads it.
+    // @ts-expect-error pngjs ships no type declarations
+    const { PNG } = await import('pngjs');
     const png = new PNG({ width, height });
     png.data.set(data);
     await writeOutput(target, PNG.sync.write(png));
@@ -184,6 +192,7 @@ async function main() {
   const libOptions = {
     ...(options.backend ? { backends: /** @type {Array<'core'|'node'|'wasm'>} */ ([options.backend]) } : {}),
     ...(options.passwordFile !== undefined ? { password: await readPassword(options.passwordFile) } : {}),
+    ...(options.models !== undefined ? { modelBaseUrl: pathToFileURL(options.models.replace(/\/?$/, '/')) } : {}),
     onProgress: progressReporter(options.quiet),
   };
   const input = await readInput(options.file);

@@ -2,11 +2,13 @@
 // `import { compress, decompress } from 'kolmo'` round-trips text with the packaged model, the
 // `kolmo` bin works, and the packaged types compile against a TypeScript user.
 // Installs dependencies from npm's cache when it can (--prefer-offline); skips when npm cannot
-// reach them at all.
+// reach them at all. Prints the installed size (issue 23: <= 15 MB in an empty project) and
+// checks what a light install leaves out: ONNX Runtime (an optional peer dependency), the older
+// model km1 (the CLI opens its links with --models, the library with modelBaseUrl).
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readdirSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,7 +35,18 @@ test('npm pack -> npm install -> import { compress, decompress } from "kolmo"', 
       assert.ok(files.includes(path), `${path} is not in the package`);
     }
   }
-  assert.ok(files.some((/** @type {string} */ f) => /^models\/[^/]+\/model\.onnx$/.test(f)), 'no model in the package');
+  // The default model, and only it: the files bundled_model.js names for bundlers are those of
+  // the manifest's default, and they are packed; older models (km1) are not.
+  const manifest = JSON.parse(readFileSync(join(repoRoot, 'models/manifest.json'), 'utf8'));
+  const bundled = await import(new URL('../../web/lib/worker/bundled_model.js', import.meta.url).href);
+  assert.equal(bundled.kBundledModelId, manifest.default, 'web/lib/worker/bundled_model.js does not name the default model');
+  for (const name of Object.keys(bundled.kBundledModelFiles)) {
+    assert.ok(files.includes(`models/${manifest.default}/${name}`), `models/${manifest.default}/${name} is not in the package`);
+    assert.ok(bundled.kBundledModelFiles[name].href.endsWith(`/models/${manifest.default}/${name}`));
+  }
+  const packedModels = files.filter((/** @type {string} */ f) => /^models\/[^/]+\/model\.onnx$/.test(f));
+  assert.deepEqual(packedModels, [`models/${manifest.default}/model.onnx`], 'the package holds other models than the default');
+  t.diagnostic(`tarball: ${(packed[0].size / 1e6).toFixed(2)} MB packed, ${(packed[0].unpackedSize / 1e6).toFixed(2)} MB unpacked, ${files.length} files`);
   assert.ok(!files.some((/** @type {string} */ f) => f.startsWith('tests/') || f.startsWith('src/') || f.startsWith('models/recipe')), 'sources or tests in the package');
   assert.ok(!files.some((/** @type {string} */ f) => f.includes('kolmo_wasm_test')), 'the test WASM module in the package');
   const tarball = join(dir, packed[0].filename);
@@ -71,7 +84,11 @@ test('npm pack -> npm install -> import { compress, decompress } from "kolmo"', 
   assert.ok(!existsSync(join(project, 'node_modules/onnxruntime-node')), 'onnxruntime-node was installed');
   const addons = readdirSync(join(project, 'node_modules'), { recursive: true }).map(String).filter((f) => f.endsWith('.node'));
   assert.deepEqual(addons, [], 'a native addon was installed');
-  t.diagnostic(`node_modules: ${installedMB()} MB`);
+  const installed = installedMB();
+  t.diagnostic(`installed size (npm install kolmo in an empty project): node_modules ${installed} MB: ` +
+    readdirSync(join(project, 'node_modules')).filter((name) => !name.startsWith('.')).join(', '));
+  assert.ok(installed <= 15, `npm install kolmo takes ${installed} MB (target <= 15 MB)`);
+  assert.ok(!existsSync(join(project, 'node_modules/onnxruntime-web')), 'onnxruntime-web was installed (it is an optional peer dependency)');
   const run = spawnSync(process.execPath, ['roundtrip.mjs'], { cwd: project, env, encoding: 'utf8' });
   assert.equal(run.status, 0, run.stderr);
   const results = JSON.parse(run.stdout);
@@ -82,6 +99,17 @@ test('npm pack -> npm install -> import { compress, decompress } from "kolmo"', 
   const bin = spawnSync(join(project, 'node_modules/.bin/kolmo'), ['compress', '--url'], { cwd: project, env, input: 'Hello from an installed package.', encoding: 'utf8' });
   assert.equal(bin.status, 0, bin.stderr);
   assert.equal(bin.stdout.trim(), results[0].fragment);
+
+  // A link made with km1 (not in the package): the CLI says how to open it, and opens it with
+  // --models pointing at the repository's models/ (which has every model).
+  const km1Link = readFileSync(join(repoRoot, 'tests/golden/links/one-char-lm.txt'), 'utf8').trim();
+  const km1Text = readFileSync(join(repoRoot, 'tests/golden/texts/one-char-lm.bin'));
+  const noKm1 = spawnSync(join(project, 'node_modules/.bin/kolmo'), ['decompress', '--url', '--quiet'], { cwd: project, env, input: km1Link, encoding: 'utf8' });
+  assert.equal(noKm1.status, 1);
+  assert.match(noKm1.stderr, /model_unavailable.*km1-.*--models DIR/s);
+  const withKm1 = spawnSync(join(project, 'node_modules/.bin/kolmo'), ['decompress', '--url', '--quiet', '--models', join(repoRoot, 'models')], { cwd: project, env, input: km1Link });
+  assert.equal(withKm1.status, 0, String(withKm1.stderr));
+  assert.deepEqual(withKm1.stdout, km1Text);
 
   // A TypeScript user: the packaged declarations compile, and misuse does not.
   const tsc = join(repoRoot, 'node_modules/typescript/bin/tsc');
