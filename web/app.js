@@ -311,12 +311,14 @@ async function startServiceWorker() {
 // ---- start ----
 
 async function start() {
-  const shared = link.takeSharedText();
-  if (shared !== null) {
-    ui.input.value = shared;
-    link.setEditorLink('pending');
-  }
   await startServiceWorker();
+  const shared = await link.takeSharedText();
+  if (shared.text !== null) {
+    ui.input.value = shared.text;
+    link.setEditorLink('pending');
+  } else if (shared.lost) {
+    showMessage('The shared text did not reach the page (it is kept for a minute only). Share it again.');
+  }
   const fragment = link.fragmentToOpen();
   if (fragment) {
     await openLink(fragment);

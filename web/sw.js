@@ -10,8 +10,11 @@
 //                                     visit loads the page and the library without a network
 //                                     round trip (a link opens ~0.1-0.2 s sooner). An unbuilt
 //                                     page (version "dev") is network first, the cache offline.
-//   navigations                       kept under the page's address alone: a query (?backend=,
-//                                     or text shared through the share target) is never stored
+//   navigations                       kept and fetched under the page's address alone: a query
+//                                     (?backend=, ?share=) never reaches the network or the cache
+//   POST ./share                      the share target (manifest.webmanifest): the shared text
+//                                     stays in this worker's memory until the page takes it (a
+//                                     message), never in a request, a URL or Cache Storage
 //   models/                           not handled (model_store.js)
 //
 // Headers: scripts/site.mjs fills in kSite.headers (the Content-Security-Policy and cross-origin
@@ -52,7 +55,13 @@ function withSiteHeaders(response) {
   return new Response(nullBody ? null : response.body, { status: response.status, statusText: response.statusText, headers });
 }
 
-/** The cache key of a request: a navigation is kept under the page's address without its query. @param {Request} request */
+/**
+ * What to fetch and keep for a request: a navigation becomes its page's address without query
+ * or fragment (the site's pages are static files, the same for any query), so that a query —
+ * text shared by an older manifest's GET share target, say — reaches neither the host nor the
+ * cache, not even as a stored response's URL.
+ * @param {Request} request @returns {Request|string}
+ */
 function cacheKey(request) {
   if (request.mode !== 'navigate') return request;
   const url = new URL(request.url);
@@ -67,7 +76,7 @@ async function cacheFirst(request) {
   const key = cacheKey(request);
   const hit = await cache.match(key);
   if (hit) return hit;
-  const response = await fetch(request);
+  const response = await fetch(key);
   if (response.ok && !response.redirected) await cache.put(key, response.clone());
   return response;
 }
@@ -77,7 +86,7 @@ async function networkFirst(request) {
   const cache = await caches.open(kVersion);
   const key = cacheKey(request);
   try {
-    const response = await fetch(request);
+    const response = await fetch(key);
     if (response.ok && !response.redirected) await cache.put(key, response.clone());
     return response;
   } catch (error) {
@@ -87,11 +96,61 @@ async function networkFirst(request) {
   }
 }
 
+// ---- the share target ----
+
+// manifest.webmanifest's share_target posts here (multipart/form-data): the text goes to the page
+// through this worker's memory, never through the network, a URL or Cache Storage.
+const kSharePath = new URL('./share', self.location.href).pathname;
+// How long a shared text waits for its page, in this worker's memory only.
+const kShareWaitMs = 60000;
+/** Shared texts the page has not taken yet: id -> the parts and a function that ends the wait. @type {Map<string, {parts: string[], taken: () => void}>} */
+const kShared = new Map();
+
+/**
+ * Keeps a shared text for the page and sends the app to the page with the text's id (a random
+ * id, not the text): ./?share=<id>. The worker stays alive until the page takes it (or a minute).
+ * @param {FetchEvent} event
+ */
+async function receiveShare(event) {
+  /** @type {string[]} */
+  let parts = [];
+  try {
+    const form = await event.request.formData();
+    parts = ['title', 'text', 'url'].map((key) => form.get(key)).filter((v) => typeof v === 'string' && v !== '').map(String);
+  } catch {
+    // Not a form: the page opens with nothing shared.
+  }
+  const id = crypto.randomUUID();
+  /** @type {() => void} */
+  let taken = () => {};
+  const wait = new Promise((resolve) => (taken = () => resolve(undefined)));
+  kShared.set(id, { parts, taken });
+  event.waitUntil(Promise.race([wait, new Promise((resolve) => setTimeout(resolve, kShareWaitMs))]).then(() => kShared.delete(id)));
+  return Response.redirect(new URL(`./?share=${id}`, self.location.href).href, 303);
+}
+
+// The page asks for a shared text by its id ({type: 'take-share', id}, with a MessagePort for the
+// answer {parts: string[]|null}); it is then forgotten.
+self.addEventListener('message', (event) => {
+  const data = event.data;
+  if (data?.type !== 'take-share' || typeof data.id !== 'string') return;
+  const entry = kShared.get(data.id);
+  kShared.delete(data.id);
+  entry?.taken();
+  event.ports[0]?.postMessage({ parts: entry ? entry.parts : null });
+});
+
+// ---- requests ----
+
 self.addEventListener('fetch', (event) => {
   const request = event.request;
-  if (request.method !== 'GET') return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
+  if (request.method === 'POST' && url.pathname === kSharePath) {
+    event.respondWith(receiveShare(event));
+    return;
+  }
+  if (request.method !== 'GET') return;
   const path = url.pathname;
   if (path.startsWith(kModelsPath)) return;
   const serve = path.startsWith(kOrtPath) || kSite.version !== 'dev' ? cacheFirst : networkFirst;

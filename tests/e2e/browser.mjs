@@ -93,6 +93,7 @@ function letServersEnd() {
   for (const child of kLiveServers) {
     child.unref();
     /** @type {any} */ (child.stdout)?.unref();
+    /** @type {any} */ (child.stderr)?.unref();
   }
 }
 
@@ -180,7 +181,9 @@ export async function webgpuMissing(browser, url) {
  * folder, or takes KOLMO_SITE (a prebuilt dist/, to test exactly what will be deployed), and
  * serves it at the sub-path /kolmo/ with `python3 -m http.server` on a free port: a plain static
  * host with no routes and no headers of its own, like GitHub Pages.
- * @returns {Promise<{url: string, root: string, stop: () => Promise<void>}>} url ends with '/kolmo/'
+ * requestLog() is what the host saw: the server's log, a line per request ("GET /kolmo/ HTTP/1.1" 200).
+ * @returns {Promise<{url: string, root: string, stop: () => Promise<void>, requestLog: () => string[]}>}
+ *   url ends with '/kolmo/'
  */
 export async function startServer() {
   const top = await mkdtemp(join(tmpdir(), 'kolmo-e2e-'));
@@ -193,7 +196,15 @@ export async function startServer() {
     throw error;
   }
   const child = spawn('python3', ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1', '--directory', top], {
-    stdio: ['ignore', 'pipe', 'ignore'], // stdout: the address; stderr (one line per request) is not read
+    stdio: ['ignore', 'pipe', 'pipe'], // stdout: the address; stderr: a line per request
+  });
+  /** @type {string[]} */
+  const requestLog = [];
+  let partial = '';
+  child.stderr.on('data', (/** @type {Buffer} */ chunk) => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    requestLog.push(...lines);
   });
   let output = '';
   const url = await new Promise((resolve, reject) => {
@@ -220,6 +231,7 @@ export async function startServer() {
   return {
     url,
     root,
+    requestLog: () => [...requestLog, ...(partial ? [partial] : [])],
     stop: async () => {
       process.removeListener('exit', cleanUp);
       kLiveServers.delete(child);

@@ -81,7 +81,8 @@ test('the site as an app: strict CSP, installable, share target, Share button, o
 
   await t.test('text shared from another app opens in the editor and gets a link', async () => {
     const page = await context.newPage();
-    // What the manifest's share_target (GET, action ./) makes of a share.
+    // What an app installed with an earlier manifest (share_target GET, action ./) makes of a share;
+    // today's POST share target: share_target.test.mjs.
     const query = new URLSearchParams({ backend: 'core', title, text: body, url: 'https://example.org/map' });
     await page.goto(`${server.url}?${query}`);
     await page.waitForSelector('[data-kolmo="link"][data-kolmo-state="done"]', { state: 'attached', timeout: 120000 });

@@ -1,7 +1,7 @@
 // @file The page's link state: where the editor's link stands, the fragment this page put into
 // the address (its own, not a link to open), an opened link that waits for its password, and
-// what the address asks of the page (?backend=, ?sw=0, text shared through the web app
-// manifest's share_target). app.js reads and changes it; render.js draws the rest.
+// what the address asks of the page (?backend=, ?sw=0, ?share=: text shared through the web app
+// manifest's share_target, which the service worker holds). app.js reads and changes it; render.js draws the rest.
 //
 // The editor's link state is the link field's data-kolmo-state, which the end-to-end tests wait
 // on (tests/e2e/browser.mjs):
@@ -18,7 +18,7 @@
 // 5.6 MB link); longer links stay in the link field only.
 const kMaxAddressFragment = 65536;
 
-/** The keys of the share target's query (manifest.webmanifest share_target.params). */
+/** The fields of the share target (manifest.webmanifest share_target.params). */
 const kSharedKeys = ['title', 'text', 'url'];
 
 const field = /** @type {HTMLInputElement} */ (document.querySelector('[data-kolmo="link"]'));
@@ -75,19 +75,46 @@ export const requestedBackend = () => params.get('backend');
 /** Whether the address leaves out the service worker (?sw=0, for tests). */
 export const serviceWorkerOff = () => params.get('sw') === '0';
 
+/** How long the page waits for the service worker to hand over a shared text. */
+const kShareWaitMs = 3000;
+
 /**
- * Text shared to kolmo from another app (the web app manifest's share_target opens
- * ./?title=…&text=…&url=…): the parts joined by lines, each once (apps often repeat the link
- * of `url` in `text`); null if nothing was shared. The parameters leave the address, so that
- * they do not end up in the link.
+ * Asks the service worker for the shared text with this id (web/sw.js keeps it in memory).
+ * @param {string} id @returns {Promise<string[]|null>} its parts, or null if the worker has none
  */
-export function takeSharedText() {
-  const parts = kSharedKeys.map((key) => params.get(key) ?? '').filter((part) => part !== '');
-  if (parts.length === 0) return null;
-  const kept = parts.filter((part, i) => !parts.some((other, j) => j !== i && other.includes(part) && (other !== part || j < i)));
+async function sharedParts(id) {
+  const worker = navigator.serviceWorker?.controller;
+  if (!worker) return null;
+  const channel = new MessageChannel();
+  const answer = new Promise((resolve) => {
+    channel.port1.onmessage = (event) => resolve(Array.isArray(event.data?.parts) ? event.data.parts : null);
+    setTimeout(() => resolve(null), kShareWaitMs);
+  });
+  worker.postMessage({ type: 'take-share', id }, [channel.port2]);
+  return answer;
+}
+
+/**
+ * Text shared to kolmo from another app: the web app manifest's share_target posts it to the
+ * service worker, which keeps it in memory and opens ./?share=<id> (web/sw.js); an app installed
+ * with an earlier manifest opens ./?title=…&text=…&url=… instead. The parts are joined by lines,
+ * each once (apps often repeat the link of `url` in `text`). The parameters leave the address, so
+ * that they do not end up in the link.
+ * @returns {Promise<{text: string|null, lost: boolean}>} text: null if nothing was shared;
+ *   lost: a text was shared but the service worker no longer had it
+ */
+export async function takeSharedText() {
+  const id = params.get('share');
   const rest = new URLSearchParams(location.search);
-  for (const key of kSharedKeys) rest.delete(key);
+  for (const key of [...kSharedKeys, 'share']) rest.delete(key);
   const query = rest.toString();
-  history.replaceState(null, '', location.pathname + (query ? `?${query}` : '') + location.hash);
-  return kept.join('\n');
+  const parts = id !== null ? (await sharedParts(id)) : kSharedKeys.map((key) => params.get(key) ?? '');
+  if (id !== null || parts?.some((part) => part !== '')) {
+    history.replaceState(null, '', location.pathname + (query ? `?${query}` : '') + location.hash);
+  }
+  if (parts === null) return { text: null, lost: id !== null };
+  const given = parts.filter((part) => typeof part === 'string' && part !== '');
+  if (given.length === 0) return { text: null, lost: false };
+  const kept = given.filter((part, i) => !given.some((other, j) => j !== i && other.includes(part) && (other !== part || j < i)));
+  return { text: kept.join('\n'), lost: false };
 }
