@@ -63,6 +63,7 @@ export function inProcessHost() {
 // created from the literal new Worker(new URL(…), …) below, the pattern bundlers follow (they
 // bundle worker.js and its imports into a chunk of their own). A variable, so they leave it alone.
 const kWorkerPath = '../worker/worker.js';
+const kModuleUrl = import.meta.url; // on its own: new URL(variable, import.meta.url) makes webpack warn
 const kWorkerFix = "Serve the kolmo package's web/lib/ folder as it is (a CDN or a static copy), or build with a " +
   'bundler that follows new Worker(new URL(…, import.meta.url)): Vite, webpack 5, Rollup; esbuild does not ' +
   '(README: Use with a bundler).';
@@ -78,7 +79,7 @@ function startWorker() {
   try {
     return new Worker(new URL('../worker/worker.js', import.meta.url), { type: 'module', name: 'kolmo' });
   } catch (error) {
-    const url = new URL(kWorkerPath, import.meta.url).href;
+    const url = new URL(kWorkerPath, kModuleUrl).href;
     const crossOrigin = /^https?:/.test(url) && new URL(url).origin !== globalThis.location?.origin;
     if (/** @type {any} */ (error)?.name === 'SecurityError' && crossOrigin) {
       try {
@@ -97,7 +98,7 @@ function startWorker() {
 
 /** Why the worker did not load, as well as the page can tell: the answer of its URL. @returns {Promise<string>} */
 async function workerLoadFailure() {
-  const url = new URL(kWorkerPath, import.meta.url).href;
+  const url = new URL(kWorkerPath, kModuleUrl).href;
   let why = 'it failed to load';
   try {
     const response = await fetch(url);

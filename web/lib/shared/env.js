@@ -10,10 +10,10 @@ export const isNode =
 
 /**
  * Imports a module by a name held in a variable, so that bundlers leave Node's modules (node:fs,
- * onnxruntime-node) alone.
+ * onnxruntime-node) alone (and the comments keep Vite and webpack from warning about it).
  * @param {string} name @returns {Promise<any>}
  */
-export const nodeImport = (name) => import(/* @vite-ignore */ name);
+export const nodeImport = (name) => import(/* @vite-ignore */ /* webpackIgnore: true */ name);
 
 /**
  * A folder's absolute URL with a trailing slash: a relative one is resolved against the page

@@ -23,8 +23,10 @@ export const kBundledModelFiles = Object.freeze({
   'tokenizer.kbpe': new URL('../../../models/km2-dc32f29f3759473a/tokenizer.kbpe', import.meta.url),
 });
 
-// A variable, not a literal: bundlers leave this URL alone (it would copy every model).
+// A variable, not a literal: bundlers leave this URL alone (it would copy every model); and
+// import.meta.url on its own, since new URL(variable, import.meta.url) makes webpack warn.
 const otherModels = '../../../models/';
+const kModuleUrl = import.meta.url;
 
 /**
  * The folder where this copy of kolmo looks for a model other than the default one: the
@@ -34,7 +36,7 @@ const otherModels = '../../../models/';
  * @returns {string|null}
  */
 export function otherModelsFolder() {
-  const folder = new URL(otherModels, import.meta.url);
+  const folder = new URL(otherModels, kModuleUrl);
   const served = folder.protocol === 'file:' ? typeof process === 'object' : /^https?:$/.test(folder.protocol);
   return served ? folder.href : null;
 }

@@ -24,6 +24,8 @@ export { KolmoError }; // defined in errors.js, offered here too
 // ---- loading ----
 
 const kWasmUrl = new URL('../wasm/kolmo_wasm.wasm', import.meta.url);
+// import.meta.url on its own: new URL(variable, import.meta.url) makes webpack warn.
+const kModuleUrl = import.meta.url;
 
 let defaultCodec = null;
 
@@ -47,7 +49,7 @@ export function loadCodec(options) {
 }
 
 async function instantiate({ wasmBinary, wasmUrl } = {}) {
-  const url = wasmUrl === undefined ? kWasmUrl : new URL(wasmUrl, import.meta.url);
+  const url = wasmUrl === undefined ? kWasmUrl : new URL(wasmUrl, kModuleUrl);
   const moduleOptions = {};
   const fix = "Serve the kolmo package's web/lib/wasm/kolmo_wasm.wasm at that URL (a bundler that follows " +
     'new URL(…, import.meta.url) copies it: Vite, webpack 5, Rollup), or pass wasmUrl (README: Use with a bundler).';
@@ -57,7 +59,7 @@ async function instantiate({ wasmBinary, wasmUrl } = {}) {
     // Node's fetch() does not read file: URLs, which the Emscripten loader would try, so the
     // bytes are read here. The specifier is a variable so that bundlers leave it alone.
     const fsModule = 'node:fs/promises';
-    const { readFile } = await import(/* @vite-ignore */ fsModule);
+    const { readFile } = await import(/* @vite-ignore */ /* webpackIgnore: true */ fsModule);
     try {
       moduleOptions.wasmBinary = await readFile(url);
     } catch (error) {

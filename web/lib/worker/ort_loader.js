@@ -83,7 +83,7 @@ export function browserOrtLoader(ortBaseUrl, threads, allowSoftwareGpu) {
     const bundle = backend === 'webgpu' ? 'ort.min.mjs' : 'ort.wasm.min.mjs';
     if (!loaded || (backend === 'webgpu' && loadedBundle !== bundle)) {
       loadedBundle = bundle;
-      loaded = import(/* @vite-ignore */ ortBaseUrl + bundle).then((module) => {
+      loaded = import(/* @vite-ignore */ /* webpackIgnore: true */ ortBaseUrl + bundle).then((module) => {
         const ort = unwrap(module);
         // wasm can't be found beside the bundle once the bundle is imported from a blob or a
         // bundler's chunk, so the folder is set explicitly.

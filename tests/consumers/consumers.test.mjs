@@ -1,0 +1,325 @@
+// kolmo in the apps people build (issue 23): `npm pack`, install the tarball into a fresh app,
+// build it with Vite, webpack 5 and esbuild (pinned in tests/consumers/package.json), serve it at
+// the site root and under a sub-path, and round-trip English, Chinese and code texts in headless
+// Chromium with no options. The app's code, webpack config, esbuild commands and the TypeScript
+// example are the snippets of README.md's "Use with a bundler" section (<!-- consumer: NAME -->
+// above a code block), so the README is what runs. Also: the package served as-is from another
+// origin (a CDN), and the errors a bundler user meets (a model answered by an app's index.html, a
+// missing .wasm, a worker that 404s) name the file.
+//
+// Asserted for every build: the text comes back, the core engine ran, no ONNX Runtime file was
+// fetched, and the bytes fetched on first load by type (printed as diagnostics).
+//
+//   node --test tests/consumers/        (npm run test:consumers; installs the bundlers with npm ci)
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, extname, join, normalize } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chromiumPath, launchBrowser } from '../e2e/browser.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = join(here, '../..');
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const env = { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false' };
+
+const kTexts = [
+  'Meet me at 8 by the old mill, and bring the map you found in the attic.',
+  '今天天气很好，我们去公园散步吧。明天见！',
+  'function add(a, b) {\n  return a + b; // sum\n}\nconsole.log(add(2, 3));\n',
+];
+
+/** The README's "Use with a bundler" snippets: name -> code. */
+function readmeSnippets() {
+  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+  /** @type {Record<string, string>} */
+  const snippets = {};
+  for (const m of readme.matchAll(/<!-- consumer: (\S+) -->\n```\w*\n([\s\S]*?)```/g)) snippets[m[1]] = m[2];
+  return snippets;
+}
+
+/** @param {string} cmd @param {string[]} args @param {string} cwd */
+function run(cmd, args, cwd) {
+  const result = spawnSync(cmd, args, { cwd, env, encoding: 'utf8' });
+  assert.equal(result.status, 0, `${cmd} ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
+  return result.stdout;
+}
+
+const kTypes = /** @type {Record<string, string>} */ ({
+  '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.json': 'application/json',
+  '.wasm': 'application/wasm', '.onnx': 'application/octet-stream', '.kbpe': 'application/octet-stream', '.map': 'application/json',
+});
+
+/**
+ * A static server of `dir` under `prefix` ('/' or '/sub/'), like a typical app host: a path it
+ * does not have gets index.html (a single-page app's fallback). Records every answer.
+ * @param {string} dir @param {{prefix?: string, cors?: boolean, deny?: RegExp}} [options]
+ */
+async function serve(dir, { prefix = '/', cors = false, deny } = {}) {
+  /** @type {{path: string, bytes: number, status: number}[]} */
+  const log = [];
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    const headers = cors ? { 'access-control-allow-origin': '*' } : {};
+    let file = path.startsWith(prefix) ? join(dir, normalize(path.slice(prefix.length))) : null;
+    if (file && (!existsSync(file) || statSync(file).isDirectory())) file = existsSync(join(file, 'index.html')) ? join(file, 'index.html') : null;
+    if (file && deny?.test(path)) file = null;
+    let status = 200;
+    if (!file) {
+      file = join(dir, 'index.html'); // the SPA fallback
+      if (!existsSync(file)) {
+        res.writeHead(404, headers).end();
+        log.push({ path, bytes: 0, status: 404 });
+        return;
+      }
+    }
+    const body = readFileSync(file);
+    res.writeHead(status, { ...headers, 'content-type': kTypes[extname(file)] ?? 'application/octet-stream' }).end(body);
+    log.push({ path, bytes: body.length, status });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
+  const port = /** @type {import('node:net').AddressInfo} */ (server.address()).port;
+  return { url: `http://127.0.0.1:${port}${prefix}`, port, log, close: () => new Promise((r) => server.close(r)) };
+}
+
+/** Bytes of a request log by file type. @param {{path: string, bytes: number}[]} log */
+function bytesByType(log) {
+  /** @type {Record<string, number>} */
+  const sums = {};
+  for (const { path, bytes } of log) {
+    const type = extname(path) || '(page)';
+    sums[type] = (sums[type] ?? 0) + bytes;
+  }
+  return Object.entries(sums).sort((a, b) => b[1] - a[1]).map(([type, n]) => `${type} ${(n / 1024).toFixed(1)} KB`).join(', ');
+}
+
+/**
+ * Opens `url` in a fresh context, waits for the README's snippet to have run (it writes the
+ * text into the page), then round-trips kTexts through the app's own kolmo (window.kolmoTest).
+ * @param {import('playwright-core').Browser} browser @param {string} url
+ */
+async function roundTrips(browser, url) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  /** @type {string[]} */
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  /** @type {string[]} */
+  const requested = [];
+  page.on('request', (r) => requested.push(r.url()));
+  try {
+    await page.goto(url);
+    await page.waitForFunction(() => document.body?.textContent === 'Hello from a bundled app. 你好!' || /** @type {any} */ (window).kolmoError,
+      null, { timeout: 120_000 }).catch(() => {});
+    const snippet = await page.evaluate(() => document.body?.textContent);
+    assert.equal(snippet, 'Hello from a bundled app. 你好!', `the README snippet did not run: ${errors.join('; ')}`);
+    const results = await page.evaluate(async (texts) => {
+      const { compress, decompress } = /** @type {any} */ (window).kolmoTest;
+      const out = [];
+      for (const text of texts) {
+        const { fragment, stats } = await compress(text);
+        out.push({ text: await decompress('#' + fragment), backend: stats.backend, mode: stats.mode, chars: fragment.length });
+      }
+      return out;
+    }, kTexts);
+    results.forEach((r, i) => {
+      assert.equal(r.text, kTexts[i]);
+      assert.equal(r.backend, 'core');
+    });
+    assert.ok(results.some((r) => r.mode === 'lm'), 'no text was coded by the model');
+    assert.deepEqual(requested.filter((u) => /onnxruntime|\/ort[-./]/.test(u)), [], 'ONNX Runtime was fetched');
+    return { results, requested };
+  } finally {
+    await context.close();
+  }
+}
+
+/** The app's entry: the README's main.js, after a handle the test uses (set before it runs). */
+const appMain = (/** @type {Record<string, string>} */ s) =>
+  "import * as kolmoTest from 'kolmo';\nwindow.kolmoTest = kolmoTest;\n" + s['main.js'];
+
+const skip = !chromiumPath() ? 'chromium not found (scripts/setup.sh)' : false;
+
+test('kolmo in Vite, webpack and esbuild apps, at the root and under a sub-path, with no options', { skip, timeout: 20 * 60_000 }, async (t) => {
+  const t0 = Date.now();
+  // The pinned bundlers (tests/consumers/package-lock.json).
+  if (!existsSync(join(here, 'node_modules/vite')) || !existsSync(join(here, 'node_modules/webpack')) || !existsSync(join(here, 'node_modules/esbuild'))) {
+    run(npm, ['ci', '--prefer-offline', '--no-audit', '--no-fund'], here);
+  }
+  const snippets = readmeSnippets();
+  for (const name of ['main.js', 'webpack.config.js', 'esbuild.sh', 'esbuild.html', 'types.ts']) assert.ok(snippets[name], `README: no ${name} snippet`);
+
+  const dir = mkdtempSync(join(tmpdir(), 'kolmo-consumers-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const packed = JSON.parse(run(npm, ['pack', '--json', '--pack-destination', dir], repoRoot).replace(/^[^[]*/, ''));
+  const tarball = join(dir, packed[0].filename);
+  const app = join(dir, 'app');
+  mkdirSync(app);
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
+  run(npm, ['install', '--prefer-offline', '--no-save', '--no-audit', '--no-fund', tarball], app);
+  writeFileSync(join(app, 'main.js'), appMain(snippets));
+  writeFileSync(join(app, 'index.html'), '<!doctype html><meta charset="utf-8"><title>app</title><body><script type="module" src="./main.js"></script>\n');
+  t.diagnostic(`pack + install: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+  const vite = await import('vite');
+  const webpack = (await import('webpack')).default;
+  /** @type {Array<{name: string, build: (base: string, out: string) => Promise<void>}>} */
+  const builds = [
+    {
+      name: 'vite build',
+      build: async (base, out) => {
+        await vite.build({ root: app, base, configFile: false, logLevel: 'error', build: { outDir: out, emptyOutDir: true } });
+      },
+    },
+    {
+      name: 'webpack (production)',
+      build: async (base, out) => webpackBuild(webpack, app, out, 'production', snippets),
+    },
+    {
+      name: 'webpack (development)',
+      build: async (base, out) => webpackBuild(webpack, app, out, 'development', snippets),
+    },
+    {
+      name: 'esbuild',
+      build: async (base, out) => {
+        // The README's two commands, with dist/ -> out.
+        for (const line of snippets['esbuild.sh'].trim().split('\n')) {
+          const cmd = line.replaceAll('dist', out).replace(/^npx esbuild/, join(here, 'node_modules/.bin/esbuild'));
+          run('bash', ['-c', cmd], app);
+        }
+        writeFileSync(join(out, 'index.html'), `<!doctype html><meta charset="utf-8"><title>app</title>\n${snippets['esbuild.html']}`);
+      },
+    },
+  ];
+
+  const browser = await launchBrowser();
+  t.after(() => browser.close());
+  for (const { name, build } of builds) {
+    for (const prefix of ['/', '/sub/']) {
+      await t.test(`${name}, served at ${prefix}`, async () => {
+        const t1 = Date.now();
+        const out = join(dir, 'out', name.replace(/\W+/g, '-') + prefix.replaceAll('/', '_'));
+        mkdirSync(out, { recursive: true });
+        await build(prefix, out);
+        const server = await serve(out, { prefix });
+        try {
+          await roundTrips(browser, server.url);
+          assert.deepEqual(server.log.filter((r) => r.status !== 200), [], 'a request failed');
+          t.diagnostic(`${name} at ${prefix}: first load ${(server.log.reduce((s, r) => s + r.bytes, 0) / 1e6).toFixed(2)} MB ` +
+            `(${bytesByType(server.log)}) in ${server.log.length} requests; build + run ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+        } finally {
+          await server.close();
+        }
+      });
+    }
+  }
+
+  await t.test('vite dev server, at / and under a base', async () => {
+    for (const base of ['/', '/sub/']) {
+      const server = await vite.createServer({ root: app, base, configFile: false, logLevel: 'error', server: { port: 0, host: '127.0.0.1' } });
+      await server.listen();
+      try {
+        const url = /** @type {string[]} */ (server.resolvedUrls?.local)[0];
+        await roundTrips(browser, url);
+      } finally {
+        await server.close();
+      }
+    }
+  });
+
+  await t.test('the package served as-is from another origin (a CDN), imported by a page with no options', async () => {
+    const cdn = await serve(join(app, 'node_modules/kolmo'), { cors: true });
+    const site = join(dir, 'site');
+    mkdirSync(site);
+    writeFileSync(join(site, 'main.js'), appMain(snippets));
+    const cdnIndex = `http://localhost:${cdn.port}/web/lib/index.js`; // another origin than 127.0.0.1
+    writeFileSync(join(site, 'index.html'), `<!doctype html><meta charset="utf-8"><title>app</title>\n` +
+      `<script type="importmap">{ "imports": { "kolmo": ${JSON.stringify(cdnIndex)} } }</script>\n<script type="module" src="./main.js"></script>\n`);
+    const page = await serve(site);
+    try {
+      await roundTrips(browser, page.url);
+      t.diagnostic(`CDN: ${(cdn.log.reduce((s, r) => s + r.bytes, 0) / 1e6).toFixed(2)} MB from the CDN (${bytesByType(cdn.log)})`);
+    } finally {
+      await page.close();
+      await cdn.close();
+    }
+  });
+
+  await t.test('errors a bundler user meets name the file and the fix', async () => {
+    const out = join(dir, 'out', 'vite-build_'); // built above
+    /** @param {RegExp} deny @param {boolean} [noFallback] */
+    const failure = async (deny, noFallback = false) => {
+      const served = noFallback ? join(dir, 'nofallback') : out;
+      if (noFallback) {
+        cpSync(out, served, { recursive: true });
+        rmSync(join(served, 'index.html'));
+        writeFileSync(join(served, 'page.html'), readFileSync(join(out, 'index.html')));
+      }
+      const server = await serve(served, { deny });
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      try {
+        await page.goto(server.url + (noFallback ? 'page.html' : ''));
+        return await page.waitForFunction(async () => {
+          try {
+            await /** @type {any} */ (window).kolmoTest.compress('x', { modes: ['lm'] });
+            return 'no error';
+          } catch (e) {
+            return `${/** @type {any} */ (e).code} ${/** @type {any} */ (e).message}`;
+          }
+        }, null, { timeout: 60_000 }).then((h) => h.jsonValue());
+      } finally {
+        await context.close();
+        await server.close();
+      }
+    };
+    // The model answered by the app's index.html (the SPA fallback).
+    const html = await failure(/\.onnx$/);
+    assert.match(html, /^model_unavailable .*\/assets\/model-[\w-]+\.onnx answered an HTML page where model\.onnx of the kolmo model km2-/);
+    assert.match(html, /modelBaseUrl/);
+    // The .wasm: 404 (a host with no fallback).
+    const wasm = await failure(/\.wasm$/, true);
+    assert.match(wasm, /^wasm_unavailable .*kolmo_wasm-[\w-]+\.wasm answered HTTP 404 where kolmo's WebAssembly module/);
+  });
+
+  await t.test('the README TypeScript example compiles (tsc --noEmit --strict, no skipLibCheck)', () => {
+    const tsc = join(repoRoot, 'node_modules/typescript/bin/tsc');
+    writeFileSync(join(app, 'types.ts'), snippets['types.ts'] + '\nexport {};\n');
+    writeFileSync(join(app, 'main_checked.ts'), snippets['main.js'] + '\nexport {};\n');
+    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: { strict: true, noEmit: true, target: 'es2022', module: 'esnext', moduleResolution: 'bundler', lib: ['es2022', 'dom'], skipLibCheck: false, types: [] },
+      files: ['types.ts', 'main_checked.ts'],
+    }));
+    run(process.execPath, [tsc, '-p', '.'], app);
+    // A misspelt error code does not compile.
+    writeFileSync(join(app, 'types.ts'), `import { KolmoError } from 'kolmo';\ndeclare const e: KolmoError;\nif (e.code === 'pasword_required') {}\nexport {};\n`);
+    const misuse = spawnSync(process.execPath, [tsc, '-p', '.'], { cwd: app, encoding: 'utf8' });
+    assert.notEqual(misuse.status, 0, 'a misspelt error code type-checked');
+  });
+  t.diagnostic(`consumer tests: ${((Date.now() - t0) / 1000).toFixed(1)} s in all`);
+});
+
+/**
+ * Builds the app with webpack 5 and the README's config (mode and output path from the test).
+ * @param {any} webpack @param {string} app @param {string} out @param {'production'|'development'} mode
+ * @param {Record<string, string>} snippets
+ */
+async function webpackBuild(webpack, app, out, mode, snippets) {
+  const configFile = join(app, 'webpack.config.mjs');
+  writeFileSync(configFile, snippets['webpack.config.js']);
+  const config = (await import(pathToFileURL(configFile).href + `?${Date.now()}`)).default;
+  const stats = await new Promise((resolve, reject) => {
+    webpack({ ...config, mode, context: app, devtool: false, output: { ...config.output, path: out } }, (/** @type {any} */ error, /** @type {any} */ result) =>
+      error ? reject(error) : resolve(result));
+  });
+  const info = /** @type {any} */ (stats).toJson({ all: false, errors: true, warnings: true });
+  assert.deepEqual(info.errors, [], 'webpack errors');
+  // webpack's performance hints (a 5.3 MB model is over its 244 KiB advice) are the only warnings.
+  const warnings = info.warnings.map((/** @type {any} */ w) => w.message).filter((/** @type {string} */ m) => !/^(asset|entrypoint) size limit|webpack performance recommendations/.test(m));
+  assert.deepEqual(warnings, [], 'webpack warnings');
+  writeFileSync(join(out, 'index.html'), '<!doctype html><meta charset="utf-8"><title>app</title><body><script src="./main.js"></script>\n');
+  assert.ok(readdirSync(out).some((f) => f.endsWith('.onnx')), 'webpack did not emit the model');
+}
