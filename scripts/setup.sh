@@ -85,4 +85,13 @@ if [ -f package-lock.json ]; then
 else
   npm install --no-audit --no-fund
 fi
+# The bundlers of the consumer tests (tests/consumers/: Vite, webpack, esbuild, pinned in their
+# own lockfile, apart from the package's dependencies).
+if [ "$DEMO_ONLY" = 0 ] && [ -f tests/consumers/package-lock.json ]; then
+  if [ -d tests/consumers/node_modules ] && [ tests/consumers/node_modules/.package-lock.json -nt tests/consumers/package-lock.json ]; then
+    echo "setup: tests/consumers/node_modules up to date"
+  else
+    (cd tests/consumers && npm ci --no-audit --no-fund)
+  fi
+fi
 echo "setup: done"

@@ -2,7 +2,8 @@
 # The whole test suite (npm test): dependency check, build (native + WASM), the doctest suite
 # under CTest, the Node tests (WASM module, web/lib, CLI, native == WASM, the cross-backend
 # conformance matrix, noise injection, golden links), the type check, the browser end-to-end
-# tests (with the browser conformance matrix), the npm package test, and a time-bounded fuzz run
+# tests (with the browser conformance matrix), the npm package test, the consumer apps (Vite,
+# webpack, esbuild; tests/consumers/), and a time-bounded fuzz run
 # once tests/fuzz/run.sh exists. The conformance matrix and noise tests run on a sample of the
 # eval set (tests/conformance/eval_texts.mjs: every category, the hardest texts by drift).
 #
@@ -80,6 +81,11 @@ if [ "${KOLMO_SKIP_E2E:-0}" != 1 ]; then
   step "e2e (browser)" node --test tests/e2e/*.test.mjs
 fi
 step "npm package" node --test tests/package/
+# kolmo in Vite, webpack 5 and esbuild apps built from the packed package (tests/consumers/,
+# bundlers pinned there), at / and under a sub-path, in Chromium: ~40-75 s.
+if [ "${KOLMO_SKIP_E2E:-0}" != 1 ]; then
+  step "consumers (bundlers)" node --test tests/consumers/
+fi
 if [ -f tests/fuzz/run.sh ]; then
   fuzz_seconds="${KOLMO_FUZZ_SECONDS:-20}"
   # run.sh takes seconds per target; timeout is only the backstop (4 targets + up to 10

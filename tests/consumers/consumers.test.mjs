@@ -19,7 +19,7 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, normalize } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { chromiumPath, launchBrowser } from '../e2e/browser.mjs';
+import { chromiumPath, launchBrowser, takeCspViolations } from '../e2e/browser.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(here, '../..');
@@ -56,14 +56,14 @@ const kTypes = /** @type {Record<string, string>} */ ({
 /**
  * A static server of `dir` under `prefix` ('/' or '/sub/'), like a typical app host: a path it
  * does not have gets index.html (a single-page app's fallback). Records every answer.
- * @param {string} dir @param {{prefix?: string, cors?: boolean, deny?: RegExp}} [options]
+ * @param {string} dir @param {{prefix?: string, cors?: boolean, deny?: RegExp, headers?: Record<string, string>}} [options]
  */
-async function serve(dir, { prefix = '/', cors = false, deny } = {}) {
+async function serve(dir, { prefix = '/', cors = false, deny, headers: extra = {} } = {}) {
   /** @type {{path: string, bytes: number, status: number}[]} */
   const log = [];
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    const headers = cors ? { 'access-control-allow-origin': '*' } : {};
+    const headers = { ...extra, ...(cors ? { 'access-control-allow-origin': '*' } : {}) };
     let file = path.startsWith(prefix) ? join(dir, normalize(path.slice(prefix.length))) : null;
     if (file && (!existsSync(file) || statSync(file).isDirectory())) file = existsSync(join(file, 'index.html')) ? join(file, 'index.html') : null;
     if (file && deny?.test(path)) file = null;
@@ -248,41 +248,70 @@ test('kolmo in Vite, webpack and esbuild apps, at the root and under a sub-path,
     }
   });
 
-  await t.test('errors a bundler user meets name the file and the fix', async () => {
-    const out = join(dir, 'out', 'vite-build_'); // built above
-    /** @param {RegExp} deny @param {boolean} [noFallback] */
-    const failure = async (deny, noFallback = false) => {
-      const served = noFallback ? join(dir, 'nofallback') : out;
-      if (noFallback) {
-        cpSync(out, served, { recursive: true });
-        rmSync(join(served, 'index.html'));
-        writeFileSync(join(served, 'page.html'), readFileSync(join(out, 'index.html')));
-      }
-      const server = await serve(served, { deny });
+  await t.test('errors a bundler user meets name the file, what came back and the fix', async () => {
+    const built = join(dir, 'out', 'vite-build_'); // built above
+    // The same build on a host with no SPA fallback (index.html renamed), and one whose model
+    // file is truncated.
+    const plain = join(dir, 'plain');
+    cpSync(built, plain, { recursive: true });
+    writeFileSync(join(plain, 'page.html'), readFileSync(join(plain, 'index.html')));
+    rmSync(join(plain, 'index.html'));
+    const truncated = join(dir, 'truncated');
+    cpSync(plain, truncated, { recursive: true });
+    const onnx = readdirSync(join(truncated, 'assets')).find((f) => f.endsWith('.onnx')) ?? '';
+    writeFileSync(join(truncated, 'assets', onnx), readFileSync(join(truncated, 'assets', onnx)).subarray(0, 1_000_000));
+    // esbuild as a new user first tries it: kolmo bundled in, its files not copied.
+    const naive = join(dir, 'naive');
+    run(join(here, 'node_modules/.bin/esbuild'), ['main.js', '--bundle', '--format=esm', `--outdir=${naive}`, '--log-level=error'], app);
+    writeFileSync(join(naive, 'page.html'), '<!doctype html><meta charset="utf-8"><body><script type="module" src="./main.js"></script>\n');
+
+    /**
+     * The error of compress('x') with `options` on a page served from `served`.
+     * @param {string} served @param {{deny?: RegExp, headers?: Record<string, string>, options?: object, page?: string}} how
+     */
+    const failure = async (served, { deny, headers, options = {}, page: path = 'page.html' }) => {
+      const server = await serve(served, { deny, headers });
       const context = await browser.newContext();
       const page = await context.newPage();
       try {
-        await page.goto(server.url + (noFallback ? 'page.html' : ''));
-        return await page.waitForFunction(async () => {
+        await page.goto(server.url + path);
+        await page.waitForFunction(() => /** @type {any} */ (window).kolmoTest, null, { timeout: 30_000 });
+        return await page.evaluate(async (options) => {
           try {
-            await /** @type {any} */ (window).kolmoTest.compress('x', { modes: ['lm'] });
+            await /** @type {any} */ (window).kolmoTest.compress('x', { modes: ['lm'], ...options });
             return 'no error';
           } catch (e) {
-            return `${/** @type {any} */ (e).code} ${/** @type {any} */ (e).message}`;
+            return /** @type {any} */ (e).message; // 'code: …'
           }
-        }, null, { timeout: 60_000 }).then((h) => h.jsonValue());
+        }, options);
       } finally {
         await context.close();
         await server.close();
       }
     };
-    // The model answered by the app's index.html (the SPA fallback).
-    const html = await failure(/\.onnx$/);
-    assert.match(html, /^model_unavailable .*\/assets\/model-[\w-]+\.onnx answered an HTML page where model\.onnx of the kolmo model km2-/);
-    assert.match(html, /modelBaseUrl/);
-    // The .wasm: 404 (a host with no fallback).
-    const wasm = await failure(/\.wasm$/, true);
-    assert.match(wasm, /^wasm_unavailable .*kolmo_wasm-[\w-]+\.wasm answered HTTP 404 where kolmo's WebAssembly module/);
+    const cases = [
+      // the model answered by the app's index.html (the SPA fallback)
+      [await failure(built, { deny: /\.onnx$/, page: '' }),
+        /^model_unavailable: .*\/assets\/model-[\w-]+\.onnx answered an HTML page where model\.onnx of the kolmo model km2-.*modelBaseUrl/],
+      // a wrong modelBaseUrl
+      [await failure(plain, { options: { modelBaseUrl: '/nowhere/' } }),
+        /^model_unavailable: .*\/nowhere\/manifest\.json answered HTTP 404 where the kolmo model manifest \(JSON\) was expected.*Check modelBaseUrl/],
+      // a model file served truncated
+      [await failure(truncated, {}), /^model_mismatch: http:.*\/assets\/model-[\w-]+\.onnx has 1000000 bytes where model\.onnx of the kolmo model km2-\w+ \(5560193 bytes\) was expected/],
+      // the .wasm missing
+      [await failure(plain, { deny: /\.wasm$/ }), /^wasm_unavailable: .*kolmo_wasm-[\w-]+\.wasm answered HTTP 404 where kolmo's WebAssembly module/],
+      // a Content-Security-Policy without 'wasm-unsafe-eval'
+      [await failure(plain, { headers: { 'content-security-policy': "script-src 'self'" } }), /^wasm_blocked: .*'wasm-unsafe-eval'/],
+      [takeCspViolations(browser).length > 0 ? 'the CSP violation was seen' : 'no CSP violation', /^the CSP violation was seen$/],
+      // esbuild without the README's recipe: the worker 404s
+      [await failure(naive, {}), /^worker_failed: .*HTTP 404\. Worker URL: http:\/\/127\.0\.0\.1:\d+\/worker\/worker\.js\. .*esbuild/],
+      // an ONNX Runtime backend without ONNX Runtime
+      [await failure(plain, { options: { backends: ['wasm'] } }), /^ort_missing: .*npm install onnxruntime-web.*ortBaseUrl/],
+    ];
+    for (const [message, pattern] of cases) {
+      t.diagnostic(String(message));
+      assert.match(String(message), /** @type {RegExp} */ (pattern));
+    }
   });
 
   await t.test('the README TypeScript example compiles (tsc --noEmit --strict, no skipLibCheck)', () => {

@@ -271,7 +271,12 @@ export async function loadModelFiles(entry, { baseUrl, signal, cache, onProgress
     if (files[name]) continue;
     const { url, fix } = sources[name];
     const what = `${name} of the kolmo model ${entry.id} (${entry.files?.[name]?.bytes ?? '?'} bytes)`;
-    const bytes = await readUrl(url, { signal, maxBytes: entry.files?.[name]?.bytes, onBytes: bump, what, fix });
+    const expected = entry.files?.[name]?.bytes;
+    const bytes = await readUrl(url, { signal, maxBytes: expected, onBytes: bump, what, fix });
+    if (expected !== undefined && bytes.length !== expected && !looksLikeHtml(bytes)) {
+      throw new KolmoError('model_mismatch', `${url} has ${bytes.length} bytes where ${what} was expected: the server ` +
+        'sends a truncated or a different file (an old copy? a proxy that cuts downloads?). ' + fix);
+    }
     if (looksLikeHtml(bytes)) {
       throw new KolmoError('model_unavailable', `${url} answered an HTML page where ${what} was expected. ${fix}`);
     }
