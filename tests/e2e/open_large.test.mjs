@@ -167,7 +167,14 @@ test('a 4 MiB link opens without freezing the page; Copy text, Download; the edi
 
   const opened = await peakRssOf(async () => {
     const started = Date.now();
-    await page.evaluate((hash) => (location.hash = hash), fragment);
+    await page.evaluate((hash) => {
+      // What the page says before and while it decodes.
+      const plan = /** @type {HTMLElement} */ (document.querySelector('[data-kolmo="open-plan"]'));
+      new MutationObserver(() => {
+        if (plan.textContent) /** @type {any} */ (window).kolmoPlan = plan.textContent;
+      }).observe(plan, { childList: true, characterData: true, subtree: true });
+      location.hash = hash;
+    }, fragment);
     await page.waitForSelector(`${kOutput}[data-kolmo-state="done"], ${kOutput}[data-kolmo-state="error"]`, { state: 'attached', timeout: 180000 });
     return Date.now() - started;
   });
@@ -179,6 +186,7 @@ test('a 4 MiB link opens without freezing the page; Copy text, Download; the edi
   t.diagnostic(`renderers: +${mb(opened.peak - opened.rest)} at the peak (the library alone: +${mb(library.peak - library.rest)}; ` +
     `the page's own: ${mb(pageGrowth)}, ${(pageGrowth / text.length).toFixed(1)}x the text); main-thread JS heap ${mb(heap)}`);
   assert.equal(await page.getAttribute(kOutput, 'data-kolmo-state'), 'done');
+  assert.match(await page.evaluate(() => /** @type {any} */ (window).kolmoPlan ?? ''), new RegExp(`^Opening a ${fragment.length.toLocaleString('en-US')}-character link \\(about 1\\.2 KB coded\\)`));
   assert.ok(opening.longest <= 200, describeMainThread(opening));
   assert.ok(pageGrowth <= 4 * text.length, `the page grew by ${mb(pageGrowth)} over the library's own memory`);
 

@@ -272,6 +272,7 @@ function countLines(text) {
 /** What the view shows of the text being decoded: characters and lines so far; full once at the bound. */
 const shown = { chars: 0, lines: 0, full: false };
 let openStarted = 0;
+let showOpeningTimer = 0;
 
 /**
  * An opened link starts decoding: an empty, unverified output, and the opening's progress row
@@ -297,14 +298,18 @@ export function beginDecoded(fragmentChars) {
   shown.lines = 0;
   shown.full = false;
   openStarted = performance.now();
-  ui.openRow.hidden = false;
   ui.openBar.removeAttribute('value');
   ui.openNote.textContent = '';
   // About 6 bits of the link per character (base62; the QR form ~5.4).
   const coded = Math.floor((fragmentChars * 5.95) / 8);
-  ui.openPlan.textContent = `Opening a ${formatCount(fragmentChars)}-character link (about ${formatBytes(coded)} coded). ` +
-    'Any link holds at most 4 MB of text: a model-free one decodes in seconds, one coded with the model at ' +
-    'a few hundred tokens a second (at most 65,536 tokens). Long texts show their start here, the rest by Copy text or Download.';
+  // Shown only for an opening that takes a while (no flashing on short links).
+  clearTimeout(showOpeningTimer);
+  showOpeningTimer = setTimeout(() => {
+    ui.openRow.hidden = false;
+    ui.openPlan.textContent = `Opening a ${formatCount(fragmentChars)}-character link (about ${formatBytes(coded)} coded). ` +
+      'A link holds at most 4 MB of text: a model-free one decodes in seconds, one coded with the model at ' +
+      'a few hundred tokens a second (65,536 at most).';
+  }, 400);
 }
 
 /** The opening's progress (the library's onProgress). @param {import('../lib/index.js').Progress} p */
@@ -330,6 +335,7 @@ export function showOpenProgress(p) {
 
 /** The opening ended (done, failed or cancelled): its progress row goes. */
 export function endOpening() {
+  clearTimeout(showOpeningTimer);
   ui.openRow.hidden = true;
   ui.openPlan.textContent = '';
 }
@@ -381,18 +387,18 @@ export function showDecoded({ text, bytes, fragment, elapsedMs, stats: s }) {
   settleOutput(end < text.length ? text.slice(0, end) : text, 'done', '✓ verified', 'ok');
   ui.output.dataset.kolmoShownChars = String(end);
   ui.output.dataset.kolmoChars = String(text.length);
+  ui.viewNote.textContent = '';
   if (end < text.length) {
     const lines = countLines(text) + (text.endsWith('\n') ? 0 : 1);
     ui.viewNote.textContent = `Showing the start: ${formatBytes(new TextEncoder().encode(text.slice(0, end)).length)} of ` +
       `${formatBytes(bytes.length)} (${formatCount(Math.min(lines, kViewLines))} of ${formatCount(lines)} lines). ` +
       'Copy text or Download gives all of it.';
-    ui.viewNote.hidden = false;
-  } else {
-    ui.viewNote.hidden = true;
   }
+  const canEdit = editable(text);
+  if (!canEdit) ui.viewNote.textContent += `${end < text.length ? ' ' : ''}Too long for the editor here: edit a downloaded copy elsewhere.`;
+  ui.viewNote.hidden = end === text.length && canEdit;
   ui.copyText.hidden = false;
   ui.downloadText.hidden = false;
-  const canEdit = editable(text);
   ui.edit.disabled = !canEdit;
   ui.edit.title = canEdit ? '' : `Too long to edit in this page (over ${formatCount(kEditLines)} lines or ` +
     `${formatBytes(kEditChars)}): download it and edit it elsewhere.`;
