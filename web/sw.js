@@ -70,13 +70,21 @@ function cacheKey(request) {
   return url.href;
 }
 
+/**
+ * Fetches what cacheKey() names: a navigation's page without its query. A redirect is handed to
+ * the navigation as one (redirect: 'manual'), which follows it itself: a followed redirect is an
+ * error for a navigation, and is not kept.
+ * @param {Request} request @param {Request|string} key
+ */
+const fetchFor = (request, key) => (request.mode === 'navigate' ? fetch(key, { redirect: 'manual' }) : fetch(request));
+
 /** @param {Request} request */
 async function cacheFirst(request) {
   const cache = await caches.open(kVersion);
   const key = cacheKey(request);
   const hit = await cache.match(key);
   if (hit) return hit;
-  const response = await fetch(key);
+  const response = await fetchFor(request, key);
   if (response.ok && !response.redirected) await cache.put(key, response.clone());
   return response;
 }
@@ -86,7 +94,7 @@ async function networkFirst(request) {
   const cache = await caches.open(kVersion);
   const key = cacheKey(request);
   try {
-    const response = await fetch(key);
+    const response = await fetchFor(request, key);
     if (response.ok && !response.redirected) await cache.put(key, response.clone());
     return response;
   } catch (error) {

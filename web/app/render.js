@@ -1,6 +1,7 @@
 // @file What the page shows: every write to the DOM of web/index.html, found by its
 // data-kolmo= hooks (ui). Messages, the progress card, the engine line, the figures of a new
-// link, the opened link's text and badge, the heat view, where the link fits. No library calls
+// link, the opened link's progress, text (the start of a long one: the page stays responsive on
+// any link) and badge, the heat view, where the link fits. No library calls
 // and no link state (link_state.js); app.js decides what to show when. No inline style (the
 // page runs under a strict CSP): the heat colour is a CSS custom property.
 import { pageMessage } from '../lib/shared/errors.js';
