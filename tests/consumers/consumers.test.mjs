@@ -150,7 +150,7 @@ test('kolmo in Vite, webpack and esbuild apps, at the root and under a sub-path,
     run(npm, ['ci', '--prefer-offline', '--no-audit', '--no-fund'], here);
   }
   const snippets = readmeSnippets();
-  for (const name of ['main.js', 'webpack.config.js', 'esbuild.sh', 'esbuild.html', 'types.ts']) assert.ok(snippets[name], `README: no ${name} snippet`);
+  for (const name of ['main.js', 'webpack.config.js', 'esbuild.sh', 'esbuild.html', 'types.ts', 'library.js']) assert.ok(snippets[name], `README: no ${name} snippet`);
 
   const dir = mkdtempSync(join(tmpdir(), 'kolmo-consumers-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -314,13 +314,14 @@ test('kolmo in Vite, webpack and esbuild apps, at the root and under a sub-path,
     }
   });
 
-  await t.test('the README TypeScript example compiles (tsc --noEmit --strict, no skipLibCheck)', () => {
+  await t.test('the README examples compile (tsc --noEmit --strict, no skipLibCheck)', () => {
     const tsc = join(repoRoot, 'node_modules/typescript/bin/tsc');
     writeFileSync(join(app, 'types.ts'), snippets['types.ts'] + '\nexport {};\n');
     writeFileSync(join(app, 'main_checked.ts'), snippets['main.js'] + '\nexport {};\n');
+    writeFileSync(join(app, 'library_checked.ts'), snippets['library.js'] + '\nexport {};\n');
     writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({
       compilerOptions: { strict: true, noEmit: true, target: 'es2022', module: 'esnext', moduleResolution: 'bundler', lib: ['es2022', 'dom'], skipLibCheck: false, types: [] },
-      files: ['types.ts', 'main_checked.ts'],
+      files: ['types.ts', 'main_checked.ts', 'library_checked.ts'],
     }));
     run(process.execPath, [tsc, '-p', '.'], app);
     // A misspelt error code does not compile.

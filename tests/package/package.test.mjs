@@ -92,6 +92,12 @@ test('npm pack -> npm install -> import { compress, decompress } from "kolmo"', 
   const run = spawnSync(process.execPath, ['roundtrip.mjs'], { cwd: project, env, encoding: 'utf8' });
   assert.equal(run.status, 0, run.stderr);
   const results = JSON.parse(run.stdout);
+  // ES modules only; Node >= 20.19 (engines: >= 20) can also require() it.
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  if (major > 22 || (major === 22 && minor >= 12) || (major === 20 && minor >= 19)) {
+    const required = spawnSync(process.execPath, ['-e', "const k = require('kolmo'); if (typeof k.compress !== 'function') process.exit(1)"], { cwd: project, env, encoding: 'utf8' });
+    assert.equal(required.status, 0, `require('kolmo') failed: ${required.stderr}`);
+  }
   assert.equal(results.length, 3);
   assert.equal(results[0].backend, 'core');
   assert.equal(results[0].fallback, null);
