@@ -20,9 +20,12 @@ test('bad links and bad input give specific messages', { skip, timeout: 10 * 60 
     copy[0] = edit(copy[0]);
     return codec.urlEncode(copy);
   };
-  // Header byte: [version:3][mode:2][model index:3] (src/include/kolmo/container.h).
-  const otherModel = withHeader((b) => (b & ~0x07) | 0x05);
-  const newerVersion = withHeader((b) => (b & 0x1f) | (6 << 5)); // versions 1-5 exist (docs/FORMAT.md §2)
+  // A typo-proof link (container version 6) cannot be edited in place (its syndrome would fail
+  // first: damaged_link), so the link for model #5 is framed anew around the same body.
+  const view = codec.containerParse(container);
+  const otherModel = codec.urlEncode(codec.containerPack({ mode: 'lm', text: new TextEncoder().encode(english), body: view.body,
+    modelIndex: 5, modelIdHash: '1', lmPayloadVersion: view.lmPayloadVersion }));
+  const newerVersion = withHeader((b) => (b & 0x1f) | (7 << 5)); // versions 1-6 exist (docs/FORMAT.md §2)
   const middle = Math.floor(fragment.length / 2);
   const flipped = fragment.slice(0, middle) + (fragment[middle] === 'A' ? 'B' : 'A') + fragment.slice(middle + 1);
 
