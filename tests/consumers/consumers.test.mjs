@@ -308,6 +308,29 @@ test('kolmo in Vite, webpack and esbuild apps, at the root and under a sub-path,
       // an ONNX Runtime backend without ONNX Runtime
       [await failure(plain, { options: { backends: ['wasm'] } }), /^ort_missing: .*npm install onnxruntime-web.*ortBaseUrl/],
     ];
+    // A link made with km1, which the package does not carry: the error says how to open it, and
+    // it opens with modelBaseUrl pointing at a copy of the repository's models/ (another origin).
+    const km1Link = readFileSync(join(repoRoot, 'tests/golden/links/one-char-lm.txt'), 'utf8').trim();
+    const km1Text = readFileSync(join(repoRoot, 'tests/golden/texts/one-char-lm.bin'), 'utf8');
+    const models = await serve(join(repoRoot, 'models'), { cors: true });
+    const server = await serve(built);
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(server.url);
+      await page.waitForFunction(() => /** @type {any} */ (window).kolmoTest, null, { timeout: 30_000 });
+      const [without, withModels] = await page.evaluate(async ([link, modelBaseUrl]) => {
+        const { decompress } = /** @type {any} */ (window).kolmoTest;
+        const without = await decompress(link).then(() => 'no error', (/** @type {any} */ e) => e.message);
+        return [without, await decompress(link, { modelBaseUrl })];
+      }, [km1Link, models.url]);
+      cases.push([without, /^model_unavailable: .*older model km1-\w+, which the npm package does not include.*modelBaseUrl/]);
+      assert.equal(withModels, km1Text);
+    } finally {
+      await context.close();
+      await server.close();
+      await models.close();
+    }
     for (const [message, pattern] of cases) {
       t.diagnostic(String(message));
       assert.match(String(message), /** @type {RegExp} */ (pattern));
