@@ -377,6 +377,14 @@ Status cmEncode(const uint8_t* text, size_t size, std::vector<uint8_t>* out) {
   return Status::kOk;
 }
 
+Status cmDeclaredLength(const uint8_t* data, size_t size, uint64_t* length) {
+  RangeDecoder rd(data, size);
+  const uint32_t n = decodeLength(&rd);
+  if (rd.hasError()) return Status::kCorrupt;
+  *length = n;
+  return Status::kOk;
+}
+
 Status cmDecode(const uint8_t* data, size_t size, size_t maxTextBytes, std::vector<uint8_t>* text) {
   text->clear();
   RangeDecoder rd(data, size);

@@ -32,4 +32,8 @@ Status cmEncode(const uint8_t* text, size_t size, std::vector<uint8_t>* out);
 // must verify the container's integrity check (container.h does).
 Status cmDecode(const uint8_t* data, size_t size, size_t maxTextBytes, std::vector<uint8_t>* text);
 
+// The text length a cm stream declares (its first symbol), without decoding the text: what a
+// reader can say before the work. kCorrupt for an impossible length code.
+Status cmDeclaredLength(const uint8_t* data, size_t size, uint64_t* length);
+
 }  // namespace kolmo

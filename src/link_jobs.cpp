@@ -1,6 +1,7 @@
 #include "link_jobs.h"
 
 #include "kolmo/line_breaks.h"
+#include "cm_codec.h"
 #include "session.h"
 
 namespace kolmo {
@@ -81,6 +82,18 @@ LinkDecodeJob::LinkDecodeJob(const uint8_t* container, size_t size, const Contai
   }
   container_.assign(container, container + size);
   status_ = parse(container_.data(), container_.size(), limits_, &view_);
+  if (!isOk(status_)) return;
+  uint64_t cmLength = 0;
+  switch (view_.mode) {
+    case ContainerMode::kStored:
+      declaredTextBytes_ = static_cast<int64_t>(view_.bodySize);
+      break;
+    case ContainerMode::kCm:
+      if (isOk(cmDeclaredLength(view_.body, view_.bodySize, &cmLength))) declaredTextBytes_ = static_cast<int64_t>(cmLength);
+      break;
+    default:
+      declaredMaxTokens_ = lmDeclaredMaxTokens(view_.body, view_.bodySize, view_.lmPayloadVersion());
+  }
 }
 
 Status LinkDecodeJob::start(const LinkModel& model, size_t maxTokens) {

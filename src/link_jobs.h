@@ -100,6 +100,12 @@ class LinkDecodeJob {
   LinkDecodeJob(const uint8_t* container, size_t size, const ContainerLimits& limits);
   Status status() const { return status_; }
   const ContainerView& view() const { return view_; }
+  // What the link declares before any decoding, for a reader to show what opening will take:
+  // the text's bytes (stored; cm: its length code), -1 when unknown (lm); the most tokens an
+  // lm payload's size class allows (payloads 2 and 3), 0 when it has none (payload 1, the
+  // decoder's bound applies).
+  int64_t declaredTextBytes() const { return declaredTextBytes_; }
+  uint64_t declaredMaxTokens() const { return declaredMaxTokens_; }
 
   // Mode lm: decodes with `model` (its modelIndex must be the view's; kUnknownModel if not),
   // at most maxTokens positions. Not needed for stored and cm.
@@ -125,6 +131,8 @@ class LinkDecodeJob {
   LinkModel model_;
   std::unique_ptr<LmDecodeJob> lm_;
   std::vector<uint8_t> text_;
+  int64_t declaredTextBytes_ = -1;
+  uint64_t declaredMaxTokens_ = 0;
   bool done_ = false;
   Status status_ = Status::kOk;
 };

@@ -54,6 +54,13 @@ int decodeSizeClass(RangeDecoder* rd) {
 
 }  // namespace
 
+uint64_t lmDeclaredMaxTokens(const uint8_t* payload, size_t size, int payloadVersion) {
+  if (payloadVersion != kLmPayloadV2 && payloadVersion != kLmPayloadV3) return 0;
+  RangeDecoder rd(payload, size);
+  const int k = decodeSizeClass(&rd);
+  return k == 0 ? 0 : (uint64_t{1} << k) - 1;
+}
+
 size_t contextStart(size_t position, size_t contextLength) {
   if (contextLength < 2) return position > contextLength ? position - contextLength : 0;
   if (position <= contextLength) return 0;

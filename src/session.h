@@ -237,6 +237,11 @@ class EncoderSession {
 };
 
 // Decodes a payload step by step. The payload bytes and the tree must outlive the session.
+// The most tokens (EOT included) an LM payload of version 2 or 3 declares by its size class,
+// 2^k - 1, read without decoding anything else; 0 for version 1 (no size class) or a stream
+// that starts with no class.
+uint64_t lmDeclaredMaxTokens(const uint8_t* payload, size_t size, int payloadVersion);
+
 class DecoderSession {
  public:
   // `grid` must equal the encoder's RoundingConfig::grid (the default in the format; version 3

@@ -83,6 +83,32 @@ TEST_CASE("texts round-trip through the link jobs, in the smallest container") {
   }
 }
 
+TEST_CASE("what a link declares before decoding: its text's bytes (stored, cm) or its tokens' bound (lm)") {
+  const std::vector<uint8_t> text = bytesOf("Meet me at 8 by the old mill, and bring the map. Meet me at 8, at the mill.");
+  for (const ContainerMode m : {ContainerMode::kStored, ContainerMode::kCm, ContainerMode::kLm}) {
+    ContainerMode mode;
+    const std::vector<uint8_t> container = encode(text, modeBit(m), &mode);
+    REQUIRE(mode == m);
+    LinkDecodeJob job(container.data(), container.size(), ContainerLimits());
+    REQUIRE(job.status() == Status::kOk);
+    if (m == ContainerMode::kLm) {
+      CHECK(job.declaredTextBytes() == -1);
+      std::vector<uint32_t> ids;
+      REQUIRE(shipped().tokenizer.encode(text.data(), text.size(), &ids) == Status::kOk);
+      const uint64_t coded = ids.size() + 1;  // + EOT
+      if (job.view().lmPayloadVersion() == 1) {
+        CHECK(job.declaredMaxTokens() == 0);
+      } else {  // the size class: 2^(k-1) <= coded < 2^k
+        CHECK(job.declaredMaxTokens() >= coded);
+        CHECK(job.declaredMaxTokens() < 2 * coded);
+      }
+    } else {
+      CHECK(job.declaredTextBytes() == static_cast<int64_t>(text.size()));
+      CHECK(job.declaredMaxTokens() == 0);
+    }
+  }
+}
+
 TEST_CASE("modes restrict the choice, and only-lm over a text the model cannot code is refused") {
   const std::vector<uint8_t> text = bytesOf("Meet me at 8 by the old mill, and bring the map.");
   ContainerMode mode;

@@ -355,8 +355,15 @@ class WasmLinkDecodeJob {
   }
   int status() const { return static_cast<int>(job_->status()); }
   // The parsed container without its body: {version, mode, modelIndex, check, lmPayloadVersion,
-  // crlfLineBreaks}. The body stays in the core unless body() asks for it (the ORT path).
-  val view() const { return viewToJs(job_->view(), false); }
+  // crlfLineBreaks, declaredTextBytes, declaredMaxTokens} (the last two: what the link declares
+  // before decoding, -1 / 0 when unknown; link_jobs.h). The body stays in the core unless body()
+  // asks for it (the ORT path).
+  val view() const {
+    val v = viewToJs(job_->view(), false);
+    v.set("declaredTextBytes", static_cast<double>(job_->declaredTextBytes()));
+    v.set("declaredMaxTokens", static_cast<double>(job_->declaredMaxTokens()));
+    return v;
+  }
   // A copy of the container's body (Uint8Array).
   val body() const { return bytesToJs(job_->view().body, job_->view().bodySize); }
   // Mode lm on the engine: a Status int (kUnknownModel: the model's index is not the link's).

@@ -186,7 +186,7 @@ export interface LinkDecodeJob extends EmbindHandle {
   /** parse()'s result. */
   status(): Status;
   /** The parsed container, without its body. */
-  view(): Omit<ContainerViewObject, 'body'>;
+  view(): Omit<ContainerViewObject, 'body'> & { declaredTextBytes: number; declaredMaxTokens: number };
   /** A copy of the container's body. */
   body(): Uint8Array;
   /** Mode lm on the engine: a Status ('unknown_model' if modelIndex is not the link's). */
