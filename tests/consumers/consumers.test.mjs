@@ -150,7 +150,7 @@ test('kolmo in Vite, webpack and esbuild apps, at the root and under a sub-path,
     run(npm, ['ci', '--prefer-offline', '--no-audit', '--no-fund'], here);
   }
   const snippets = readmeSnippets();
-  for (const name of ['main.js', 'webpack.config.js', 'esbuild.sh', 'esbuild.html', 'types.ts', 'library.js']) assert.ok(snippets[name], `README: no ${name} snippet`);
+  for (const name of ['main.js', 'webpack.config.js', 'esbuild.sh', 'esbuild.html', 'types.ts', 'library.js', 'webgpu.js']) assert.ok(snippets[name], `README: no ${name} snippet`);
 
   const dir = mkdtempSync(join(tmpdir(), 'kolmo-consumers-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -245,6 +245,38 @@ test('kolmo in Vite, webpack and esbuild apps, at the root and under a sub-path,
     } finally {
       await page.close();
       await cdn.close();
+    }
+  });
+
+  await t.test('kolmo/webgpu with the app\'s own onnxruntime-web: Vite bundles ONNX Runtime and its .wasm, no ortBaseUrl', async () => {
+    const ortVersion = JSON.parse(readFileSync(join(repoRoot, 'node_modules/onnxruntime-web/package.json'), 'utf8')).version;
+    run(npm, ['install', '--prefer-offline', '--no-save', '--no-audit', '--no-fund', tarball, `onnxruntime-web@${ortVersion}`], app);
+    const root = join(app, 'webgpu');
+    mkdirSync(root, { recursive: true });
+    writeFileSync(join(root, 'main.js'), "import * as kolmoTest from 'kolmo/webgpu';\nwindow.kolmoTest = kolmoTest;\n" +
+      snippets['webgpu.js'].replace("'Hello on the GPU.'", "'Hello from a bundled app. 你好!'"));
+    writeFileSync(join(root, 'index.html'), '<!doctype html><meta charset="utf-8"><title>app</title><body><script type="module" src="./main.js"></script>\n');
+    const out = join(dir, 'out', 'vite-webgpu');
+    await vite.build({ root, base: '/sub/', configFile: false, logLevel: 'error', build: { outDir: out, emptyOutDir: true } });
+    const server = await serve(out, { prefix: '/sub/' });
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(server.url);
+      await page.waitForFunction(() => document.body?.textContent === 'Hello from a bundled app. 你好!', null, { timeout: 120_000 });
+      // ORT's CPU build from the same bundle ('wasm'): no GPU needed to see ONNX Runtime run.
+      const result = await page.evaluate(async (text) => {
+        const { compress, decompress } = /** @type {any} */ (window).kolmoTest;
+        const { fragment, stats } = await compress(text, { backends: ['wasm'], modes: ['lm'] });
+        return { back: await decompress(fragment, { backends: ['wasm'] }), backend: stats.backend };
+      }, kTexts[0]);
+      assert.deepEqual(result, { back: kTexts[0], backend: 'wasm' });
+      const ortWasm = server.log.filter((r) => /\.wasm$/.test(r.path) && !/kolmo_wasm/.test(r.path));
+      assert.ok(ortWasm.length > 0 && ortWasm.every((r) => r.status === 200), 'ONNX Runtime\'s .wasm was not served from the build');
+      t.diagnostic(`kolmo/webgpu (Vite, /sub/): ${(server.log.reduce((sum, r) => sum + r.bytes, 0) / 1e6).toFixed(2)} MB (${bytesByType(server.log)})`);
+    } finally {
+      await context.close();
+      await server.close();
     }
   });
 

@@ -75,6 +75,8 @@ test('npm pack -> npm install -> import { compress, decompress } from "kolmo"', 
     }
     try { await decompress('#damaged!'); throw new Error('no error'); } catch (e) { if (!(e instanceof KolmoError)) throw e; }
     // The package's one entry point: its modules are not exported one by one (README, the library).
+    // The opt-in WebGPU entry loads without onnxruntime-web (its worker imports it, in browsers).
+    if (typeof (await import('kolmo/webgpu')).compress !== 'function') throw new Error('kolmo/webgpu has no compress');
     try { await import('kolmo/codec'); throw new Error('kolmo/codec is exported'); } catch (e) { if (e.code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED') throw e; }
     console.log(JSON.stringify(out));
   `);

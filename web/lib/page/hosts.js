@@ -68,6 +68,18 @@ const kWorkerFix = "Serve the kolmo package's web/lib/ folder as it is (a CDN or
   'bundler that follows new Worker(new URL(…, import.meta.url)): Vite, webpack 5, Rollup; esbuild does not ' +
   '(README: Use with a bundler).';
 
+/** @type {(() => Worker)|null} the kolmo/webgpu entry's worker (webgpu.js), or null */
+let workerFactory = null;
+
+/**
+ * Starts every later worker of this page with `factory` (webgpu.js: a worker that imports
+ * onnxruntime-web by name). A factory's worker is bundled by the app's bundler like the default.
+ * @param {() => Worker} factory
+ */
+export function useWorkerFactory(factory) {
+  workerFactory = factory;
+}
+
 /**
  * Starts the worker. Where this module comes from another origin (a CDN), a Worker cannot be
  * started from its URL (workers are same-origin): a same-origin blob: module that imports it
@@ -77,6 +89,7 @@ const kWorkerFix = "Serve the kolmo package's web/lib/ folder as it is (a CDN or
 function startWorker() {
   const options = /** @type {WorkerOptions} */ ({ type: 'module', name: 'kolmo' });
   try {
+    if (workerFactory) return workerFactory();
     return new Worker(new URL('../worker/worker.js', import.meta.url), { type: 'module', name: 'kolmo' });
   } catch (error) {
     const url = new URL(kWorkerPath, kModuleUrl).href;

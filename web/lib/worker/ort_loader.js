@@ -44,6 +44,17 @@ function unwrap(/** @type {any} */ module) {
   return module.InferenceSession ? module : module.default;
 }
 
+/** @type {any} ONNX Runtime Web given by worker_ort.js (the kolmo/webgpu entry), or null. */
+let providedOrt = null;
+
+/**
+ * Makes `ort` (onnxruntime-web's module, imported by the app's bundler) the ONNX Runtime of the
+ * browser backends, in place of loading it from ortBaseUrl. @param {any} ort
+ */
+export function provideOrt(ort) {
+  providedOrt = unwrap(ort);
+}
+
 /**
  * Loader of onnxruntime-web's ES module bundles from `ortBaseUrl` (browsers and workers).
  * WebGPU needs the JSEP bundle (ort.min.mjs + its 28 MB .wasm, which also runs the WASM
@@ -74,11 +85,16 @@ export function browserOrtLoader(ortBaseUrl, threads, allowSoftwareGpu) {
     } else if (backend !== 'wasm') {
       throw new KolmoError('backend_failed', `backend ${backend} is not available in browsers (use webgpu or wasm)`);
     }
+    if (providedOrt && !ortBaseUrl) {
+      // The app's own onnxruntime-web (kolmo/webgpu): its bundler placed the .wasm beside it.
+      if (threads !== undefined) providedOrt.env.wasm.numThreads = threads;
+      return providedOrt;
+    }
     if (!ortBaseUrl) {
       throw new KolmoError('ort_missing', `the ${backend} backend runs on ONNX Runtime Web, which kolmo does not ` +
-        'install: npm install onnxruntime-web, serve its dist/ folder (ort.min.mjs and the ort-wasm-simd-threaded.* ' +
-        "files beside it) with your site, and pass its URL as ortBaseUrl, e.g. { backend: 'webgpu', ortBaseUrl: " +
-        "'/ort/' } (README: Use with a bundler)");
+        "install: npm install onnxruntime-web, then import { compress, decompress } from 'kolmo/webgpu' instead of " +
+        "'kolmo' (your bundler then includes it), or serve its dist/ folder and pass its URL as ortBaseUrl " +
+        '(README: Use with a bundler)');
     }
     const bundle = backend === 'webgpu' ? 'ort.min.mjs' : 'ort.wasm.min.mjs';
     if (!loaded || (backend === 'webgpu' && loadedBundle !== bundle)) {
