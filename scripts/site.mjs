@@ -82,6 +82,12 @@ const kOrtFiles = [
  * build with a message naming it.
  * @type {Record<string, string>}
  */
+/**
+ * Modules of web/lib the page never loads: the kolmo/webgpu entry and its worker, which import
+ * onnxruntime-web by name for an app's bundler (the page loads ONNX Runtime from ort/ instead).
+ */
+const kNotOnSite = new Set(['lib/webgpu.js', 'lib/worker/worker_ort.js']);
+
 export const kVendor = {
   'qrcode-generator': 'dist/qrcode.mjs', // web/lib/page/qr.js: the QR code of a link
 };
@@ -182,6 +188,7 @@ export async function buildSite(outDir) {
   const vendorUsed = new Set();
   for (const path of await listFiles(webDir)) {
     const from = join(webDir, path);
+    if (kNotOnSite.has(path)) continue;
     if (path === 'index.html') {
       await put(path, withCspMeta(await readFile(from, 'utf8')));
     } else if (path === 'sw.js') {

@@ -25,7 +25,7 @@ function importsOf(file) {
 
 /** @type {Array<[string, string[], RegExp]>} group, its files, what they may import */
 const kGroups = [
-  ['page side', ['lib/index.js', ...jsIn('lib/page')], /^lib\/(page|shared)\//],
+  ['page side', ['lib/index.js', 'lib/webgpu.js', ...jsIn('lib/page')], /^(lib\/(page|shared)\/|lib\/index\.js$)/],
   ['worker side', jsIn('lib/worker'), /^lib\/(worker|shared|wasm)\//],
   ['shared', jsIn('lib/shared'), /^lib\/shared\//],
   ['the demo page', ['app.js', ...jsIn('app')], /^(app\/|lib\/index\.js$|lib\/(page|shared)\/)/],
