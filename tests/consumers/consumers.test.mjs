@@ -335,6 +335,10 @@ test('kolmo in Vite, webpack and esbuild apps, at the root and under a sub-path,
       // a Content-Security-Policy without 'wasm-unsafe-eval'
       [await failure(plain, { headers: { 'content-security-policy': "script-src 'self'" } }), /^wasm_blocked: .*'wasm-unsafe-eval'/],
       [takeCspViolations(browser).length > 0 ? 'the CSP violation was seen' : 'no CSP violation', /^the CSP violation was seen$/],
+      // a Content-Security-Policy that blocks the worker
+      [await failure(plain, { headers: { 'content-security-policy': "script-src 'self' 'wasm-unsafe-eval'; worker-src 'none'" } }),
+        /^worker_blocked: the page's Content-Security-Policy \(worker-src\) blocked the kolmo worker http:\/\/127\.0\.0\.1:\d+\/assets\/worker-[\w-]+\.js/],
+      [takeCspViolations(browser).length > 0 ? 'the CSP violation was seen' : 'no CSP violation', /^the CSP violation was seen$/],
       // esbuild without the README's recipe: the worker 404s
       [await failure(naive, {}), /^worker_failed: .*HTTP 404\. Worker URL: http:\/\/127\.0\.0\.1:\d+\/worker\/worker\.js\. .*esbuild/],
       // an ONNX Runtime backend without ONNX Runtime

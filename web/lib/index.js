@@ -38,12 +38,12 @@ export { KolmoError };
  * (an encrypted link opened without a password), wrong_password (a wrong password, or an
  * encrypted link changed after it was made), crypto_unavailable (no WebCrypto: a page over
  * plain http), worker_failed (the worker did not start or crashed: the message names its URL
- * and the cause), internal.
+ * and the cause), worker_blocked (a Content-Security-Policy blocked the worker), internal.
  * @typedef {'truncated'|'bad_magic'|'unknown_version'|'unknown_mode'|'unknown_model'|'checksum_mismatch'
  *   |'damaged_link'|'length_over_limit'|'corrupt'|'bad_url_text'|'non_finite_logits'|'bad_argument'
  *   |'bad_tokenizer'|'out_of_memory'|'aborted'|'model_unavailable'|'model_mismatch'|'bad_model'
  *   |'backend_failed'|'webgpu_unavailable'|'ort_missing'|'wasm_unavailable'|'wasm_blocked'|'not_utf8'
- *   |'password_required'|'wrong_password'|'crypto_unavailable'|'worker_failed'|'internal'} KolmoErrorCode
+ *   |'password_required'|'wrong_password'|'crypto_unavailable'|'worker_failed'|'worker_blocked'|'internal'} KolmoErrorCode
  */
 
 /**

@@ -139,19 +139,35 @@ export function workerHost() {
   let failCurrent = null;
 
   const start = () => {
+    // A Content-Security-Policy that blocks the worker (or a script it imports) shows only as a
+    // violation event of this page, before the worker's error event: keep the last one.
+    /** @type {{directive: string, blocked: string}|null} */
+    let violation = null;
+    const onViolation = (/** @type {any} */ event) => {
+      if (/^(worker|script|child|default)-src/.test(event.effectiveDirective ?? '')) {
+        violation = { directive: event.effectiveDirective, blocked: event.blockedURI };
+      }
+    };
+    globalThis.addEventListener?.('securitypolicyviolation', onViolation);
     const w = startWorker();
     w.onerror = (event) => {
       event.preventDefault?.();
+      globalThis.removeEventListener?.('securitypolicyviolation', onViolation);
       const message = event.message;
-      const code = message && isOutOfMemory(message) ? 'out_of_memory' : 'worker_failed';
-      const fail = (/** @type {string} */ text) => {
+      const fail = (/** @type {string} */ code, /** @type {string} */ text) => {
         failCurrent?.(new KolmoError(code, text));
         stop();
       };
-      if (message) fail(`the kolmo worker crashed: ${message}`);
+      if (message) fail(isOutOfMemory(message) ? 'out_of_memory' : 'worker_failed', `the kolmo worker crashed: ${message}`);
+      else if (violation) {
+        fail('worker_blocked', `the page's Content-Security-Policy (${violation.directive}) blocked the kolmo worker ` +
+          `${violation.blocked || new URL(kWorkerPath, kModuleUrl).href}: allow its origin in worker-src ('self' for a ` +
+          "bundled app, blob: and the CDN's origin for a CDN) and script-src");
+      }
       // A module worker that cannot load gives an error event with no message: ask the server.
-      else workerLoadFailure().then(fail);
+      else workerLoadFailure().then((text) => fail('worker_failed', text));
     };
+    w.addEventListener('message', () => globalThis.removeEventListener?.('securitypolicyviolation', onViolation), { once: true });
     return w;
   };
   const stop = () => {

@@ -116,6 +116,9 @@ export const kErrorTexts = {
   wasm_blocked: {
     page: (detail) => 'This site\'s security policy does not allow WebAssembly, which kolmo needs. (' + detail + ')',
   },
+  worker_blocked: {
+    page: (detail) => 'This site\'s security policy blocked kolmo\'s background worker. (' + detail + ')',
+  },
   worker_failed: { page: (detail) => 'The background worker stopped (' + detail + '). Reload the page to try again.' },
 };
 
