@@ -13,7 +13,8 @@
 #                                   backends change): the conformance matrix (Node and browser)
 #                                   and noise tests on all 160 eval texts, every golden link
 #                                   (the 65,535-token one included), the WebGPU round trips with
-#                                   every text, the 100 KiB page text
+#                                   every text, the 100 KiB page text, the consumer apps with
+#                                   kolmo/webgpu and onnxruntime-web
 #
 # Env: KOLMO_FUZZ_SECONDS (default 20): seconds per fuzz target (tests/fuzz/run.sh runs 4)
 #      KOLMO_SKIP_BUILD=1: test what is already built
@@ -69,6 +70,7 @@ if [ "$conformance" = 1 ]; then
   if [ "${KOLMO_SKIP_E2E:-0}" != 1 ]; then
     step "conformance + WebGPU round trips + large text (browser, KOLMO_EVAL=$KOLMO_EVAL)" \
       node --test tests/e2e/conformance.test.mjs tests/e2e/roundtrip_webgpu.test.mjs tests/e2e/large_text.test.mjs
+    step "consumers + kolmo/webgpu with onnxruntime-web (bundlers, browser)" env KOLMO_CONSUMERS=all node --test tests/consumers/
   fi
   finish "npm run conformance"
 fi
@@ -82,7 +84,8 @@ if [ "${KOLMO_SKIP_E2E:-0}" != 1 ]; then
 fi
 step "npm package" node --test tests/package/
 # kolmo in Vite, webpack 5 and esbuild apps built from the packed package (tests/consumers/,
-# bundlers pinned there), at / and under a sub-path, in Chromium: ~40-75 s.
+# bundlers pinned there), at / and under a sub-path, in Chromium: 40-90 s (--conformance adds
+# the kolmo/webgpu entry with onnxruntime-web installed).
 if [ "${KOLMO_SKIP_E2E:-0}" != 1 ]; then
   step "consumers (bundlers)" node --test tests/consumers/
 fi

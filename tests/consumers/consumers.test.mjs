@@ -11,6 +11,8 @@
 // fetched, and the bytes fetched on first load by type (printed as diagnostics).
 //
 //   node --test tests/consumers/        (npm run test:consumers; installs the bundlers with npm ci)
+//   KOLMO_CONSUMERS=all node --test tests/consumers/   also kolmo/webgpu with onnxruntime-web
+//                                       installed (npm run conformance)
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -166,10 +168,13 @@ test('kolmo in Vite, webpack and esbuild apps, at the root and under a sub-path,
 
   const vite = await import('vite');
   const webpack = (await import('webpack')).default;
-  /** @type {Array<{name: string, build: (base: string, out: string) => Promise<void>}>} */
+  // Vite writes the base into its build; webpack ('auto' publicPath) and esbuild (relative
+  // URLs) build once for any base, so one build is served at both places.
+  /** @type {Array<{name: string, perBase?: boolean, build: (base: string, out: string) => Promise<void>}>} */
   const builds = [
     {
       name: 'vite build',
+      perBase: true,
       build: async (base, out) => {
         await vite.build({ root: app, base, configFile: false, logLevel: 'error', build: { outDir: out, emptyOutDir: true } });
       },
@@ -197,13 +202,15 @@ test('kolmo in Vite, webpack and esbuild apps, at the root and under a sub-path,
 
   const browser = await launchBrowser();
   t.after(() => browser.close());
-  for (const { name, build } of builds) {
+  for (const { name, build, perBase } of builds) {
     for (const prefix of ['/', '/sub/']) {
       await t.test(`${name}, served at ${prefix}`, async () => {
         const t1 = Date.now();
-        const out = join(dir, 'out', name.replace(/\W+/g, '-') + prefix.replaceAll('/', '_'));
-        mkdirSync(out, { recursive: true });
-        await build(prefix, out);
+        const out = join(dir, 'out', name.replace(/\W+/g, '-') + (perBase ? prefix.replaceAll('/', '_') : ''));
+        if (perBase || prefix === '/') {
+          mkdirSync(out, { recursive: true });
+          await build(prefix, out);
+        }
         const server = await serve(out, { prefix });
         try {
           await roundTrips(browser, server.url);
@@ -248,7 +255,10 @@ test('kolmo in Vite, webpack and esbuild apps, at the root and under a sub-path,
     }
   });
 
-  await t.test('kolmo/webgpu with the app\'s own onnxruntime-web: Vite bundles ONNX Runtime and its .wasm, no ortBaseUrl', async () => {
+  // The opt-in WebGPU entry installs onnxruntime-web (139 MB) and loads its 26 MB .wasm: in
+  // npm run conformance (KOLMO_CONSUMERS=all), not in npm test.
+  const webgpuSkip = process.env.KOLMO_CONSUMERS === 'all' ? false : 'npm run conformance runs it (KOLMO_CONSUMERS=all)';
+  await t.test('kolmo/webgpu with the app\'s own onnxruntime-web: Vite bundles ONNX Runtime and its .wasm, no ortBaseUrl', { skip: webgpuSkip }, async () => {
     const ortVersion = JSON.parse(readFileSync(join(repoRoot, 'node_modules/onnxruntime-web/package.json'), 'utf8')).version;
     run(npm, ['install', '--prefer-offline', '--no-save', '--no-audit', '--no-fund', tarball, `onnxruntime-web@${ortVersion}`], app);
     const root = join(app, 'webgpu');
@@ -378,9 +388,10 @@ test('kolmo in Vite, webpack and esbuild apps, at the root and under a sub-path,
     writeFileSync(join(app, 'types.ts'), snippets['types.ts'] + '\nexport {};\n');
     writeFileSync(join(app, 'main_checked.ts'), snippets['main.js'] + '\nexport {};\n');
     writeFileSync(join(app, 'library_checked.ts'), snippets['library.js'] + '\nexport {};\n');
+    writeFileSync(join(app, 'webgpu_checked.ts'), snippets['webgpu.js'] + '\nexport {};\n');
     writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({
       compilerOptions: { strict: true, noEmit: true, target: 'es2022', module: 'esnext', moduleResolution: 'bundler', lib: ['es2022', 'dom'], skipLibCheck: false, types: [] },
-      files: ['types.ts', 'main_checked.ts', 'library_checked.ts'],
+      files: ['types.ts', 'main_checked.ts', 'library_checked.ts', 'webgpu_checked.ts'],
     }));
     run(process.execPath, [tsc, '-p', '.'], app);
     // A misspelt error code does not compile.
