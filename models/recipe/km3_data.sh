@@ -3,9 +3,11 @@
 # km2 drew them, so km2's 1% validation split comes out bit for bit (the one held-out set that a
 # model continued from km2 has never seen), plus more text in languages other than English and
 # Chinese, appended to the training split only (1% of it in val_extra).
-#   bash models/recipe/km3_data.sh          packages, mix, shards and the leakage check, into
+#   bash models/recipe/km3_data.sh          packages, mix, shards (train, val = km2's, val_extra), the
+#                                           leakage check and the km2-split check, into
 #                                           models/recipe/work-km3/km3data/
 #   bash models/recipe/km3_data.sh leaks    only the leakage check (eval lines >= 40 bytes in train.txt)
+#   bash models/recipe/km3_data.sh check    only the check that val.u16 is km2's split (km2.pt's val loss)
 # Needs root for apt-get (as km2.sh). Standard-library Python; kolmo_bpe is built from a
 # `git archive HEAD` snapshot (as ablate.sh does), so concurrent edits of src/ cannot break it.
 set -euo pipefail
@@ -70,6 +72,35 @@ leaks() {
   echo "km3_data: $hits of $n distinct eval lines (>= 40 bytes) occur in train.txt ($out/leaks.txt)"
 }
 
+check() {
+  # km2's split, reproduced? km2's compact checkpoint on val.u16 with the km2 trainer's validation
+  # windows (train.py val_loss: generator seed 1234, 8 batches of 8 windows of 257 tokens) gives
+  # the km2 log's last val_bits, 4.8840 (fp32 weights; 4.8841 from the fp16 checkpoint), only if
+  # val.u16 is km2's own (a different shard moves the windows: km2's 15% pilot split gives 4.576).
+  nice -n 5 $py - "$out/val.u16" "$here/checkpoints/km2.pt" "$here" <<'PY'
+import math, sys
+import numpy as np, torch, torch.nn.functional as F
+sys.path.insert(0, sys.argv[3])
+from model import GPT, Config
+torch.set_num_threads(1)
+val = np.memmap(sys.argv[1], dtype=np.uint16, mode="r")
+ck = torch.load(sys.argv[2], map_location="cpu")
+m = GPT(Config(**ck["config"]))
+m.load_state_dict({k: v.float() for k, v in ck["model"].items()})
+m.train()
+g = torch.Generator().manual_seed(1234)
+losses = []
+with torch.no_grad():
+    for _ in range(8):
+        ix = torch.randint(0, len(val) - 257, (8,), generator=g)
+        x = torch.from_numpy(np.stack([val[i:i + 257] for i in ix.tolist()]).astype(np.int64))
+        lg, _ = m(x[:, :-1])
+        losses.append(F.cross_entropy(lg.reshape(-1, lg.shape[-1]), x[:, 1:].reshape(-1)).item())
+print(f"km3_data: {sys.argv[1]}: {len(val)} tokens, km2.pt {sum(losses) / len(losses) / math.log(2):.4f} bits/token "
+      "(km2's split: 4.8841)")
+PY
+}
+
 data() {
   install_packages
   mkdir -p "$out"
@@ -80,10 +111,12 @@ data() {
     [ -f "$out/$s.u16" ] || nice -n 5 "$tool" encode --tokenizer "$tokenizer" --out "$out/$s.u16" "$out/$s.txt"
   done
   leaks
+  check
 }
 
 case "${1:-data}" in
   data) data ;;
   leaks) leaks ;;
-  *) echo "usage: bash models/recipe/km3_data.sh [data|leaks]" >&2; exit 2 ;;
+  check) check ;;
+  *) echo "usage: bash models/recipe/km3_data.sh [data|leaks|check]" >&2; exit 2 ;;
 esac

@@ -3,12 +3,14 @@
 
 Output (under --work, default models/recipe/work/):
   train.txt, val.txt      documents separated by NUL bytes (val: 1% of documents, for monitoring)
+  val_extra.txt           --mix km3 only: 1% of km3's additions (val.txt stays km2's split; see
+                          KM3_LANGS and models/recipe/km3_data.md)
   tok_sample.txt          a smaller sample of the same mix, for training the BPE vocabulary
   mix.json                what was taken from where (bytes and documents per source)
 
 A document is a run of consecutive corpus blocks (blank-line separated) whose length is drawn
-log-uniformly between 80 B and 6 KB (km1) or 12 KB (km2), like the texts people share. Sources and
-byte budgets are in CORPUS and FILES below (--mix km1 or km2); code, JSON, configs, man pages and
+log-uniformly between 80 B and 6 KB (km1) or 12 KB (km2, km3), like the texts people share. Sources and
+byte budgets are in CORPUS and FILES below (--mix km1 or km2; km3 = km2 + KM3_LANGS); code, JSON, configs, man pages and
 the like, which the corpus lacks, come from files installed by the Debian and npm packages named
 there. Never read: the eval set's own sources and everything reserved for evaluation
 (EXCLUDED_PREFIXES: /usr/share/doc, /usr/include, /usr/bin, Perl modules, cmake-data, gdal-data,
@@ -600,8 +602,8 @@ def km3_additions(args, rng, max_doc, add):
         pats = [f"{MAN_L10N}/{d}/man*/*" for d in dirs]
         if man_budget > 0:
             add(f"man-{lang}", sample_files(pats, man_budget * args.scale, rng, "man", max_doc, workers=2),
-                f"Debian: manpages-{lang.lower().replace('_', '-')}(-dev) and other packages' "
-                f"{', '.join(MAN_L10N + '/' + d + '/man*' for d in dirs)} (rendered by man-db, 80 columns)", lang)
+                f"Debian: {', '.join(MAN_L10N + '/' + d + '/man*' for d in dirs)} of the installed packages "
+                f"(KM3_APT_PACKAGES' manpages-* where Debian has them; rendered by man-db, 80 columns)", lang)
         if help_budget > 0:
             if not os.path.isdir(help_root):
                 sys.exit(f"prepare_data: missing {help_root} (km3_data.sh unpacks gnome-user-docs there)")

@@ -26,17 +26,19 @@ py=/usr/bin/python3
 tokenizer="$root/models/km1-4f9c28b6bfe260e6/tokenizer.kbpe"
 mix=$($py -c "import json,sys; print(json.load(open(sys.argv[1]))['data']['mix'])" "$config")
 seed=$($py -c "import json,sys; print(json.load(open(sys.argv[1]))['data']['seed'])" "$config")
+data="${mix}data"  # the shards: work-NAME/MIXdata/{train,val,val_extra}.u16
 
 data() {
+  [ -f "$work/$data/train.u16" ] && [ -f "$work/$data/val.u16" ] && return 0
   if [ "$mix" = km3 ]; then
-    bash "$here/km3_data.sh" "$work/data"  # km2's packages and mix, plus the km3 additions (km3_data.md)
+XX
   else
     bash "$here/km2.sh" data >/dev/null    # the packages of the km2 mix
-    mkdir -p "$work/data"
-    [ -f "$work/data/train.txt" ] || nice -n 5 $py "$here/prepare_data.py" --mix "$mix" --seed "$seed" --work "$work/data"
+    mkdir -p "$work/$data"
+    [ -f "$work/$data/train.txt" ] || nice -n 5 $py "$here/prepare_data.py" --mix "$mix" --seed "$seed" --work "$work/$data"
     local tool="$root/build-native/tools/kolmo_bpe"
     for part in train val; do
-      [ -f "$work/data/$part.u16" ] || "$tool" encode --tokenizer "$tokenizer" --out "$work/data/$part.u16" "$work/data/$part.txt"
+      [ -f "$work/$data/$part.u16" ] || "$tool" encode --tokenizer "$tokenizer" --out "$work/$data/$part.u16" "$work/$data/$part.txt"
     done
   fi
 }
@@ -45,11 +47,11 @@ running() { [ -f "$work/train.pid" ] && kill -0 "$(cat "$work/train.pid")" 2>/de
 
 train_cmd() {
   local extra=()
-  [ -f "$work/data/val_extra.u16" ] && extra=(--val-extra "$work/data/val_extra.u16")
+  [ -f "$work/$data/val_extra.u16" ] && extra=(--val-extra "$work/$data/val_extra.u16")
   mkdir -p "$ckdir" "$work/run"
   [ -f "$work/run/train_log.jsonl" ] || { [ -f "$ckdir/${name}_train_log.jsonl" ] && cp "$ckdir/${name}_train_log.jsonl" "$work/run/train_log.jsonl"; } || true
   # --init is used only when neither the full checkpoint nor the compact one exists (train.py).
-  echo nice -n 19 $py "$here/train.py" --config "$config" --train "$work/data/train.u16" --val "$work/data/val.u16" \
+  echo nice -n 19 $py "$here/train.py" --config "$config" --train "$work/$data/train.u16" --val "$work/$data/val.u16" \
     "${extra[@]}" --out "$work/run" --compact "$compact" --threads "${THREADS:-1}"
 }
 
