@@ -31,7 +31,7 @@ data="${mix}data"  # the shards: work-NAME/MIXdata/{train,val,val_extra}.u16
 data() {
   [ -f "$work/$data/train.u16" ] && [ -f "$work/$data/val.u16" ] && return 0
   if [ "$mix" = km3 ]; then
-XX
+    bash "$here/km3_data.sh"  # -> work-km3/km3data: km2's packages and mix, plus the km3 additions (km3_data.md)
   else
     bash "$here/km2.sh" data >/dev/null    # the packages of the km2 mix
     mkdir -p "$work/$data"
