@@ -335,6 +335,9 @@ test('kolmo in Vite, webpack and esbuild apps, at the root and under a sub-path,
       // the model answered by the app's index.html (the SPA fallback)
       [await failure(built, { deny: /\.onnx$/, page: '' }),
         /^model_unavailable: .*\/assets\/model-[\w-]+\.onnx answered an HTML page where model\.onnx of the kolmo model km2-.*modelBaseUrl/],
+      // the manifest answered by index.html (webpack emits it as a file; Vite inlines it)
+      [await failure(join(dir, 'out', 'webpack-production-'), { deny: /\.json$/, page: '' }),
+        /^model_unavailable: http:.*\.json answered an HTML page where the kolmo model manifest \(JSON\) was expected: the server returns its index\.html.*modelBaseUrl/],
       // a wrong modelBaseUrl
       [await failure(plain, { options: { modelBaseUrl: '/nowhere/' } }),
         /^model_unavailable: .*\/nowhere\/manifest\.json answered HTTP 404 where the kolmo model manifest \(JSON\) was expected.*Check modelBaseUrl/],
