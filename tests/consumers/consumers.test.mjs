@@ -258,7 +258,7 @@ test('kolmo in Vite, webpack and esbuild apps, at the root and under a sub-path,
   // The opt-in WebGPU entry installs onnxruntime-web (139 MB) and loads its 26 MB .wasm: in
   // npm run conformance (KOLMO_CONSUMERS=all), not in npm test.
   const webgpuSkip = process.env.KOLMO_CONSUMERS === 'all' ? false : 'npm run conformance runs it (KOLMO_CONSUMERS=all)';
-  await t.test('kolmo/webgpu with the app\'s own onnxruntime-web: Vite bundles ONNX Runtime and its .wasm, no ortBaseUrl', { skip: webgpuSkip }, async () => {
+  await t.test('kolmo/webgpu with the app\'s own onnxruntime-web: Vite and webpack bundle ONNX Runtime and its .wasm, no ortBaseUrl', { skip: webgpuSkip }, async () => {
     const ortVersion = JSON.parse(readFileSync(join(repoRoot, 'node_modules/onnxruntime-web/package.json'), 'utf8')).version;
     run(npm, ['install', '--prefer-offline', '--no-save', '--no-audit', '--no-fund', tarball, `onnxruntime-web@${ortVersion}`], app);
     const root = join(app, 'webgpu');
@@ -266,27 +266,35 @@ test('kolmo in Vite, webpack and esbuild apps, at the root and under a sub-path,
     writeFileSync(join(root, 'main.js'), "import * as kolmoTest from 'kolmo/webgpu';\nwindow.kolmoTest = kolmoTest;\n" +
       snippets['webgpu.js'].replace("'Hello on the GPU.'", "'Hello from a bundled app. 你好!'"));
     writeFileSync(join(root, 'index.html'), '<!doctype html><meta charset="utf-8"><title>app</title><body><script type="module" src="./main.js"></script>\n');
-    const out = join(dir, 'out', 'vite-webgpu');
-    await vite.build({ root, base: '/sub/', configFile: false, logLevel: 'error', build: { outDir: out, emptyOutDir: true } });
-    const server = await serve(out, { prefix: '/sub/' });
-    const context = await browser.newContext();
-    try {
-      const page = await context.newPage();
-      await page.goto(server.url);
-      await page.waitForFunction(() => document.body?.textContent === 'Hello from a bundled app. 你好!', null, { timeout: 120_000 });
-      // ORT's CPU build from the same bundle ('wasm'): no GPU needed to see ONNX Runtime run.
-      const result = await page.evaluate(async (text) => {
-        const { compress, decompress } = /** @type {any} */ (window).kolmoTest;
-        const { fragment, stats } = await compress(text, { backends: ['wasm'], modes: ['lm'] });
-        return { back: await decompress(fragment, { backends: ['wasm'] }), backend: stats.backend };
-      }, kTexts[0]);
-      assert.deepEqual(result, { back: kTexts[0], backend: 'wasm' });
-      const ortWasm = server.log.filter((r) => /\.wasm$/.test(r.path) && !/kolmo_wasm/.test(r.path));
-      assert.ok(ortWasm.length > 0 && ortWasm.every((r) => r.status === 200), 'ONNX Runtime\'s .wasm was not served from the build');
-      t.diagnostic(`kolmo/webgpu (Vite, /sub/): ${(server.log.reduce((sum, r) => sum + r.bytes, 0) / 1e6).toFixed(2)} MB (${bytesByType(server.log)})`);
-    } finally {
-      await context.close();
-      await server.close();
+    const webgpuBuilds = [
+      ['Vite', async (/** @type {string} */ out) => {
+        await vite.build({ root, base: '/sub/', configFile: false, logLevel: 'error', build: { outDir: out, emptyOutDir: true } });
+      }],
+      ['webpack', async (/** @type {string} */ out) => webpackBuild(webpack, root, out, 'production', snippets)],
+    ];
+    for (const [bundler, build] of /** @type {Array<[string, (out: string) => Promise<void>]>} */ (webgpuBuilds)) {
+      const out = join(dir, 'out', `webgpu-${bundler}`);
+      await build(out);
+      const server = await serve(out, { prefix: '/sub/' });
+      const context = await browser.newContext();
+      try {
+        const page = await context.newPage();
+        await page.goto(server.url);
+        await page.waitForFunction(() => document.body?.textContent === 'Hello from a bundled app. 你好!', null, { timeout: 120_000 });
+        // ORT's CPU build from the same bundle ('wasm'): no GPU needed to see ONNX Runtime run.
+        const result = await page.evaluate(async (text) => {
+          const { compress, decompress } = /** @type {any} */ (window).kolmoTest;
+          const { fragment, stats } = await compress(text, { backends: ['wasm'], modes: ['lm'] });
+          return { back: await decompress(fragment, { backends: ['wasm'] }), backend: stats.backend };
+        }, kTexts[0]);
+        assert.deepEqual(result, { back: kTexts[0], backend: 'wasm' }, bundler);
+        const ortWasm = server.log.filter((r) => /\.wasm$/.test(r.path) && r.bytes > 1e6);
+        assert.ok(ortWasm.length > 0 && ortWasm.every((r) => r.status === 200), `${bundler}: ONNX Runtime's .wasm was not served from the build`);
+        t.diagnostic(`kolmo/webgpu (${bundler}, /sub/): ${(server.log.reduce((sum, r) => sum + r.bytes, 0) / 1e6).toFixed(2)} MB (${bytesByType(server.log)})`);
+      } finally {
+        await context.close();
+        await server.close();
+      }
     }
   });
 
