@@ -61,7 +61,7 @@ export { KolmoError };
  *   (e.g. ['webgpu'] to insist on WebGPU)
  * @property {string|URL} [modelBaseUrl]  a folder with manifest.json and <id>/ (a copy of the
  *   package's models/), for self-hosting the model elsewhere. Default: the package's own files,
- *   which bundlers copy into the build (Vite, webpack 5, Rollup) and a CDN serves as they are
+ *   which bundlers copy into the build (Vite, webpack 5) and a CDN serves as they are
  * @property {string|URL} [ortBaseUrl]  browsers, ONNX Runtime backends only: the folder with
  *   onnxruntime-web's dist/ files (no default: kolmo does not install ONNX Runtime)
  * @property {string|URL} [wasmUrl]  kolmo_wasm.wasm, for self-hosting it elsewhere (default: the

@@ -65,7 +65,7 @@ export function inProcessHost() {
 const kWorkerPath = '../worker/worker.js';
 const kModuleUrl = import.meta.url; // on its own: new URL(variable, import.meta.url) makes webpack warn
 const kWorkerFix = "Serve the kolmo package's web/lib/ folder as it is (a CDN or a static copy), or build with a " +
-  'bundler that follows new Worker(new URL(…, import.meta.url)): Vite, webpack 5, Rollup; esbuild does not ' +
+  'bundler that follows new Worker(new URL(…, import.meta.url)): Vite, webpack 5; esbuild does not ' +
   '(README: Use with a bundler).';
 
 /** @type {(() => Worker)|null} the kolmo/webgpu entry's worker (webgpu.js), or null */

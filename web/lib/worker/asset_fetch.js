@@ -54,6 +54,6 @@ export function modelFix(custom) {
     ? 'Check modelBaseUrl: it must be the folder that holds manifest.json and one folder per model id ' +
       "(a copy of the kolmo package's models/ folder)."
     : "Serve the kolmo package's files as they are (a bundler that follows new URL(…, import.meta.url) " +
-      "copies them: Vite, webpack 5, Rollup), or copy the package's models/ folder to your site and pass " +
+      "copies them: Vite, webpack 5), or copy the package's models/ folder to your site and pass " +
       'modelBaseUrl (README: Use with a bundler).';
 }

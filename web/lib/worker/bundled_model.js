@@ -1,6 +1,6 @@
 // @ts-check
 // @file The package's own model files as assets a bundler can see: one literal
-// `new URL('…', import.meta.url)` per file, the pattern Vite, webpack 5 and Rollup follow, so an
+// `new URL('…', import.meta.url)` per file, the pattern Vite and webpack 5 follow (Parcel too), so an
 // app that imports kolmo gets the manifest and the default model copied into its build (hashed
 // names, any base path) with no configuration. Served as-is (a CDN, node_modules, Node's file:
 // URLs) the same URLs resolve beside this module, in the package's models/ folder.

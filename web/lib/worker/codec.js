@@ -52,7 +52,7 @@ async function instantiate({ wasmBinary, wasmUrl } = {}) {
   const url = wasmUrl === undefined ? kWasmUrl : new URL(wasmUrl, kModuleUrl);
   const moduleOptions = {};
   const fix = "Serve the kolmo package's web/lib/wasm/kolmo_wasm.wasm at that URL (a bundler that follows " +
-    'new URL(…, import.meta.url) copies it: Vite, webpack 5, Rollup), or pass wasmUrl (README: Use with a bundler).';
+    'new URL(…, import.meta.url) copies it: Vite, webpack 5), or pass wasmUrl (README: Use with a bundler).';
   if (wasmBinary !== undefined) {
     moduleOptions.wasmBinary = wasmBinary;
   } else if (isNode && url.protocol === 'file:') {
