@@ -149,7 +149,14 @@ export function workerHost() {
       }
     };
     globalThis.addEventListener?.('securitypolicyviolation', onViolation);
-    const w = startWorker();
+    /** @type {Worker} */
+    let w;
+    try {
+      w = startWorker();
+    } catch (error) {
+      globalThis.removeEventListener?.('securitypolicyviolation', onViolation);
+      throw error;
+    }
     w.onerror = (event) => {
       event.preventDefault?.();
       globalThis.removeEventListener?.('securitypolicyviolation', onViolation);
