@@ -215,6 +215,12 @@ test('kolmo in Vite, webpack and esbuild apps, at the root and under a sub-path,
         try {
           await roundTrips(browser, server.url);
           assert.deepEqual(server.log.filter((r) => r.status !== 200), [], 'a request failed');
+          // The first load: the model, kolmo's .wasm and little else (6.0-6.2 MB measured).
+          const total = server.log.reduce((sum, r) => sum + r.bytes, 0);
+          const ofType = (/** @type {RegExp} */ re) => server.log.filter((r) => re.test(r.path)).reduce((sum, r) => sum + r.bytes, 0);
+          assert.equal(ofType(/\.onnx$/), 5560193, 'the model was not fetched once');
+          assert.ok(ofType(/\.wasm$/) > 200_000 && ofType(/\.wasm$/) < 300_000, 'kolmo\'s .wasm alone: no other WebAssembly');
+          assert.ok(total < 6.5e6, `first load ${total} bytes (expected < 6.5 MB)`);
           t.diagnostic(`${name} at ${prefix}: first load ${(server.log.reduce((s, r) => s + r.bytes, 0) / 1e6).toFixed(2)} MB ` +
             `(${bytesByType(server.log)}) in ${server.log.length} requests; build + run ${((Date.now() - t1) / 1000).toFixed(1)} s`);
         } finally {
