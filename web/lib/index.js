@@ -1,7 +1,7 @@
 // @ts-check
 // @file kolmo's public JS API: compress text into a short URL fragment and back, losslessly, with
 // a small language model and an arithmetic coder. Works in browsers (the work runs in a Web
-// Worker: worker/worker.js) and in Node (in-process, ONNX Runtime Node or WASM).
+// Worker: worker/worker.js) and in Node (the same worker in a worker_threads thread).
 //
 //   import { compress, decompress } from 'kolmo';
 //   const { fragment, stats } = await compress('Hello, world!');
@@ -20,7 +20,7 @@
 import { KolmoError } from './shared/errors.js';
 import { Kind } from './shared/messages.js';
 import { absoluteFolder, isNode } from './shared/env.js';
-import { inProcessHost, workerHost } from './page/hosts.js';
+import { inProcessHost, nodeThreadHost, workerHost } from './page/hosts.js';
 
 export { KolmoError };
 
@@ -67,11 +67,16 @@ export { KolmoError };
  * @property {string|URL} [wasmUrl]  kolmo_wasm.wasm, for self-hosting it elsewhere (default: the
  *   package's own, web/lib/wasm/kolmo_wasm.wasm, which bundlers copy)
  * @property {boolean|string} [cache]  cache model files (default true); Node: a folder path
- * @property {boolean} [worker]  browsers: run in a Web Worker (default true)
+ * @property {boolean} [worker]  run the engine off the caller's thread (default true): a Web Worker in
+ *   browsers, a worker_threads thread in Node; false: in the caller's thread (its event loop then
+ *   runs every model step, and an abort waits for the step in progress)
  * @property {number} [threads]  ONNX Runtime CPU threads
  * @property {boolean} [gpuKvCache]  WebGPU: keep the KV cache in GPU buffers (default true)
  *
- * @typedef {{phase: 'download'|'load'|'encode'|'decode', done: number, total?: number, fraction?: number}} Progress
+ * @typedef {{phase: 'download'|'load'|'encode'|'decode', done: number, total?: number, fraction?: number,
+ *   declared?: {mode: 'stored'|'cm'|'lm', textBytes: number, maxTokens: number}}} Progress
+ *   declared: once, before decoding, what the link declares: the text's bytes (stored and cm;
+ *   -1 for lm) and the most tokens its size class allows (lm; 0 when it has none)
  *   download: model bytes; load: session created (0/1); encode: tokens of total; decode:
  *   tokens so far, `fraction` of the link read (an estimate)
  *
@@ -222,8 +227,15 @@ export class Kolmo {
   /** @param {KolmoOptions} [options] */
   constructor(options = {}) {
     this.#settings = engineSettings(options);
-    const useWorker = !isNode && options.worker !== false && typeof Worker === 'function';
-    this.#host = useWorker ? workerHost() : inProcessHost();
+    // onnxruntime-node (backend 'node', for comparisons) is a native addon that takes the whole
+    // process down when its thread is terminated: it stays in the caller's thread.
+    if (options.worker === false || (isNode && this.#settings.backends.includes('node'))) {
+      this.#host = inProcessHost();
+    } else if (isNode) {
+      this.#host = nodeThreadHost(); // the event loop never runs a model step; aborts stop one
+    } else {
+      this.#host = typeof Worker === 'function' ? workerHost() : inProcessHost();
+    }
   }
 
   /** The settings the engine runs with (absolute URLs, backend list). */

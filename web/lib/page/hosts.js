@@ -5,13 +5,16 @@
 //
 //   workerHost()     browsers: the engine in a Web Worker (worker/worker.js), spoken to by
 //                    messages; aborting terminates the worker, the next call starts a fresh one
-//   inProcessHost()  Node, and browsers with worker: false: the engine in this thread
+//   nodeThreadHost() Node: the same worker in a worker_threads thread (worker/node_thread.js), so
+//                    the program's event loop never runs a model step and an abort stops one
+//   inProcessHost()  browsers and Node with worker: false: the engine in this thread
 //                    (worker/engine.js, imported on first use, so a page that uses the worker
 //                    never loads it)
 //
 // Either way one request runs at a time, in call order.
 import { KolmoError, abortError, isOutOfMemory } from '../shared/errors.js';
 import { Kind, request, transferablesOf } from '../shared/messages.js';
+import { nodeImport } from '../shared/env.js';
 
 /**
  * @typedef {{onEvent?: (type: string, out: any) => void, signal?: AbortSignal}} HostCall
@@ -128,9 +131,10 @@ async function workerLoadFailure() {
 /**
  * The engine in a Web Worker. The queue is here, not in the worker, so that aborting the
  * running request — which terminates the worker — does not take queued ones with it.
+ * @param {() => Worker} [startThread]  starts the worker: a browser's by default (startWorker)
  * @returns {Host}
  */
-export function workerHost() {
+export function workerHost(startThread) {
   /** @type {Worker|null} */
   let worker = null;
   let nextId = 1;
@@ -152,7 +156,7 @@ export function workerHost() {
     /** @type {Worker} */
     let w;
     try {
-      w = startWorker();
+      w = startThread ? startThread() : startWorker();
     } catch (error) {
       globalThis.removeEventListener?.('securitypolicyviolation', onViolation);
       throw error;
@@ -231,4 +235,83 @@ export function workerHost() {
     },
     dispose: stop,
   };
+}
+
+// worker/node_thread.js beside this module. A variable, so that bundlers (which never need it:
+// it runs only in Node) leave it alone.
+const kNodeThreadPath = '../worker/node_thread.js';
+
+/**
+ * The engine in a Node worker_threads thread, through workerHost's protocol, queue and aborts: a
+ * thread made to look like a Web Worker. It holds the process open only while a call runs, so a
+ * program that is done exits.
+ * @returns {Host}
+ */
+export function nodeThreadHost() {
+  /** @type {Promise<typeof import('node:worker_threads')>} */
+  const threads = nodeImport('node:worker_threads');
+  /** @type {Host|null} */
+  let inner = null;
+  return {
+    async call(type, input, options) {
+      const { Worker: Thread } = await threads;
+      // The thread inherits the program's Node flags, less those that only mean something for
+      // the main script (node -e, --input-type=module, node --test ...).
+      const execArgv = process.execArgv.filter((a, i, all) => /^--(?!input-type|eval|print|test)/.test(a) && !/^-(e|p)$/.test(all[i - 1] ?? ''));
+      inner ??= workerHost(() => asWebWorker(new Thread(new URL(kNodeThreadPath, kModuleUrl), { execArgv })));
+      return inner.call(type, input, options);
+    },
+    dispose() {
+      inner?.dispose();
+    },
+  };
+}
+
+/**
+ * A worker_threads Worker with the part of the Web Worker interface workerHost uses:
+ * postMessage, terminate, add/removeEventListener('message') with MessageEvent-like {data},
+ * onerror (an error thrown in the thread, or a thread that exits on its own).
+ * @param {import('node:worker_threads').Worker} thread
+ * @returns {Worker}
+ */
+function asWebWorker(thread) {
+  let pending = 0; // requests without their final answer: the thread keeps the process alive only then
+  thread.unref();
+  /** @type {Map<Function, (data: any) => void>} */
+  const listeners = new Map();
+  /** @type {any} */
+  const worker = {
+    onerror: null,
+    postMessage(/** @type {any} */ message, /** @type {any[]} */ transfer) {
+      if (pending++ === 0) thread.ref();
+      thread.postMessage(message, transfer);
+    },
+    terminate() {
+      pending = 0;
+      thread.terminate();
+    },
+    addEventListener(/** @type {string} */ type, /** @type {Function} */ listener, /** @type {any} */ options) {
+      if (type !== 'message') return;
+      const wrapped = (/** @type {any} */ data) => {
+        if (options?.once) worker.removeEventListener(type, listener);
+        listener({ data });
+      };
+      listeners.set(listener, wrapped);
+      thread.on('message', wrapped);
+    },
+    removeEventListener(/** @type {string} */ type, /** @type {Function} */ listener) {
+      const wrapped = listeners.get(listener);
+      if (type !== 'message' || !wrapped) return;
+      thread.off('message', wrapped);
+      listeners.delete(listener);
+    },
+  };
+  thread.on('message', (/** @type {any} */ data) => {
+    if (data && data.type !== Kind.progress && data.type !== Kind.tokens && pending > 0 && --pending === 0) thread.unref();
+  });
+  thread.on('error', (error) => worker.onerror?.({ message: /** @type {any} */ (error)?.message ?? String(error) }));
+  thread.on('exit', (code) => {
+    if (pending > 0) worker.onerror?.({ message: `the kolmo thread exited (code ${code})` });
+  });
+  return /** @type {Worker} */ (worker);
 }
