@@ -303,18 +303,40 @@ export function beginDecoded(fragmentChars) {
   ui.openNote.textContent = '';
   // About 6 bits of the link per character (base62; the QR form ~5.4).
   const coded = Math.floor((fragmentChars * 5.95) / 8);
+  openPlanText = `Opening a ${formatCount(fragmentChars)}-character link (about ${formatBytes(coded)} coded). ` +
+    'A link holds at most 4 MB of text: a model-free one decodes in seconds, one coded with the model at ' +
+    'a few hundred tokens a second (65,536 at most).';
   // Shown only for an opening that takes a while (no flashing on short links).
   clearTimeout(showOpeningTimer);
   showOpeningTimer = setTimeout(() => {
     ui.openRow.hidden = false;
-    ui.openPlan.textContent = `Opening a ${formatCount(fragmentChars)}-character link (about ${formatBytes(coded)} coded). ` +
-      'A link holds at most 4 MB of text: a model-free one decodes in seconds, one coded with the model at ' +
-      'a few hundred tokens a second (65,536 at most).';
+    ui.openPlan.textContent = openPlanText;
   }, 400);
+}
+
+/** The plan line of the opening: generic until the link says what it holds (showOpenProgress). */
+let openPlanText = '';
+
+/**
+ * What the link declares, before decoding (the library's first decode progress).
+ * @param {{mode: string, textBytes: number, maxTokens: number}} declared
+ */
+function showDeclared(declared) {
+  if (declared.textBytes >= 0) {
+    openPlanText = `This link holds ${formatBytes(declared.textBytes)} of text, ${declared.mode === 'stored' ? 'stored as it is' : 'coded without the model'}: ` +
+      `it decodes at about 1 MB a second${declared.textBytes > 2e6 ? `, about ${formatSeconds(declared.textBytes / 1e3)}` : ''}.`;
+  } else if (declared.maxTokens > 0) {
+    openPlanText = `This link holds up to ${formatCount(declared.maxTokens)} tokens coded with the model ` +
+      `(about ${formatBytes(declared.maxTokens * 3)} of text): at most ${formatSeconds(declared.maxTokens)} at a thousand tokens a second.`;
+  } else {
+    return; // a short lm link of payload 1: no size class; the generic line stands
+  }
+  if (!ui.openRow.hidden) ui.openPlan.textContent = openPlanText;
 }
 
 /** The opening's progress (the library's onProgress). @param {import('../lib/index.js').Progress} p */
 export function showOpenProgress(p) {
+  if (p.declared) showDeclared(p.declared);
   if (p.phase === 'download') {
     ui.openBar.value = p.total ? p.done / p.total : 0;
     ui.openNote.textContent = `model: ${formatBytes(p.done)} of ${formatBytes(p.total ?? 0)}`;

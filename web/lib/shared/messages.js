@@ -50,7 +50,10 @@ export const requestKinds = Object.freeze([Kind.load, Kind.limits, Kind.compress
  */
 
 /**
- * @typedef {{phase: 'download'|'load'|'encode'|'decode', done: number, total?: number, fraction?: number}} Progress
+ * @typedef {{phase: 'download'|'load'|'encode'|'decode', done: number, total?: number, fraction?: number,
+ *   declared?: {mode: 'stored'|'cm'|'lm', textBytes: number, maxTokens: number}}} Progress
+ *   declared: once, before decoding, what the link declares: the text's bytes (stored and cm;
+ *   -1 for lm) and the most tokens its size class allows (lm; 0 when it has none)
  *   download: bytes of model files; load: 0/1 once the session exists; encode: tokens coded of
  *   total; decode: tokens decoded, `fraction` of the payload read (0..1, an estimate).
  */

@@ -346,7 +346,12 @@ export class Engine {
       onTokens(out);
     };
     const bytes = await decompressContainer(container, {
-      codec, getModel, onProgress, signal, onView: (v) => void (view = v),
+      codec, getModel, onProgress, signal,
+      onView: (v) => {
+        view = v;
+        // What the link declares before any decoding, for a reader to say what opening will take.
+        onProgress?.({ phase: 'decode', done: 0, declared: { mode: v.mode, textBytes: v.declaredTextBytes, maxTokens: v.declaredMaxTokens } });
+      },
       onTokenCost: tokenCosts ? (index, b) => void (allBits[index] = b) : undefined,
       onToken: (id) => {
         allLengths.push(textPiece(codec, /** @type {Model} */ (lm).piece(id), view.crlfLineBreaks).length);
