@@ -60,6 +60,13 @@ uint32_t linkSyndromeTrailer(const uint8_t* data, size_t size) {
   return static_cast<uint32_t>((kLinkSyndromePrime - shifted) % kLinkSyndromePrime);
 }
 
+void appendLinkSyndrome(std::vector<uint8_t>* bytes) {
+  const uint32_t trailer = linkSyndromeTrailer(bytes->data(), bytes->size());
+  bytes->push_back(static_cast<uint8_t>(trailer >> 16));
+  bytes->push_back(static_cast<uint8_t>(trailer >> 8));
+  bytes->push_back(static_cast<uint8_t>(trailer));
+}
+
 uint64_t modelIdHash(const std::string& modelId) {
   uint64_t h = hashBytes64(kModelIdSeed, reinterpret_cast<const uint8_t*>(modelId.data()),
                            modelId.size());

@@ -30,6 +30,9 @@ size_t varintSize(uint32_t modelIndex) {
 
 constexpr size_t kTypoProofMinBytes = 1 + 1 + kLinkSyndromeBytes;  // header + check + trailer
 
+// The kinds version 6 assigns (FORMAT.md §2.1): stored, cm, envelope, and the lm groups.
+bool isAssignedKind(uint8_t kind) { return kind <= kTypoProofKindEnvelope || kind >= kTypoProofKindLmV1; }
+
 // The version-6 kind of a link (FORMAT.md §2.1).
 uint8_t typoProofKindOf(ContainerMode mode, uint32_t modelField, int lmPayloadVersion, bool crlf) {
   switch (mode) {
@@ -73,6 +76,7 @@ Status parseTypoProof(const uint8_t* data, size_t size, const ContainerLimits& l
   // The syndrome first: any change is named as what it is, before a damaged field is read.
   if (linkSyndrome(data, size) != 0) return Status::kDamagedLink;
   const uint8_t kind = data[0] & 0x1F;
+  if (!isAssignedKind(kind)) return Status::kCorrupt;
   if (kind == kTypoProofKindEnvelope) return Status::kUnknownMode;  // envelopeParse() reads it
   ContainerMode mode;
   uint32_t modelField = 0;
@@ -80,11 +84,9 @@ Status parseTypoProof(const uint8_t* data, size_t size, const ContainerLimits& l
     mode = ContainerMode::kStored;
   } else if (kind == kTypoProofKindCm) {
     mode = ContainerMode::kCm;
-  } else if (kind >= kTypoProofKindLmV1) {
+  } else {
     mode = ContainerMode::kLm;
     modelField = kind & 7;
-  } else {
-    return Status::kCorrupt;
   }
   size_t pos = 1;
   uint32_t modelIndex = modelField;
@@ -166,12 +168,7 @@ Status pack(ContainerMode mode, uint32_t modelIndex, uint64_t modelIdHash, const
     out->push_back(static_cast<uint8_t>(check));
   }
   if (bodySize > 0) out->insert(out->end(), body, body + bodySize);
-  if (typoProof) {
-    const uint32_t trailer = linkSyndromeTrailer(out->data(), out->size());
-    out->push_back(static_cast<uint8_t>(trailer >> 16));
-    out->push_back(static_cast<uint8_t>(trailer >> 8));
-    out->push_back(static_cast<uint8_t>(trailer));
-  }
+  if (typoProof) appendLinkSyndrome(out);
   return Status::kOk;
 }
 
@@ -307,9 +304,7 @@ namespace {
 
 // A version-6 header with an assigned kind, read from the first bytes only.
 bool isTypoProofHeader(uint8_t header) {
-  const uint8_t kind = header & 0x1F;
-  return (header >> 5) == kContainerVersionTypoProof &&
-         (kind <= kTypoProofKindEnvelope || kind >= kTypoProofKindLmV1);
+  return (header >> 5) == kContainerVersionTypoProof && isAssignedKind(header & 0x1F);
 }
 
 // The header byte of a fragment text, decoding its first chunk only (cheap for long texts);

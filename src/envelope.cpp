@@ -57,10 +57,7 @@ Status envelopeWrap(const uint8_t* salt, size_t saltSize, const uint8_t* sealed,
   out->push_back(kEnvelopeHeaderTypoProof);
   out->insert(out->end(), salt, salt + saltSize);
   out->insert(out->end(), sealed, sealed + sealedSize);
-  const uint32_t trailer = linkSyndromeTrailer(out->data(), out->size());
-  out->push_back(static_cast<uint8_t>(trailer >> 16));
-  out->push_back(static_cast<uint8_t>(trailer >> 8));
-  out->push_back(static_cast<uint8_t>(trailer));
+  appendLinkSyndrome(out);
   return Status::kOk;
 }
 

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace kolmo {
 
@@ -43,6 +44,8 @@ constexpr size_t kLinkSyndromeBytes = 3;
 uint32_t linkSyndrome(const uint8_t* data, size_t size);
 // The 3-byte value X (< P, big-endian) that makes data + X a multiple of P.
 uint32_t linkSyndromeTrailer(const uint8_t* data, size_t size);
+// Appends that trailer to *bytes (a version-6 container or envelope, complete but for it).
+void appendLinkSyndrome(std::vector<uint8_t>* bytes);
 
 // Hash of a model id string (e.g. "kolmo-en-zh-v1"), the value callers pass as modelIdHash.
 // Never 0, so it always differs from the model-free value used by stored/cm links.

@@ -257,8 +257,8 @@ export function nodeThreadHost() {
       const { Worker: Thread } = await threads;
       // The thread inherits the program's Node flags, less those that only mean something for
       // the main script (node -e, --input-type=module, node --test ...).
-      const execArgv = process.execArgv.filter((a, i, all) => /^--(?!input-type|eval|print|test)/.test(a) && !/^-(e|p)$/.test(all[i - 1] ?? ''));
-      inner ??= workerHost(() => asWebWorker(new Thread(new URL(kNodeThreadPath, kModuleUrl), { execArgv })));
+      const execArgv = () => process.execArgv.filter((a, i, all) => /^--(?!input-type|eval|print|test)/.test(a) && !/^-(e|p)$/.test(all[i - 1] ?? ''));
+      inner ??= workerHost(() => asWebWorker(new Thread(new URL(kNodeThreadPath, kModuleUrl), { execArgv: execArgv() })));
       return inner.call(type, input, options);
     },
     dispose() {
