@@ -6,6 +6,8 @@
 #include "kolmo/checksum.h"
 #include "kolmo/url_codec.h"
 #include "cm_codec.h"
+#include "segments.h"
+#include "varint.h"
 
 namespace kolmo {
 
@@ -30,8 +32,12 @@ size_t varintSize(uint32_t modelIndex) {
 
 constexpr size_t kTypoProofMinBytes = 1 + 1 + kLinkSyndromeBytes;  // header + check + trailer
 
-// The kinds version 6 assigns (FORMAT.md §2.1): stored, cm, envelope, and the lm groups.
-bool isAssignedKind(uint8_t kind) { return kind <= kTypoProofKindEnvelope || kind >= kTypoProofKindLmV1; }
+// The kinds version 6 assigns (FORMAT.md §2.1): stored, cm, envelope, segmented lm, and the lm groups.
+bool isAssignedKind(uint8_t kind) { return kind <= kTypoProofKindLmSegmentedCrlf || kind >= kTypoProofKindLmV1; }
+
+bool isSegmentedKind(uint8_t kind) {
+  return kind == kTypoProofKindLmSegmented || kind == kTypoProofKindLmSegmentedCrlf;
+}
 
 // The version-6 kind of a link (FORMAT.md §2.1).
 uint8_t typoProofKindOf(ContainerMode mode, uint32_t modelField, int lmPayloadVersion, bool crlf) {
@@ -48,23 +54,13 @@ uint8_t typoProofKindOf(ContainerMode mode, uint32_t modelField, int lmPayloadVe
   }
 }
 
-// Reads the varint model index at data[*pos] (FORMAT.md §2). kTruncated / kCorrupt.
+// Reads the varint model index at data[*pos] (FORMAT.md §2): a 32-bit value of at least 7 (else
+// the 3-bit field holds it). kTruncated / kCorrupt.
 Status readVarintIndex(const uint8_t* data, size_t size, size_t* pos, uint32_t* modelIndex) {
   uint64_t v = 0;
-  int shift = 0;
-  for (;;) {
-    if (*pos >= size) return Status::kTruncated;
-    uint8_t b = data[(*pos)++];
-    v |= static_cast<uint64_t>(b & 0x7F) << shift;
-    shift += 7;
-    if (!(b & 0x80)) {
-      // Canonical: no redundant zero group at the end, value not codable in 3 bits.
-      if (b == 0 && shift > 7) return Status::kCorrupt;
-      break;
-    }
-    if (shift >= 7 * kMaxVarintBytes) return Status::kCorrupt;
-  }
-  if (v > 0xFFFFFFFFull || v < kModelIndexVarint) return Status::kCorrupt;
+  const Status s = readVarint(data, size, pos, kMaxVarintBytes, 0xFFFFFFFFull, &v);
+  if (s != Status::kOk) return s;
+  if (v < kModelIndexVarint) return Status::kCorrupt;
   *modelIndex = static_cast<uint32_t>(v);
   return Status::kOk;
 }
@@ -80,17 +76,24 @@ Status parseTypoProof(const uint8_t* data, size_t size, const ContainerLimits& l
   if (kind == kTypoProofKindEnvelope) return Status::kUnknownMode;  // envelopeParse() reads it
   ContainerMode mode;
   uint32_t modelField = 0;
-  if (kind == kTypoProofKindStored) {
+  size_t pos = 1;
+  uint32_t modelIndex = 0;
+  if (isSegmentedKind(kind)) {
+    mode = ContainerMode::kLm;
+    uint64_t index = 0;
+    Status s = readVarint(data, size, &pos, kMaxVarintBytes, 0xFFFFFFFFull, &index);
+    if (s != Status::kOk) return s;
+    modelIndex = static_cast<uint32_t>(index);
+  } else if (kind == kTypoProofKindStored) {
     mode = ContainerMode::kStored;
   } else if (kind == kTypoProofKindCm) {
     mode = ContainerMode::kCm;
   } else {
     mode = ContainerMode::kLm;
     modelField = kind & 7;
+    modelIndex = modelField;
   }
-  size_t pos = 1;
-  uint32_t modelIndex = modelField;
-  if (mode == ContainerMode::kLm && modelField == kModelIndexVarint) {
+  if (kind >= kTypoProofKindLmV1 && modelField == kModelIndexVarint) {
     Status s = readVarintIndex(data, size, &pos, &modelIndex);
     if (s != Status::kOk) return s;
   }
@@ -125,7 +128,7 @@ uint8_t containerVersionOf(int lmPayloadVersion, bool crlfLineBreaks) {
 Status pack(ContainerMode mode, uint32_t modelIndex, uint64_t modelIdHash, const uint8_t* text,
             size_t textSize, const uint8_t* body, size_t bodySize, const ContainerLimits& limits,
             std::vector<uint8_t>* out, int lmPayloadVersion, bool crlfLineBreaks,
-            LinkFraming framing) {
+            LinkFraming framing, bool segmented) {
   out->clear();
   if (mode != ContainerMode::kStored && mode != ContainerMode::kCm && mode != ContainerMode::kLm) {
     return Status::kBadArgument;
@@ -137,6 +140,7 @@ Status pack(ContainerMode mode, uint32_t modelIndex, uint64_t modelIdHash, const
   const bool typoProof = framing == LinkFraming::kTypoProof;
   // Version 6 writes LM payloads 1 and 3 only (payload 2 is no longer written by anyone).
   if (typoProof && lmPayloadVersion == 2) return Status::kBadArgument;
+  if (segmented && (!typoProof || mode != ContainerMode::kLm || lmPayloadVersion != 3)) return Status::kBadArgument;
   const uint8_t version = typoProof ? kContainerVersionTypoProof : containerVersionOf(lmPayloadVersion, crlfLineBreaks);
   if (mode != ContainerMode::kLm && modelIndex != 0) return Status::kBadArgument;
   if (mode == ContainerMode::kStored &&
@@ -144,21 +148,20 @@ Status pack(ContainerMode mode, uint32_t modelIndex, uint64_t modelIdHash, const
     return Status::kBadArgument;
   }
   if (textSize > limits.maxTextBytes) return Status::kLengthOverLimit;
-  size_t total = containerFramingBytes(modelIndex, framing) + bodySize;
+  size_t total = containerFramingBytes(modelIndex, framing, segmented) + bodySize;
   if (total > limits.maxContainerBytes) return Status::kLengthOverLimit;
 
   out->reserve(total);
   uint32_t field = modelIndex < kModelIndexVarint ? modelIndex : kModelIndexVarint;
-  const uint32_t low = typoProof ? typoProofKindOf(mode, field, lmPayloadVersion, crlfLineBreaks)
-                                 : (static_cast<uint32_t>(mode) << 3) | field;
-  out->push_back(static_cast<uint8_t>((version << 5) | low));
-  if (field == kModelIndexVarint) {
-    uint32_t v = modelIndex;
-    while (v >= 0x80) {
-      out->push_back(static_cast<uint8_t>(v | 0x80));
-      v >>= 7;
-    }
-    out->push_back(static_cast<uint8_t>(v));
+  if (segmented) {
+    out->push_back(static_cast<uint8_t>((version << 5) | (crlfLineBreaks ? kTypoProofKindLmSegmentedCrlf
+                                                                         : kTypoProofKindLmSegmented)));
+    appendVarint(modelIndex, out);
+  } else {
+    const uint32_t low = typoProof ? typoProofKindOf(mode, field, lmPayloadVersion, crlfLineBreaks)
+                                   : (static_cast<uint32_t>(mode) << 3) | field;
+    out->push_back(static_cast<uint8_t>((version << 5) | low));
+    if (field == kModelIndexVarint) appendVarint(modelIndex, out);
   }
   if (typoProof) {
     out->push_back(textCheck8(checkSeed(mode, modelIdHash), text, textSize));
@@ -172,7 +175,8 @@ Status pack(ContainerMode mode, uint32_t modelIndex, uint64_t modelIdHash, const
   return Status::kOk;
 }
 
-size_t containerFramingBytes(uint32_t modelIndex, LinkFraming framing) {
+size_t containerFramingBytes(uint32_t modelIndex, LinkFraming framing, bool segmented) {
+  if (segmented) return 1 + varintBytes(modelIndex) + 1 + kLinkSyndromeBytes;
   return framing == LinkFraming::kTypoProof ? 1 + varintSize(modelIndex) + 1 + kLinkSyndromeBytes
                                             : 1 + varintSize(modelIndex) + 2;
 }
@@ -217,7 +221,18 @@ Status verify(const ContainerView& view, uint64_t modelIdHash, const uint8_t* te
   const uint64_t seed = checkSeed(view.mode, modelIdHash);
   const uint16_t expected = view.version == kContainerVersionTypoProof ? textCheck8(seed, text, size)
                                                                        : textCheck16(seed, text, size);
-  return expected == view.check ? Status::kOk : Status::kChecksumMismatch;
+  if (expected != view.check) return Status::kChecksumMismatch;
+  if (view.segmented()) {
+    // The index's length and 32 more check bits (segments.h).
+    SegmentIndex index;
+    ContainerLimits unbounded;
+    unbounded.maxTextBytes = ~size_t{0};
+    if (!isOk(parseSegmentIndex(view.body, view.bodySize, unbounded, &index)) || index.textBytes != size ||
+        index.textCheck != segmentedTextCheck(seed, text, size)) {
+      return Status::kChecksumMismatch;
+    }
+  }
+  return Status::kOk;
 }
 
 Status decodeFallback(const ContainerView& view, const ContainerLimits& limits,
@@ -245,7 +260,6 @@ Status packBest(const uint8_t* text, size_t textSize, const LmBody* lmBodies, si
                 unsigned allowedModes, std::vector<uint8_t>* out, ContainerMode* chosen,
                 size_t* chosenLm, LinkFraming framing) {
   const size_t plainFraming = containerFramingBytes(0, framing);
-  const size_t lmFraming = containerFramingBytes(modelIndex, framing);
   out->clear();
   if (textSize > limits.maxTextBytes) return Status::kLengthOverLimit;
   if (numLmBodies > 0 && lmBodies == nullptr) return Status::kBadArgument;
@@ -265,6 +279,7 @@ Status packBest(const uint8_t* text, size_t textSize, const LmBody* lmBodies, si
   }
   if (allowedModes & modeBit(ContainerMode::kLm)) {
     for (size_t i = 0; i < numLmBodies; ++i) {
+      const size_t lmFraming = containerFramingBytes(modelIndex, framing, lmBodies[i].segmented);
       if (lmFraming + lmBodies[i].size < bestSize) {
         best = ContainerMode::kLm;
         bestLm = i;
@@ -281,7 +296,7 @@ Status packBest(const uint8_t* text, size_t textSize, const LmBody* lmBodies, si
     case ContainerMode::kLm: {
       const LmBody& lm = lmBodies[bestLm];
       return pack(best, modelIndex, modelIdHash, text, textSize, lm.data, lm.size, limits, out,
-                  lm.payloadVersion, lm.crlfLineBreaks, framing);
+                  lm.payloadVersion, lm.crlfLineBreaks, framing, lm.segmented);
     }
     default:
       return pack(best, 0, 0, text, textSize, text, textSize, limits, out, 1, false, framing);

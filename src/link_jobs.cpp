@@ -23,7 +23,7 @@ std::vector<int> lmPayloadVersionsFor(size_t codedTokens, bool crlfLineBreaks) {
 // ---- encode ----
 
 LinkEncodeJob::LinkEncodeJob(const uint8_t* text, size_t size, unsigned allowedModes, const LinkModel* model,
-                             double epsilon, const ContainerLimits& limits)
+                             double epsilon, const ContainerLimits& limits, const SegmentRule& segmentRule)
     : allowedModes_(allowedModes), limits_(limits) {
   if ((text == nullptr && size > 0) || allowedModes == 0 || (allowedModes & ~kAllModes) != 0) {
     status_ = Status::kBadArgument;
@@ -43,6 +43,12 @@ LinkEncodeJob::LinkEncodeJob(const uint8_t* text, size_t size, unsigned allowedM
   if ((allowedModes & modeBit(ContainerMode::kLm)) == 0) return;  // no model work for cm / stored
   status_ = modelInput(*model_.tokenizer, text_.data(), text_.size(), &input_);
   if (!isOk(status_)) return;
+  cuts_ = segmentCuts(*model_.tokenizer, input_.ids, segmentRule);
+  if (!cuts_.empty()) {
+    segmented_ = std::make_unique<SegmentedEncodeJob>(model_.engine, *model_.tree, model_.tokenizer->eotId(),
+                                                      input_.ids, cuts_, epsilon);
+    return;
+  }
   const std::vector<int> versions = lmPayloadVersionsFor(input_.ids.size() + 1, input_.crlfLineBreaks);
   if (versions.empty()) return;
   lm_ = std::make_unique<LmEncodeJob>(model_.engine, *model_.tree, model_.tokenizer->eotId(), input_.ids.data(),
@@ -58,6 +64,14 @@ Status LinkEncodeJob::run(size_t budget, bool* done) {
     if (!isOk(status_) || !lmDone) return status_;
   }
   std::vector<LmBody> bodies;
+  std::vector<uint8_t> segmentedBody;
+  if (segmented_) {
+    bool segmentsDone = false;
+    status_ = segmented_->run(budget, &segmentsDone);
+    if (!isOk(status_) || !segmentsDone) return status_;
+    writeSegmentedBody(model_.idHash, text_.data(), text_.size(), segmented_->payloads(), &segmentedBody);
+    bodies.push_back(LmBody{segmentedBody.data(), segmentedBody.size(), kLmPayloadV3, input_.crlfLineBreaks, true});
+  }
   for (size_t i = 0; lm_ && i < lm_->payloadCount(); ++i) {
     const std::vector<uint8_t>& payload = lm_->payload(i);
     bodies.push_back(LmBody{payload.data(), payload.size(), lm_->version(i), input_.crlfLineBreaks});
@@ -92,18 +106,33 @@ LinkDecodeJob::LinkDecodeJob(const uint8_t* container, size_t size, const Contai
       if (isOk(cmDeclaredLength(view_.body, view_.bodySize, &cmLength))) declaredTextBytes_ = static_cast<int64_t>(cmLength);
       break;
     default:
-      declaredMaxTokens_ = lmDeclaredMaxTokens(view_.body, view_.bodySize, view_.lmPayloadVersion());
+      if (view_.segmented()) {
+        status_ = parseSegmentIndex(view_.body, view_.bodySize, limits_, &segmentIndex_);
+        if (!isOk(status_)) return;
+        declaredTextBytes_ = static_cast<int64_t>(segmentIndex_.textBytes);
+        for (const SegmentSpan& span : segmentIndex_.segments) {
+          declaredMaxTokens_ += std::min<uint64_t>(kMaxLmTokens, lmDeclaredMaxTokens(view_.body + span.offset, span.size,
+                                                                                      kLmPayloadV3));
+        }
+      } else {
+        declaredMaxTokens_ = lmDeclaredMaxTokens(view_.body, view_.bodySize, view_.lmPayloadVersion());
+      }
   }
 }
 
 Status LinkDecodeJob::start(const LinkModel& model, size_t maxTokens) {
   if (!isOk(status_)) return status_;
-  if (view_.mode != ContainerMode::kLm || lm_ || model.engine == nullptr || model.tokenizer == nullptr ||
+  if (view_.mode != ContainerMode::kLm || lm_ || segmented_ || model.engine == nullptr || model.tokenizer == nullptr ||
       model.tree == nullptr) {
     return status_ = Status::kBadArgument;
   }
   if (model.modelIndex != view_.modelIndex) return status_ = Status::kUnknownModel;
   model_ = model;
+  if (view_.segmented()) {
+    segmented_ = std::make_unique<SegmentedDecodeJob>(model.engine, *model.tree, model.tokenizer->eotId(), view_.body,
+                                                      segmentIndex_, maxTokens);
+    return Status::kOk;
+  }
   lm_ = std::make_unique<LmDecodeJob>(model.engine, *model.tree, model.tokenizer->eotId(), view_.body, view_.bodySize,
                                       view_.lmPayloadVersion(), maxTokens);
   return Status::kOk;
@@ -115,11 +144,11 @@ Status LinkDecodeJob::run(size_t budget, bool* done) {
   if (view_.mode != ContainerMode::kLm) {
     status_ = decodeFallback(view_, limits_, &text_);  // decodes and verifies
   } else {
-    if (!lm_) return status_ = Status::kBadArgument;  // start() first
+    if (!lm_ && !segmented_) return status_ = Status::kBadArgument;  // start() first
     bool lmDone = false;
-    status_ = lm_->run(budget, &lmDone);
+    status_ = lm_ ? lm_->run(budget, &lmDone) : segmented_->run(budget, &lmDone);
     if (!isOk(status_) || !lmDone) return status_;
-    status_ = finish(*model_.tokenizer, model_.idHash, lm_->tokens().data(), lm_->tokens().size());
+    status_ = finish(*model_.tokenizer, model_.idHash, tokens().data(), tokens().size());
   }
   if (!isOk(status_)) return status_;
   done_ = true;
@@ -128,7 +157,7 @@ Status LinkDecodeJob::run(size_t budget, bool* done) {
 }
 
 Status LinkDecodeJob::finishWithTokens(const Tokenizer& tokenizer, uint64_t idHash, const uint32_t* ids, size_t count) {
-  if (!isOk(status_) || done_ || view_.mode != ContainerMode::kLm || lm_) return isOk(status_) ? Status::kBadArgument : status_;
+  if (!isOk(status_) || done_ || view_.mode != ContainerMode::kLm || lm_ || segmented_) return isOk(status_) ? Status::kBadArgument : status_;
   status_ = finish(tokenizer, idHash, ids, count);
   done_ = isOk(status_);
   return status_;
@@ -150,12 +179,12 @@ Status LinkDecodeJob::finish(const Tokenizer& tokenizer, uint64_t idHash, const 
 
 const std::vector<uint32_t>& LinkDecodeJob::tokens() const {
   static const std::vector<uint32_t> kNone;
-  return lm_ ? lm_->tokens() : kNone;
+  return lm_ ? lm_->tokens() : segmented_ ? segmented_->tokens() : kNone;
 }
 
 const std::vector<float>& LinkDecodeJob::tokenBits() const {
   static const std::vector<float> kNone;
-  return lm_ ? lm_->tokenBits() : kNone;
+  return lm_ ? lm_->tokenBits() : segmented_ ? segmented_->tokenBits() : kNone;
 }
 
 }  // namespace kolmo

@@ -57,28 +57,33 @@ class LinkEncodeJob {
   // text is copied. allowedModes: bits modeBit(ContainerMode) (kAllModes: the smallest of all).
   // model: null for a link without the model (cm or stored); with one and lm allowed, the text
   // is tokenized (input()) and coded.
+  // segmentRule: where a long text is cut (segments.h; the default is the product's).
   LinkEncodeJob(const uint8_t* text, size_t size, unsigned allowedModes, const LinkModel* model, double epsilon,
-                const ContainerLimits& limits);
+                const ContainerLimits& limits, const SegmentRule& segmentRule = SegmentRule());
 
   // Runs up to `budget` model positions (>= 1); *done once the container is packed. Errors
   // are final: kLengthOverLimit (text over the limit), kBadArgument (only lm allowed and the
   // model cannot code the text), the model's and coder's errors.
   Status run(size_t budget, bool* done);
 
-  size_t positionsDone() const { return lm_ ? lm_->positionsDone() : 0; }
-  size_t positionsTotal() const { return lm_ ? lm_->positionsTotal() : 0; }
+  size_t positionsDone() const { return lm_ ? lm_->positionsDone() : segmented_ ? segmented_->positionsDone() : 0; }
+  size_t positionsTotal() const { return lm_ ? lm_->positionsTotal() : segmented_ ? segmented_->positionsTotal() : 0; }
+  // A long text (segments.h): the model codes it as segments, which other workers may code
+  // (segmented()->segmentStart(i), provide(i, payload)) while run() codes the rest. Null otherwise.
+  SegmentedEncodeJob* segmented() { return segmented_.get(); }
   // After done:
   const std::vector<uint8_t>& container() const { return container_; }
   ContainerMode mode() const { return mode_; }
   // The model input (empty without a model or when lm is not allowed); whether the model coded
   // it (lm allowed, within the token bound).
   const ModelInput& input() const { return input_; }
-  bool modelCoded() const { return lm_ != nullptr; }
+  bool modelCoded() const { return lm_ != nullptr || segmented_ != nullptr; }
   // The LM payload the link holds, or version 3's when the link is not lm: its version, stats
-  // and the bits of each position (text tokens, then EOT). Only when modelCoded().
-  int usedPayloadVersion() const { return lm_ ? lm_->version(used_) : 0; }
-  const SessionStats& usedStats() const { return lm_->stats(used_); }
-  const std::vector<float>& usedTokenBits() const { return lm_->stepBits(used_); }
+  // and the bits of each position (text tokens, then EOT). Only when modelCoded(). Segmented:
+  // over the segments coded by this job (not those provided).
+  int usedPayloadVersion() const { return lm_ ? lm_->version(used_) : segmented_ ? kLmPayloadV3 : 0; }
+  const SessionStats& usedStats() const { return lm_ ? lm_->stats(used_) : segmented_->stats(); }
+  const std::vector<float>& usedTokenBits() const { return lm_ ? lm_->stepBits(used_) : segmented_->stepBits(); }
 
  private:
   std::vector<uint8_t> text_;
@@ -87,6 +92,8 @@ class LinkEncodeJob {
   ContainerLimits limits_;
   ModelInput input_;
   std::unique_ptr<LmEncodeJob> lm_;
+  std::vector<size_t> cuts_;
+  std::unique_ptr<SegmentedEncodeJob> segmented_;
   std::vector<uint8_t> container_;
   ContainerMode mode_ = ContainerMode::kStored;
   size_t used_ = 0;
@@ -113,14 +120,19 @@ class LinkDecodeJob {
   // Runs up to `budget` positions (>= 1; stored/cm: the whole body at once); *done once the text
   // is decoded and verified (text()). Errors are final: the coder's, kChecksumMismatch, ...
   Status run(size_t budget, bool* done);
-  // Mode lm decoded outside the core (ONNX Runtime): the decoded tokens -> text, verified.
+  // Mode lm decoded outside the core (ONNX Runtime, or a segmented link's segments decoded by
+  // several workers, concatenated): the decoded tokens -> text, verified.
   Status finishWithTokens(const Tokenizer& tokenizer, uint64_t idHash, const uint32_t* ids, size_t count);
 
   const std::vector<uint8_t>& text() const { return text_; }
   // Mode lm on the engine: tokens decoded so far (not verified) and their coded bits.
   const std::vector<uint32_t>& tokens() const;
   const std::vector<float>& tokenBits() const;
-  double fraction() const { return lm_ ? lm_->fraction() : 0; }
+  double fraction() const { return lm_ ? lm_->fraction() : segmented_ ? segmented_->fraction() : 0; }
+  // A segmented link (view().segmented()): its index (parsed with the view), so that other
+  // workers can decode segments (the payload at view().body + segments[i].offset) and hand the
+  // tokens to finishWithTokens.
+  const SegmentIndex& segmentIndex() const { return segmentIndex_; }
 
  private:
   Status finish(const Tokenizer& tokenizer, uint64_t idHash, const uint32_t* ids, size_t count);
@@ -130,6 +142,8 @@ class LinkDecodeJob {
   ContainerView view_;
   LinkModel model_;
   std::unique_ptr<LmDecodeJob> lm_;
+  SegmentIndex segmentIndex_;
+  std::unique_ptr<SegmentedDecodeJob> segmented_;
   std::vector<uint8_t> text_;
   int64_t declaredTextBytes_ = -1;
   uint64_t declaredMaxTokens_ = 0;

@@ -123,4 +123,117 @@ double LmDecodeJob::fraction() const {
   return std::min(1.0, session_->stats().codedBits / (8.0 * static_cast<double>(payload_.size())));
 }
 
+// ---- segmented ----
+
+void addStats(const SessionStats& add, SessionStats* total) {
+  total->steps += add.steps;
+  total->fragileSteps += add.fragileSteps;
+  total->escapes += add.escapes;
+  total->idealBits += add.idealBits;
+  total->codedBits += add.codedBits;
+  total->flagBits += add.flagBits;
+  total->escapeBits += add.escapeBits;
+}
+
+SegmentedEncodeJob::SegmentedEncodeJob(Transformer* engine, const TokenTree& tree, uint32_t eotId,
+                                       const std::vector<uint32_t>& ids, const std::vector<size_t>& cuts,
+                                       double epsilon)
+    : engine_(engine), tree_(tree), eotId_(eotId), ids_(ids), cuts_(cuts), epsilon_(epsilon),
+      payloads_(cuts.size() + 1) {}
+
+Status SegmentedEncodeJob::provide(size_t i, const uint8_t* payload, size_t size) {
+  if (i >= payloads_.size() || size == 0 || payload == nullptr || !payloads_[i].empty() ||
+      (i == segment_ && current_)) {
+    return Status::kBadArgument;
+  }
+  payloads_[i].assign(payload, payload + size);
+  return Status::kOk;
+}
+
+Status SegmentedEncodeJob::run(size_t budget, bool* done) {
+  *done = false;
+  if (!isOk(status_)) return status_;
+  while (segment_ < payloads_.size() && budget > 0) {
+    const size_t start = segmentStart(segment_), end = segmentStart(segment_ + 1);
+    if (!payloads_[segment_].empty() && !current_) {  // provided
+      positionsDone_ += end - start + 1;
+      ++segment_;
+      continue;
+    }
+    if (!current_) {
+      current_ = std::make_unique<LmEncodeJob>(engine_, tree_, eotId_, ids_.data() + start, end - start,
+                                               std::vector<int>{kLmPayloadV3}, epsilon_);
+    }
+    const size_t before = current_->positionsDone();
+    bool segmentDone = false;
+    status_ = current_->run(budget, &segmentDone);
+    if (!isOk(status_)) return status_;
+    const size_t ran = current_->positionsDone() - before;
+    positionsDone_ += ran;
+    budget -= std::min(budget, std::max<size_t>(ran, 1));
+    if (segmentDone) {
+      payloads_[segment_] = current_->payload(0);
+      addStats(current_->stats(0), &stats_);
+      const std::vector<float>& bits = current_->stepBits(0);
+      stepBits_.insert(stepBits_.end(), bits.begin(), bits.end());
+      current_.reset();
+      ++segment_;
+    }
+  }
+  *done = segment_ == payloads_.size();
+  return Status::kOk;
+}
+
+SegmentedDecodeJob::SegmentedDecodeJob(Transformer* engine, const TokenTree& tree, uint32_t eotId,
+                                       const uint8_t* body, const SegmentIndex& index, size_t maxTokens)
+    : engine_(engine), tree_(tree), eotId_(eotId), body_(body), index_(index), maxTokens_(maxTokens) {}
+
+void SegmentedDecodeJob::collect() {
+  const std::vector<uint32_t>& t = current_->tokens();
+  tokens_.insert(tokens_.end(), t.begin() + static_cast<std::ptrdiff_t>(collectedTokens_), t.end());
+  collectedTokens_ = t.size();
+  const std::vector<float>& b = current_->tokenBits();
+  tokenBits_.insert(tokenBits_.end(), b.begin() + static_cast<std::ptrdiff_t>(collectedBits_), b.end());
+  collectedBits_ = b.size();
+}
+
+Status SegmentedDecodeJob::run(size_t budget, bool* done) {
+  *done = done_;
+  if (!isOk(status_) || done_) return status_;
+  while (budget > 0) {
+    if (!current_) {
+      if (positions_ >= maxTokens_) return status_ = Status::kLengthOverLimit;
+      const SegmentSpan& span = index_.segments[segment_];
+      const size_t allowed = std::min(kMaxLmTokens, maxTokens_ - positions_);
+      current_ = std::make_unique<LmDecodeJob>(engine_, tree_, eotId_, body_ + span.offset, span.size, kLmPayloadV3,
+                                               allowed);
+      collectedTokens_ = collectedBits_ = 0;
+    }
+    const size_t before = current_->tokenBits().size();
+    bool segmentDone = false;
+    status_ = current_->run(budget, &segmentDone);
+    collect();
+    if (!isOk(status_)) return status_;
+    budget -= std::min(budget, std::max<size_t>(current_->tokenBits().size() - before, 1));
+    if (segmentDone) {
+      positions_ += current_->tokenBits().size();
+      bytesDone_ += index_.segments[segment_].size;
+      current_.reset();
+      if (++segment_ == index_.segments.size()) {
+        done_ = true;
+        *done = true;
+        return Status::kOk;
+      }
+    }
+  }
+  return Status::kOk;
+}
+
+double SegmentedDecodeJob::fraction() const {
+  size_t total = 0;
+  for (const SegmentSpan& span : index_.segments) total += span.size;
+  const double current = current_ ? current_->fraction() * static_cast<double>(index_.segments[segment_].size) : 0;
+  return std::min(1.0, (static_cast<double>(bytesDone_) + current) / static_cast<double>(std::max<size_t>(total, 1)));
+}
+
 }  // namespace kolmo

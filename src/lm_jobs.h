@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "kolmo/status.h"
+#include "segments.h"
 #include "session.h"
 #include "transformer.h"
 
@@ -92,6 +93,84 @@ class LmDecodeJob {
   std::vector<uint32_t> tokens_;
   std::vector<float> tokenBits_;
   std::vector<float> logits_;
+  bool done_ = false;
+  Status status_ = Status::kOk;
+};
+
+// The sum of two sessions' stats (the segments of one link).
+void addStats(const SessionStats& add, SessionStats* total);
+
+// A segmented LM body (segments.h) coded in the core: every segment an LM payload 3 of its own
+// (a fresh LmEncodeJob, so its own window and in-document model), one after another. Segments
+// coded elsewhere (other workers: web/lib/worker/segments.js) are handed in with provide() and
+// skipped.
+class SegmentedEncodeJob {
+ public:
+  // ids: the text's tokens; cuts: segmentCuts(ids). Both must outlive the job.
+  SegmentedEncodeJob(Transformer* engine, const TokenTree& tree, uint32_t eotId, const std::vector<uint32_t>& ids,
+                     const std::vector<size_t>& cuts, double epsilon);
+
+  size_t segmentCount() const { return payloads_.size(); }
+  // Segment i's tokens: ids[segmentStart(i), segmentStart(i + 1)).
+  size_t segmentStart(size_t i) const { return i == 0 ? 0 : i > cuts_.size() ? ids_.size() : cuts_[i - 1]; }
+  // Segment i coded elsewhere (an LM payload 3 of its tokens, same model and epsilon).
+  // kBadArgument: i out of range, an empty payload, or segment i already coded.
+  Status provide(size_t i, const uint8_t* payload, size_t size);
+
+  Status run(size_t budget, bool* done);
+  size_t positionsDone() const { return positionsDone_; }
+  size_t positionsTotal() const { return ids_.size() + payloads_.size(); }
+  const std::vector<std::vector<uint8_t>>& payloads() const { return payloads_; }
+  // Over the segments coded here (not those provided): stats, bits per position.
+  const SessionStats& stats() const { return stats_; }
+  const std::vector<float>& stepBits() const { return stepBits_; }
+
+ private:
+  Transformer* engine_;
+  const TokenTree& tree_;
+  uint32_t eotId_;
+  const std::vector<uint32_t>& ids_;
+  const std::vector<size_t>& cuts_;
+  double epsilon_;
+  std::vector<std::vector<uint8_t>> payloads_;
+  std::unique_ptr<LmEncodeJob> current_;
+  size_t segment_ = 0;
+  size_t positionsDone_ = 0;
+  SessionStats stats_;
+  std::vector<float> stepBits_;
+  Status status_ = Status::kOk;
+};
+
+// A segmented LM body decoded in the core, segment after segment: the text's tokens (EOTs
+// dropped) and their bits.
+class SegmentedDecodeJob {
+ public:
+  // body: the container's body (it must outlive the job), index: parseSegmentIndex's;
+  // maxTokens: most positions in all (each segment also within kMaxLmTokens).
+  SegmentedDecodeJob(Transformer* engine, const TokenTree& tree, uint32_t eotId, const uint8_t* body,
+                     const SegmentIndex& index, size_t maxTokens);
+  Status run(size_t budget, bool* done);
+  const std::vector<uint32_t>& tokens() const { return tokens_; }
+  const std::vector<float>& tokenBits() const { return tokenBits_; }
+  double fraction() const;
+
+ private:
+  void collect();  // the current segment's new tokens and bits into tokens_ and tokenBits_
+
+  Transformer* engine_;
+  const TokenTree& tree_;
+  uint32_t eotId_;
+  const uint8_t* body_;
+  SegmentIndex index_;
+  size_t maxTokens_;
+  std::unique_ptr<LmDecodeJob> current_;
+  size_t segment_ = 0;
+  size_t positions_ = 0;        // positions of finished segments (EOT included)
+  size_t collectedTokens_ = 0;  // of the current segment
+  size_t collectedBits_ = 0;
+  size_t bytesDone_ = 0;        // payload bytes of finished segments
+  std::vector<uint32_t> tokens_;
+  std::vector<float> tokenBits_;
   bool done_ = false;
   Status status_ = Status::kOk;
 };

@@ -155,7 +155,7 @@ TEST_SUITE("link check") {
     std::vector<uint8_t> out;
     CHECK(pack(ContainerMode::kLm, 0, kModel, text.data(), text.size(), body.data(), body.size(), kDefaults, &out, 2) ==
           Status::kBadArgument);
-    std::vector<uint8_t> unassigned = {0xC3, 0};
+    std::vector<uint8_t> unassigned = {0xC5, 0};  // kind 5 (3 and 4: segmented, segments_test.cpp)
     const uint32_t t = linkSyndromeTrailer(unassigned.data(), unassigned.size());
     unassigned.insert(unassigned.end(), {static_cast<uint8_t>(t >> 16), static_cast<uint8_t>(t >> 8), static_cast<uint8_t>(t)});
     ContainerView view;

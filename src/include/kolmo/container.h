@@ -44,6 +44,10 @@ constexpr uint8_t kContainerVersionTypoProof = 6;
 constexpr uint8_t kTypoProofKindStored = 0;
 constexpr uint8_t kTypoProofKindCm = 1;
 constexpr uint8_t kTypoProofKindEnvelope = 2;   // envelope.h; parse() answers kUnknownMode
+// A long text as independent segments (segments.h, FORMAT.md §5.7): LM payload 3 streams behind
+// a segment index; the varint model index always follows the header (no model field here).
+constexpr uint8_t kTypoProofKindLmSegmented = 3;
+constexpr uint8_t kTypoProofKindLmSegmentedCrlf = 4;  // ... of a text whose every line break is CRLF
 constexpr uint8_t kTypoProofKindLmV1 = 8;       // + model field (0..6, 7 = varint): LM payload 1
 constexpr uint8_t kTypoProofKindLmV3 = 16;      // + model field: LM payload 3
 constexpr uint8_t kTypoProofKindLmV3Crlf = 24;  // + model field: LM payload 3 of a CRLF text
@@ -80,14 +84,21 @@ struct ContainerView {
   // The LM payload version of an lm body (1 for version 1, 2 for versions 2 and 3, 3 for 4 and 5;
   // version 6: by kind).
   int lmPayloadVersion() const {
+    if (segmented()) return 3;
     if (version == kContainerVersionTypoProof) return typoProofKind >= kTypoProofKindLmV3 ? 3 : 1;
     return version == kContainerVersion ? 1 : (version <= kContainerVersionLmV2Crlf ? 2 : 3);
   }
   // Versions 3 and 5 (and kind LmV3Crlf of 6): the payload's text has LF where the text has CRLF
   // (restoreCrlfLineBreaks).
   bool crlfLineBreaks() const {
+    if (segmented()) return typoProofKind == kTypoProofKindLmSegmentedCrlf;
     if (version == kContainerVersionTypoProof) return typoProofKind >= kTypoProofKindLmV3Crlf;
     return version == kContainerVersionLmV2Crlf || version == kContainerVersionLmV3Crlf;
+  }
+  // Version 6, kinds 3 and 4: the body is a segment index and its LM payload-3 streams (segments.h).
+  bool segmented() const {
+    return version == kContainerVersionTypoProof &&
+           (typoProofKind == kTypoProofKindLmSegmented || typoProofKind == kTypoProofKindLmSegmentedCrlf);
   }
 };
 
@@ -99,13 +110,16 @@ struct ContainerView {
 // an lm link: 1 -> version 1, 2 -> version 2 (3 with crlfLineBreaks), 3 -> version 4 (5 with
 // crlfLineBreaks). crlfLineBreaks needs payload 2 or 3 (else kBadArgument): the body codes
 // lfLineBreaks(text), the check covers `text` itself.
+// segmented: the body is a segment index and its streams (segments.h): version 6, payload 3 only
+// (else kBadArgument), kind 3 or 4.
 Status pack(ContainerMode mode, uint32_t modelIndex, uint64_t modelIdHash, const uint8_t* text,
             size_t textSize, const uint8_t* body, size_t bodySize, const ContainerLimits& limits,
             std::vector<uint8_t>* out, int lmPayloadVersion = 1, bool crlfLineBreaks = false,
-            LinkFraming framing = LinkFraming::kTypoProof);
+            LinkFraming framing = LinkFraming::kTypoProof, bool segmented = false);
 
 // Bytes a container adds to its body: header (+ varint) + check (+ the version-6 trailer).
-size_t containerFramingBytes(uint32_t modelIndex, LinkFraming framing = LinkFraming::kTypoProof);
+size_t containerFramingBytes(uint32_t modelIndex, LinkFraming framing = LinkFraming::kTypoProof,
+                             bool segmented = false);
 
 // Splits a container into its fields without decoding the body. Errors, in this order:
 // kTruncated (no header byte), kUnknownVersion (version field 0 or 7), then for version 6
@@ -137,6 +151,7 @@ struct LmBody {
   size_t size = 0;
   int payloadVersion = 1;       // 1, 2 or 3 (sets the container version, as for pack())
   bool crlfLineBreaks = false;  // the body codes lfLineBreaks(text): payload 2 or 3 only
+  bool segmented = false;       // a segment index and its payload-3 streams (segments.h)
 };
 
 // Modes packBest may choose from: a set of bits 1 << ContainerMode.
