@@ -1,5 +1,7 @@
 #include "link_jobs.h"
 
+#include <algorithm>
+
 #include "kolmo/line_breaks.h"
 #include "cm_codec.h"
 #include "session.h"
@@ -107,9 +109,16 @@ LinkDecodeJob::LinkDecodeJob(const uint8_t* container, size_t size, const Contai
       break;
     default:
       if (view_.segmented()) {
-        status_ = parseSegmentIndex(view_.body, view_.bodySize, limits_, &segmentIndex_);
+        // Read whatever length it declares, so that a refusal can say it.
+        ContainerLimits unbounded = limits_;
+        unbounded.maxTextBytes = ~size_t{0};
+        status_ = parseSegmentIndex(view_.body, view_.bodySize, unbounded, &segmentIndex_);
         if (!isOk(status_)) return;
         declaredTextBytes_ = static_cast<int64_t>(segmentIndex_.textBytes);
+        if (segmentIndex_.textBytes > limits_.maxTextBytes) {
+          status_ = Status::kLengthOverLimit;
+          return;
+        }
         for (const SegmentSpan& span : segmentIndex_.segments) {
           declaredMaxTokens_ += std::min<uint64_t>(kMaxLmTokens, lmDeclaredMaxTokens(view_.body + span.offset, span.size,
                                                                                       kLmPayloadV3));
@@ -129,10 +138,13 @@ Status LinkDecodeJob::start(const LinkModel& model, size_t maxTokens) {
   if (model.modelIndex != view_.modelIndex) return status_ = Status::kUnknownModel;
   model_ = model;
   if (view_.segmented()) {
+    // Every token holds at least one byte: the declared length bounds the work (segments.h).
+    const uint64_t bound = std::min<uint64_t>(kMaxSegmentedTokens, segmentIndex_.textBytes + segmentIndex_.segments.size());
     segmented_ = std::make_unique<SegmentedDecodeJob>(model.engine, *model.tree, model.tokenizer->eotId(), view_.body,
-                                                      segmentIndex_, maxTokens);
+                                                      segmentIndex_, maxTokens == 0 ? bound : std::min<uint64_t>(bound, maxTokens));
     return Status::kOk;
   }
+  if (maxTokens == 0) maxTokens = kMaxLmTokens;
   lm_ = std::make_unique<LmDecodeJob>(model.engine, *model.tree, model.tokenizer->eotId(), view_.body, view_.bodySize,
                                       view_.lmPayloadVersion(), maxTokens);
   return Status::kOk;

@@ -103,7 +103,9 @@ class LinkEncodeJob {
 
 class LinkDecodeJob {
  public:
-  // Parses the container (copied): status() is parse()'s result.
+  // Parses the container (copied): status() is parse()'s result; for a segmented link also its
+  // index's (kLengthOverLimit when it declares more than limits.maxTextBytes: declaredTextBytes()
+  // then says how much).
   LinkDecodeJob(const uint8_t* container, size_t size, const ContainerLimits& limits);
   Status status() const { return status_; }
   const ContainerView& view() const { return view_; }
@@ -115,7 +117,9 @@ class LinkDecodeJob {
   uint64_t declaredMaxTokens() const { return declaredMaxTokens_; }
 
   // Mode lm: decodes with `model` (its modelIndex must be the view's; kUnknownModel if not),
-  // at most maxTokens positions. Not needed for stored and cm.
+  // at most maxTokens positions (0: the link's own bound, kMaxLmTokens for one stream, and for a
+  // segmented link its declared text bytes + one EOT per segment, within kMaxSegmentedTokens).
+  // Not needed for stored and cm.
   Status start(const LinkModel& model, size_t maxTokens);
   // Runs up to `budget` positions (>= 1; stored/cm: the whole body at once); *done once the text
   // is decoded and verified (text()). Errors are final: the coder's, kChecksumMismatch, ...

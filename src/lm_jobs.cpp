@@ -174,8 +174,14 @@ Status SegmentedEncodeJob::run(size_t budget, bool* done) {
     if (segmentDone) {
       payloads_[segment_] = current_->payload(0);
       addStats(current_->stats(0), &stats_);
+      // One bit count per token and one EOT for the link: a segment's EOT but the last is added
+      // to the token before it (as SegmentedDecodeJob reports them).
       const std::vector<float>& bits = current_->stepBits(0);
       stepBits_.insert(stepBits_.end(), bits.begin(), bits.end());
+      if (segment_ + 1 < payloads_.size() && stepBits_.size() >= 2) {
+        stepBits_[stepBits_.size() - 2] += stepBits_.back();
+        stepBits_.pop_back();
+      }
       current_.reset();
       ++segment_;
     }
@@ -188,13 +194,24 @@ SegmentedDecodeJob::SegmentedDecodeJob(Transformer* engine, const TokenTree& tre
                                        const uint8_t* body, const SegmentIndex& index, size_t maxTokens)
     : engine_(engine), tree_(tree), eotId_(eotId), body_(body), index_(index), maxTokens_(maxTokens) {}
 
-void SegmentedDecodeJob::collect() {
+void SegmentedDecodeJob::collect(bool segmentDone) {
   const std::vector<uint32_t>& t = current_->tokens();
   tokens_.insert(tokens_.end(), t.begin() + static_cast<std::ptrdiff_t>(collectedTokens_), t.end());
   collectedTokens_ = t.size();
+  // Bits of the text's tokens; a segment's EOT: the link's last one kept, the others' bits
+  // added to the token before them (bits stay one per token + one EOT, and add up).
   const std::vector<float>& b = current_->tokenBits();
-  tokenBits_.insert(tokenBits_.end(), b.begin() + static_cast<std::ptrdiff_t>(collectedBits_), b.end());
-  collectedBits_ = b.size();
+  const size_t upTo = std::min(b.size(), t.size());
+  tokenBits_.insert(tokenBits_.end(), b.begin() + static_cast<std::ptrdiff_t>(collectedBits_),
+                    b.begin() + static_cast<std::ptrdiff_t>(std::max(upTo, collectedBits_)));
+  collectedBits_ = std::max(upTo, collectedBits_);
+  if (segmentDone && b.size() > t.size()) {
+    if (segment_ + 1 == index_.segments.size()) {
+      tokenBits_.push_back(b.back());
+    } else if (!tokenBits_.empty()) {
+      tokenBits_.back() += b.back();
+    }
+  }
 }
 
 Status SegmentedDecodeJob::run(size_t budget, bool* done) {
@@ -212,7 +229,7 @@ Status SegmentedDecodeJob::run(size_t budget, bool* done) {
     const size_t before = current_->tokenBits().size();
     bool segmentDone = false;
     status_ = current_->run(budget, &segmentDone);
-    collect();
+    collect(segmentDone);
     if (!isOk(status_)) return status_;
     budget -= std::min(budget, std::max<size_t>(current_->tokenBits().size() - before, 1));
     if (segmentDone) {

@@ -121,7 +121,8 @@ class SegmentedEncodeJob {
   size_t positionsDone() const { return positionsDone_; }
   size_t positionsTotal() const { return ids_.size() + payloads_.size(); }
   const std::vector<std::vector<uint8_t>>& payloads() const { return payloads_; }
-  // Over the segments coded here (not those provided): stats, bits per position.
+  // Over the segments coded here (not those provided): stats, and bits per token + one for the
+  // last EOT (each other segment's EOT added to its last token).
   const SessionStats& stats() const { return stats_; }
   const std::vector<float>& stepBits() const { return stepBits_; }
 
@@ -142,7 +143,8 @@ class SegmentedEncodeJob {
 };
 
 // A segmented LM body decoded in the core, segment after segment: the text's tokens (EOTs
-// dropped) and their bits.
+// dropped) and their bits (one per token, then the last EOT's; the other EOTs' bits added to the
+// token before them).
 class SegmentedDecodeJob {
  public:
   // body: the container's body (it must outlive the job), index: parseSegmentIndex's;
@@ -155,7 +157,7 @@ class SegmentedDecodeJob {
   double fraction() const;
 
  private:
-  void collect();  // the current segment's new tokens and bits into tokens_ and tokenBits_
+  void collect(bool segmentDone);  // the current segment's new tokens and bits into tokens_, tokenBits_
 
   Transformer* engine_;
   const TokenTree& tree_;

@@ -195,6 +195,12 @@ TEST_SUITE("segments") {
 
       LinkDecodeJob job(container.data(), container.size(), ContainerLimits());
       REQUIRE(job.status() == Status::kOk);
+      REQUIRE(job.start(shipped().model, 0) == Status::kOk);  // the link's own bound
+      bool done = false;
+      while (!done) REQUIRE(job.run(1000, &done) == Status::kOk);
+      CHECK(job.text() == text);
+      // Bits: one per token and the last EOT's (the other EOTs' added to the token before).
+      CHECK(job.tokenBits().size() == job.tokens().size() + 1);
       CHECK(job.declaredTextBytes() == static_cast<int64_t>(text.size()));
       CHECK(job.segmentIndex().segments.size() >= 4);
       CHECK(job.declaredMaxTokens() >= text.size() / 8);
@@ -205,6 +211,11 @@ TEST_SUITE("segments") {
     const size_t segmented = encode(text).size();
     MESSAGE("one stream " << oneStream << " B, segments of 48 tokens " << segmented << " B");
     CHECK(segmented > oneStream);
+    LinkEncodeJob job(text.data(), text.size(), kAllModes, &shipped().model, 1e-4, ContainerLimits(), kSmallRule);
+    bool done = false;
+    while (!done) REQUIRE(job.run(1000, &done) == Status::kOk);
+    REQUIRE(job.modelCoded());
+    CHECK(job.usedTokenBits().size() == job.input().ids.size() + 1);
     CHECK(segmented < oneStream * 2);
   }
 

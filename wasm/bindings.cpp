@@ -300,13 +300,31 @@ class WasmLinkEncodeJob {
  public:
   WasmLinkEncodeJob(const val& text, unsigned allowedModes, std::shared_ptr<Transformer> engine,
                     std::shared_ptr<Tokenizer> tokenizer, std::shared_ptr<TokenTree> tree, uint32_t modelIndex,
-                    const std::string& idHashHex, double epsilon, const ContainerLimits& limits)
+                    const std::string& idHashHex, double epsilon, const ContainerLimits& limits,
+                    size_t segmentTokens, size_t segmentedAboveTokens)
       : engine_(std::move(engine)), tokenizer_(std::move(tokenizer)), tree_(std::move(tree)) {
     LinkModel model{engine_.get(), tokenizer_.get(), tree_.get(), modelIndex, 0};
     const bool hashOk = parseHex64(idHashHex, &model.idHash);
     const std::vector<uint8_t> bytes = vectorFromJs<uint8_t>(text);
-    job_ = std::make_unique<LinkEncodeJob>(bytes.data(), bytes.size(), allowedModes, &model, epsilon, limits);
+    SegmentRule rule;  // 0: the product's rule (segments.h)
+    if (segmentTokens > 0) rule.segmentTokens = segmentTokens;
+    if (segmentedAboveTokens > 0) rule.aboveTokens = segmentedAboveTokens;
+    job_ = std::make_unique<LinkEncodeJob>(bytes.data(), bytes.size(), allowedModes, &model, epsilon, limits, rule);
     if (!hashOk) status_ = Status::kBadArgument;
+  }
+  // A long text (segments.h): how many segments the model codes (0: not segmented), segment i's
+  // tokens (Uint32Array), and a segment coded elsewhere (PayloadEncodeJob), a Status int.
+  size_t segmentCount() { return job_->segmented() ? job_->segmented()->segmentCount() : 0; }
+  val segmentIds(size_t i) {
+    SegmentedEncodeJob* seg = job_->segmented();
+    if (seg == nullptr || i >= seg->segmentCount()) return val::null();
+    const std::vector<uint32_t>& ids = job_->input().ids;
+    return typedArrayCopy("Uint32Array", ids.data() + seg->segmentStart(i), seg->segmentStart(i + 1) - seg->segmentStart(i));
+  }
+  int provideSegment(size_t i, const val& payload) {
+    if (job_->segmented() == nullptr) return static_cast<int>(Status::kBadArgument);
+    const std::vector<uint8_t> bytes = vectorFromJs<uint8_t>(payload);
+    return static_cast<int>(job_->segmented()->provide(i, bytes.data(), bytes.size()));
   }
   // Runs up to `budget` model positions: a Status int; done() once the container is packed.
   int run(size_t budget) {
@@ -354,6 +372,7 @@ class WasmLinkDecodeJob {
     job_ = std::make_unique<LinkDecodeJob>(bytes.data(), bytes.size(), limits);
   }
   int status() const { return static_cast<int>(job_->status()); }
+  double declaredTextBytes() const { return static_cast<double>(job_->declaredTextBytes()); }
   // The parsed container without its body: {version, mode, modelIndex, check, lmPayloadVersion,
   // crlfLineBreaks, declaredTextBytes, declaredMaxTokens} (the last two: what the link declares
   // before decoding, -1 / 0 when unknown; link_jobs.h). The body stays in the core unless body()
@@ -362,10 +381,19 @@ class WasmLinkDecodeJob {
     val v = viewToJs(job_->view(), false);
     v.set("declaredTextBytes", static_cast<double>(job_->declaredTextBytes()));
     v.set("declaredMaxTokens", static_cast<double>(job_->declaredMaxTokens()));
+    v.set("segments", static_cast<double>(job_->segmentIndex().segments.size()));
     return v;
   }
   // A copy of the container's body (Uint8Array).
   val body() const { return bytesToJs(job_->view().body, job_->view().bodySize); }
+  // A segmented link (segments.h): its segments' LM payload-3 streams (Uint8Array each), for
+  // other workers (PayloadDecodeJob); 0 / null otherwise.
+  size_t segmentCount() const { return job_->segmentIndex().segments.size(); }
+  val segmentPayload(size_t i) const {
+    const std::vector<SegmentSpan>& spans = job_->segmentIndex().segments;
+    if (i >= spans.size()) return val::null();
+    return bytesToJs(job_->view().body + spans[i].offset, spans[i].size);
+  }
   // Mode lm on the engine: a Status int (kUnknownModel: the model's index is not the link's).
   int start(std::shared_ptr<Transformer> engine, std::shared_ptr<Tokenizer> tokenizer, std::shared_ptr<TokenTree> tree,
             uint32_t modelIndex, const std::string& idHashHex, size_t maxTokens) {
@@ -411,6 +439,84 @@ class WasmLinkDecodeJob {
   std::unique_ptr<LinkDecodeJob> job_;
   bool done_ = false;
 };
+
+// One LM payload-3 stream coded or decoded in the core (lm_jobs.h): a segment of a long text,
+// in a worker beside the one that holds the link (web/lib/worker/segments.js).
+// new PayloadEncodeJob(ids, engine, tree, eotId, epsilon): status(), run(budget), payload().
+class WasmPayloadEncodeJob {
+ public:
+  WasmPayloadEncodeJob(const val& ids, std::shared_ptr<Transformer> engine, std::shared_ptr<TokenTree> tree,
+                       uint32_t eotId, double epsilon)
+      : engine_(std::move(engine)), tree_(std::move(tree)), ids_(vectorFromJs<uint32_t>(ids)),
+        job_(engine_.get(), *tree_, eotId, ids_.data(), ids_.size(), {kLmPayloadV3}, epsilon) {}
+  int run(size_t budget) { return static_cast<int>(job_.run(budget, &done_)); }
+  bool done() const { return done_; }
+  size_t positionsDone() const { return job_.positionsDone(); }
+  size_t positionsTotal() const { return job_.positionsTotal(); }
+  val payload() const { return bytesToJs(job_.payload(0)); }
+  val stats() const { return statsToJs(job_.stats(0)); }
+  val bits() const { return typedArrayCopy("Float32Array", job_.stepBits(0).data(), job_.stepBits(0).size()); }
+
+ private:
+  std::shared_ptr<Transformer> engine_;
+  std::shared_ptr<TokenTree> tree_;
+  std::vector<uint32_t> ids_;
+  LmEncodeJob job_;
+  bool done_ = false;
+};
+
+// new PayloadDecodeJob(payload, engine, tree, eotId, maxTokens): run(budget), tokens(from).
+class WasmPayloadDecodeJob {
+ public:
+  WasmPayloadDecodeJob(const val& payload, std::shared_ptr<Transformer> engine, std::shared_ptr<TokenTree> tree,
+                       uint32_t eotId, size_t maxTokens)
+      : engine_(std::move(engine)), tree_(std::move(tree)), payload_(vectorFromJs<uint8_t>(payload)),
+        job_(engine_.get(), *tree_, eotId, payload_.data(), payload_.size(), kLmPayloadV3, maxTokens) {}
+  int run(size_t budget) { return static_cast<int>(job_.run(budget, &done_)); }
+  bool done() const { return done_; }
+  size_t tokenCount() const { return job_.tokens().size(); }
+  val tokens(size_t from) const {
+    const std::vector<uint32_t>& t = job_.tokens();
+    from = std::min(from, t.size());
+    return typedArrayCopy("Uint32Array", t.data() + from, t.size() - from);
+  }
+  val tokenBits(size_t from) const {
+    const std::vector<float>& b = job_.tokenBits();
+    from = std::min(from, b.size());
+    return typedArrayCopy("Float32Array", b.data() + from, b.size() - from);
+  }
+  double fraction() const { return job_.fraction(); }
+
+ private:
+  std::shared_ptr<Transformer> engine_;
+  std::shared_ptr<TokenTree> tree_;
+  std::vector<uint8_t> payload_;
+  LmDecodeJob job_;
+  bool done_ = false;
+};
+
+// segmentCuts(tokenizer, ids, segmentTokens, aboveTokens) -> Uint32Array: where the encoder cuts a
+// long text's tokens (segments.h; 0, 0: the product's rule). For the ONNX Runtime path.
+val segmentCutsJs(const Tokenizer& tokenizer, const val& ids, size_t segmentTokens, size_t aboveTokens) {
+  SegmentRule rule;
+  if (segmentTokens > 0) rule.segmentTokens = segmentTokens;
+  if (aboveTokens > 0) rule.aboveTokens = aboveTokens;
+  const std::vector<size_t> cuts = segmentCuts(tokenizer, vectorFromJs<uint32_t>(ids), rule);
+  const std::vector<uint32_t> out(cuts.begin(), cuts.end());
+  return typedArrayCopy("Uint32Array", out.data(), out.size());
+}
+
+// segmentedBody(idHashHex, text, payloads) -> Uint8Array|null: a segmented link's body (segments.h).
+val segmentedBodyJs(const std::string& idHashHex, const val& text, const val& payloads) {
+  uint64_t idHash = 0;
+  if (!parseHex64(idHashHex, &idHash)) return val::null();
+  const std::vector<uint8_t> bytes = vectorFromJs<uint8_t>(text);
+  std::vector<std::vector<uint8_t>> parts(payloads["length"].as<unsigned>());
+  for (size_t i = 0; i < parts.size(); ++i) parts[i] = vectorFromJs<uint8_t>(payloads[i]);
+  std::vector<uint8_t> body;
+  writeSegmentedBody(idHash, bytes.data(), bytes.size(), parts, &body);
+  return bytesToJs(body);
+}
 
 // modelInput(tokenizer, text) -> {status, value: {ids, crlfLineBreaks}} (link_jobs.h)
 val modelInputJs(const Tokenizer& tokenizer, const val& text) {
@@ -471,6 +577,8 @@ val viewToJs(const ContainerView& view, bool withBody) {
   if (withBody) v.set("body", bytesToJs(view.body, view.bodySize));
   v.set("lmPayloadVersion", view.lmPayloadVersion());
   v.set("crlfLineBreaks", view.crlfLineBreaks());
+  v.set("typoProofKind", view.typoProofKind);
+  v.set("segmented", view.segmented());
   return v;
 }
 // Rebuilds a ContainerView from its JS object; the body is copied into *bodyStorage, which
@@ -482,6 +590,7 @@ ContainerView viewFromJs(const val& v, std::vector<uint8_t>* bodyStorage) {
   view.mode = static_cast<ContainerMode>(v["mode"].as<unsigned>());
   view.modelIndex = v["modelIndex"].as<uint32_t>();
   view.check = static_cast<uint16_t>(v["check"].as<unsigned>());
+  if (!v["typoProofKind"].isUndefined()) view.typoProofKind = static_cast<uint8_t>(v["typoProofKind"].as<unsigned>());
   view.body = bodyStorage->data();
   view.bodySize = bodyStorage->size();
   return view;
@@ -548,7 +657,7 @@ val containerPackBest(const val& text, const val& lmBodies, uint32_t modelIndex,
     const val candidate = lmBodies[i];
     storage[i] = vectorFromJs<uint8_t>(candidate["body"]);
     bodies[i] = LmBody{storage[i].data(), storage[i].size(), candidate["payloadVersion"].as<int>(),
-                       candidate["crlfLineBreaks"].as<bool>()};
+                       candidate["crlfLineBreaks"].as<bool>(), candidate["segmented"].isTrue()};
   }
   std::vector<uint8_t> out;
   ContainerMode chosen = ContainerMode::kStored;
@@ -742,8 +851,11 @@ EMSCRIPTEN_BINDINGS(kolmo) {
       .function("windowLength", &modelEngineWindowLength);
   class_<WasmLinkEncodeJob>("LinkEncodeJob")
       .constructor<const val&, unsigned, std::shared_ptr<Transformer>, std::shared_ptr<Tokenizer>, std::shared_ptr<TokenTree>,
-                   uint32_t, const std::string&, double, const ContainerLimits&>()
+                   uint32_t, const std::string&, double, const ContainerLimits&, size_t, size_t>()
       .function("run", &WasmLinkEncodeJob::run)
+      .function("segmentCount", &WasmLinkEncodeJob::segmentCount)
+      .function("segmentIds", &WasmLinkEncodeJob::segmentIds)
+      .function("provideSegment", &WasmLinkEncodeJob::provideSegment)
       .function("done", &WasmLinkEncodeJob::done)
       .function("positionsDone", &WasmLinkEncodeJob::positionsDone)
       .function("positionsTotal", &WasmLinkEncodeJob::positionsTotal)
@@ -754,6 +866,7 @@ EMSCRIPTEN_BINDINGS(kolmo) {
   class_<WasmLinkDecodeJob>("LinkDecodeJob")
       .constructor<const val&, const ContainerLimits&>()
       .function("status", &WasmLinkDecodeJob::status)
+      .function("declaredTextBytes", &WasmLinkDecodeJob::declaredTextBytes)
       .function("view", &WasmLinkDecodeJob::view)
       .function("body", &WasmLinkDecodeJob::body)
       .function("start", &WasmLinkDecodeJob::start)
@@ -764,8 +877,29 @@ EMSCRIPTEN_BINDINGS(kolmo) {
       .function("tokens", &WasmLinkDecodeJob::tokens)
       .function("tokenBits", &WasmLinkDecodeJob::tokenBits)
       .function("fraction", &WasmLinkDecodeJob::fraction)
-      .function("finishWithTokens", &WasmLinkDecodeJob::finishWithTokens);
+      .function("finishWithTokens", &WasmLinkDecodeJob::finishWithTokens)
+      .function("segmentCount", &WasmLinkDecodeJob::segmentCount)
+      .function("segmentPayload", &WasmLinkDecodeJob::segmentPayload);
+  class_<WasmPayloadEncodeJob>("PayloadEncodeJob")
+      .constructor<const val&, std::shared_ptr<Transformer>, std::shared_ptr<TokenTree>, uint32_t, double>()
+      .function("run", &WasmPayloadEncodeJob::run)
+      .function("done", &WasmPayloadEncodeJob::done)
+      .function("positionsDone", &WasmPayloadEncodeJob::positionsDone)
+      .function("positionsTotal", &WasmPayloadEncodeJob::positionsTotal)
+      .function("payload", &WasmPayloadEncodeJob::payload)
+      .function("stats", &WasmPayloadEncodeJob::stats)
+      .function("bits", &WasmPayloadEncodeJob::bits);
+  class_<WasmPayloadDecodeJob>("PayloadDecodeJob")
+      .constructor<const val&, std::shared_ptr<Transformer>, std::shared_ptr<TokenTree>, uint32_t, size_t>()
+      .function("run", &WasmPayloadDecodeJob::run)
+      .function("done", &WasmPayloadDecodeJob::done)
+      .function("tokenCount", &WasmPayloadDecodeJob::tokenCount)
+      .function("tokens", &WasmPayloadDecodeJob::tokens)
+      .function("tokenBits", &WasmPayloadDecodeJob::tokenBits)
+      .function("fraction", &WasmPayloadDecodeJob::fraction);
   function("modelInput", &modelInputJs);
+  function("segmentCuts", &segmentCutsJs);
+  function("segmentedBody", &segmentedBodyJs);
   function("lmPayloadVersionsFor", &lmPayloadVersionsForJs);
 
   function("urlEncode", &urlEncodeJs);

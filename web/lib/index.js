@@ -72,6 +72,13 @@ export { KolmoError };
  *   runs every model step, and an abort waits for the step in progress)
  * @property {number} [threads]  ONNX Runtime CPU threads
  * @property {boolean} [gpuKvCache]  WebGPU: keep the KV cache in GPU buffers (default true)
+ * @property {number} [workers]  threads that code a long text's segments side by side (default:
+ *   the device's cores, at most 4; 1: one after another on the engine's thread)
+ * @property {number} [maxTextBytes]  the longest text a link may open to (default 4 MiB, the
+ *   core's bound); a link that declares more is refused at once with its length, so a caller
+ *   that trusts its links raises it, one that shows them to people may lower it
+ * @property {{segmentTokens?: number, aboveTokens?: number}} [segmentRule]  where a long text is
+ *   cut into segments (tests and benches; default: the core's rule, src/segments.h)
  *
  * @typedef {{phase: 'download'|'load'|'encode'|'decode', done: number, total?: number, fraction?: number,
  *   declared?: {mode: 'stored'|'cm'|'lm', textBytes: number, maxTokens: number}}} Progress
@@ -164,6 +171,9 @@ function engineSettings(options) {
     threads: options.threads ?? defaultThreads(),
     cache: typeof options.cache === 'string' ? options.cache : options.cache !== false,
     gpuKvCache: options.gpuKvCache ?? true,
+    ...(options.workers == null ? {} : { workers: Math.max(1, Math.floor(options.workers)) }),
+    ...(options.maxTextBytes == null ? {} : { maxTextBytes: options.maxTextBytes }),
+    ...(options.segmentRule == null ? {} : { segmentRule: { ...options.segmentRule } }),
   };
 }
 

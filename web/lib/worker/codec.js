@@ -411,6 +411,18 @@ export class LinkEncodeJob extends LinkJob {
   usedPayload() {
     return this.handle.usedPayload();
   }
+  /** A long text (src/segments.h): how many segments the model codes, 0 when not segmented. */
+  get segmentCount() {
+    return this.handle.segmentCount();
+  }
+  /** Segment i's tokens, for a PayloadEncodeJob in another worker. @param {number} i @returns {Uint32Array} */
+  segmentIds(i) {
+    return this.handle.segmentIds(i);
+  }
+  /** Segment i coded elsewhere: run() skips it. @param {number} i @param {Uint8Array} payload */
+  provideSegment(i, payload) {
+    this.codec.checkStatus(this.handle.provideSegment(i, asBytes(payload, 'payload')));
+  }
 }
 
 export class LinkDecodeJob extends LinkJob {
@@ -430,12 +442,16 @@ export class LinkDecodeJob extends LinkJob {
    *   modelIndex: number, idHash: string, maxTokens?: number}} model
    */
   start({ engine, tokenizer, tree, modelIndex, idHash, maxTokens }) {
-    this.codec.checkStatus(this.handle.start(engine.handle, tokenizer.handle, tree.handle, modelIndex, idHash,
-      maxTokens ?? this.codec.wasm.defaultDecodeLimits().maxTokens));
+    // 0: the link's own bound (src/link_jobs.h: one stream's, or a segmented link's declared length)
+    this.codec.checkStatus(this.handle.start(engine.handle, tokenizer.handle, tree.handle, modelIndex, idHash, maxTokens ?? 0));
   }
   /** A copy of the container's body (for decoding outside the core). @returns {Uint8Array} */
   body() {
     return this.handle.body();
+  }
+  /** A segmented link's segment i: its LM payload-3 stream (view.segments of them). @param {number} i @returns {Uint8Array} */
+  segmentPayload(i) {
+    return this.handle.segmentPayload(i);
   }
   /** The verified text (after run() returned true). @returns {Uint8Array} */
   text() {
@@ -464,6 +480,41 @@ export class LinkDecodeJob extends LinkJob {
   finishWithTokens(tokenizer, idHash, ids) {
     this.codec.checkStatus(this.handle.finishWithTokens(tokenizer.handle, idHash, asIds(ids)));
     return this.text();
+  }
+}
+
+/**
+ * One LM payload-3 stream coded in the core (src/lm_jobs.h): a segment of a long text, in a
+ * worker beside the one that holds the link (segments.js).
+ */
+export class PayloadEncodeJob extends LinkJob {
+  get positionsDone() {
+    return this.handle.positionsDone();
+  }
+  get positionsTotal() {
+    return this.handle.positionsTotal();
+  }
+  /** After run() returned true: {payload: Uint8Array, stats, bits: Float32Array}. */
+  result() {
+    return { payload: this.handle.payload(), stats: this.handle.stats(), bits: this.handle.bits() };
+  }
+}
+
+/** One LM payload-3 stream decoded in the core: a segment of a long text (segments.js). */
+export class PayloadDecodeJob extends LinkJob {
+  get tokenCount() {
+    return this.handle.tokenCount();
+  }
+  /** @returns {Uint32Array} */
+  tokens(from = 0) {
+    return this.handle.tokens(from);
+  }
+  /** @returns {Float32Array} */
+  tokenBits(from = 0) {
+    return this.handle.tokenBits(from);
+  }
+  get fraction() {
+    return this.handle.fraction();
   }
 }
 
@@ -573,25 +624,53 @@ export class Codec {
    * job.run(budget) until it returns true (src/link_jobs.h: model input, payload versions,
    * the smallest container).
    * @param {{text: Uint8Array, modes: number, engine: ModelEngine, tokenizer: Tokenizer, tree: TokenTree,
-   *   modelIndex: number, idHash: string, epsilon?: number}} options  modes: bits 1 << mode
+   *   modelIndex: number, idHash: string, epsilon?: number, segmentRule?: {segmentTokens?: number, aboveTokens?: number}}} options
+   *   modes: bits 1 << mode; segmentRule: where a long text is cut (tests; default: src/segments.h's)
    * @returns {LinkEncodeJob}
    */
-  createLinkEncodeJob({ text, modes, engine, tokenizer, tree, modelIndex, idHash, epsilon }) {
+  createLinkEncodeJob({ text, modes, engine, tokenizer, tree, modelIndex, idHash, epsilon, segmentRule }) {
     return new LinkEncodeJob(this, new this.wasm.LinkEncodeJob(asBytes(text, 'text'), modes, engine.handle, tokenizer.handle,
-      tree.handle, modelIndex, idHash, epsilon ?? this.wasm.defaultEpsilon(), this.wasm.defaultContainerLimits()));
+      tree.handle, modelIndex, idHash, epsilon ?? this.wasm.defaultEpsilon(), this.wasm.defaultContainerLimits(),
+      segmentRule?.segmentTokens ?? 0, segmentRule?.aboveTokens ?? 0));
+  }
+
+  /**
+   * A segment of a long text coded as one LM payload 3 (segments.js).
+   * @param {{ids: Uint32Array, engine: ModelEngine, tree: TokenTree, eotId: number, epsilon?: number}} options
+   */
+  createPayloadEncodeJob({ ids, engine, tree, eotId, epsilon }) {
+    return new PayloadEncodeJob(this, new this.wasm.PayloadEncodeJob(asIds(ids), engine.handle, tree.handle, eotId,
+      epsilon ?? this.wasm.defaultEpsilon()));
+  }
+
+  /**
+   * A segment of a long text decoded from its LM payload 3 (segments.js), at most maxTokens positions.
+   * @param {{payload: Uint8Array, engine: ModelEngine, tree: TokenTree, eotId: number, maxTokens?: number}} options
+   */
+  createPayloadDecodeJob({ payload, engine, tree, eotId, maxTokens }) {
+    return new PayloadDecodeJob(this, new this.wasm.PayloadDecodeJob(asBytes(payload, 'payload'), engine.handle, tree.handle,
+      eotId, maxTokens ?? this.wasm.defaultDecodeLimits().maxTokens));
   }
 
   /**
    * Opens a link container: parsed once, in the core (KolmoError for a damaged one). Stored and
    * cm links decode with run(); lm links after start(model) on the engine, or, decoded outside
-   * the core, with finishWithTokens().
-   * @param {Uint8Array} container @returns {LinkDecodeJob}
+   * the core, with finishWithTokens(). maxTextBytes: the longest text the link may hold (default
+   * the core's); a link that declares more is refused at once (length_over_limit).
+   * @param {Uint8Array} container @param {{maxTextBytes?: number}} [options] @returns {LinkDecodeJob}
    */
-  createLinkDecodeJob(container) {
-    const handle = new this.wasm.LinkDecodeJob(asBytes(container, 'container'), this.wasm.defaultContainerLimits());
+  createLinkDecodeJob(container, { maxTextBytes } = {}) {
+    const limits = this.wasm.defaultContainerLimits();
+    if (maxTextBytes !== undefined) limits.maxTextBytes = maxTextBytes;
+    const handle = new this.wasm.LinkDecodeJob(asBytes(container, 'container'), limits);
     const status = handle.status();
     if (status !== 0) {
+      const declared = handle.declaredTextBytes();
       handle.delete();
+      if (this.wasm.statusName(status) === 'length_over_limit' && declared > limits.maxTextBytes) {
+        throw new KolmoError('length_over_limit', `the link holds ${declared} bytes of text, over the limit of ` +
+          `${limits.maxTextBytes}: open it with a higher maxTextBytes (kolmo decompress --max-text-bytes N)`);
+      }
       this.checkStatus(status);
     }
     return new LinkDecodeJob(this, handle);
@@ -665,6 +744,23 @@ export class Codec {
   // ---- bounds ----
 
   /** The most tokens (EOT included) an lm payload holds: the encoder side's bound and the decoder's default (src/session.h). */
+  /**
+   * Where the encoder cuts a long text's tokens (src/segments.h): the start of every segment after
+   * the first; empty when the text is not segmented.
+   * @param {Tokenizer} tokenizer @param {Uint32Array} ids @param {{segmentTokens?: number, aboveTokens?: number}} [rule]
+   * @returns {Uint32Array}
+   */
+  segmentCuts(tokenizer, ids, rule) {
+    return this.wasm.segmentCuts(tokenizer.handle, asIds(ids), rule?.segmentTokens ?? 0, rule?.aboveTokens ?? 0);
+  }
+
+  /** A segmented link's body from its segments' payloads (src/segments.h). @param {string} idHash @param {Uint8Array} text @param {Uint8Array[]} payloads */
+  segmentedBody(idHash, text, payloads) {
+    const body = this.wasm.segmentedBody(idHash, asBytes(text, 'text'), payloads);
+    if (body === null) throw new KolmoError('bad_argument', `segmentedBody: bad model id hash ${idHash}`);
+    return body;
+  }
+
   maxLmTokens() {
     return this.wasm.maxLmTokens();
   }
@@ -770,7 +866,7 @@ export class Codec {
    *   modes?: ['stored', 'cm', 'lm'] (default all)}) -> {bytes, mode, lmBody: index used or null}.
    */
   containerPackBest({ text, lmBodies = [], modelIndex = 0, modelIdHash = '0', limits, modes = kModes }) {
-    const bodies = lmBodies.map((b) => ({ body: asBytes(b.body), payloadVersion: b.payloadVersion, crlfLineBreaks: b.crlfLineBreaks ?? false }));
+    const bodies = lmBodies.map((b) => ({ body: asBytes(b.body), payloadVersion: b.payloadVersion, crlfLineBreaks: b.crlfLineBreaks ?? false, segmented: b.segmented ?? false }));
     const allowed = modes.reduce((bits, m) => bits | (1 << modeNumber(m)), 0);
     const packed = this.check(this.wasm.containerPackBest(asBytes(text), bodies, modelIndex, modelIdHash, this.#limits(limits), allowed));
     return { bytes: packed.bytes, mode: kModes[packed.mode], lmBody: packed.lmBody };

@@ -23,6 +23,7 @@ import { openEnvelope, sealContainer } from './crypto.js';
 import { isNode } from '../shared/env.js';
 import { browserOrtLoader, loadOrtNode } from './ort_loader.js';
 import { Kind } from '../shared/messages.js';
+import { SegmentHelpers, decodeSegment, encodeSegment, defaultSegmentWorkers } from './segments.js';
 
 /**
  * @typedef {import('../shared/messages.js').EngineSettings} EngineSettings
@@ -81,6 +82,8 @@ export class Engine {
   #backend = null;
   /** @type {string|null} */
   #fallback = null;
+  /** @type {SegmentHelpers|null} */
+  #helpers = null;
 
   /**
    * @param {EngineSettings} settings
@@ -205,6 +208,8 @@ export class Engine {
         return this.limits();
       case Kind.compress:
         return this.compress(input.bytes, { onProgress, signal, tokenCosts: input.tokenCosts, modes: input.modes, password: input.password });
+      case Kind.segment:
+        return this.segment(input, { onProgress, signal });
       case Kind.decompress:
         return this.decompress(input.container ?? input.fragment, {
           onProgress, signal, tokenCosts: input.tokenCosts, password: input.password,
@@ -233,7 +238,7 @@ export class Engine {
     const t0 = now();
     const lm = await this.loadModel(undefined, { onProgress, signal });
     const t1 = now();
-    const result = await compressBytes(bytes, { codec, lm, onProgress, signal, modes, tokenCosts });
+    const result = await compressBytes(bytes, { codec, lm, onProgress, signal, modes, tokenCosts, segments: await this.#segmentWork() });
     // The tokens the model codes, each with the length it has in the text, and the bits the LM
     // payload coded for them (+ EOT; zeros when the model did not code the text).
     const coded = result.coded;
@@ -346,7 +351,7 @@ export class Engine {
       onTokens(out);
     };
     const bytes = await decompressContainer(container, {
-      codec, getModel, onProgress, signal,
+      codec, getModel, onProgress, signal, segments: await this.#segmentWork(), maxTextBytes: this.#settings.maxTextBytes,
       onView: (v) => {
         view = v;
         // What the link declares before any decoding, for a reader to say what opening will take.
@@ -382,8 +387,45 @@ export class Engine {
     };
   }
 
+  /**
+   * One segment of a long text, for the worker that holds the link (segments.js): decoded from
+   * its payload, or coded from its tokens, with the link's model on the core's engine.
+   * @param {import('../shared/messages.js').SegmentIn} input
+   * @param {{onProgress?: (p: Progress) => void, signal?: AbortSignal}} [options]
+   * @returns {Promise<import('../shared/messages.js').SegmentOut>}
+   */
+  async segment({ modelIndex, decode, encode }, { onProgress, signal } = {}) {
+    const codec = await this.codec();
+    const entry = entryForLinkIndex(await this.manifest(signal), modelIndex);
+    const lm = await this.loadModel(entry.id, { signal });
+    if (lm.backend !== 'core') throw new KolmoError('backend_failed', `segments run on the core's engine, not ${lm.backend}`);
+    let last = 0;
+    const onFraction = (/** @type {number} */ fraction) => {
+      if (now() - last < 100) return;
+      last = now();
+      onProgress?.({ phase: decode ? 'decode' : 'encode', done: 0, fraction });
+    };
+    if (decode) return decodeSegment(codec, lm, decode.payload, decode.maxTokens, { signal, onFraction });
+    if (encode) return encodeSegment(codec, lm, encode.ids, encode.epsilon, { signal, onFraction });
+    throw new KolmoError('bad_argument', 'segment: neither decode nor encode');
+  }
+
+  /** Helpers for long texts (segments.js), started on the first one. */
+  segmentHelpers() {
+    this.#helpers ??= new SegmentHelpers();
+    return this.#helpers;
+  }
+
+  /** How a long text's segments are spread: the settings' threads, or the device's cores (at most 4). */
+  async #segmentWork() {
+    const workers = this.#settings.workers ?? await defaultSegmentWorkers();
+    return { helpers: workers > 1 ? this.segmentHelpers() : null, workers, settings: this.#settings };
+  }
+
   /** Frees the sessions (the engine can load again afterwards). */
   async dispose() {
+    this.#helpers?.dispose();
+    this.#helpers = null;
     const models = [...this.#models.values()];
     this.#models.clear();
     for (const model of models) await (await model.catch(() => null))?.model.dispose();

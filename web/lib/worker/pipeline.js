@@ -17,7 +17,8 @@
 //     pass where the rule restarts it. Those two ways give logits a few 1e-6 apart, well inside
 //     the rounding layer's epsilon.
 import { KolmoError } from '../shared/errors.js';
-import { pacer, throwIfAborted } from './pacing.js';
+import { kJobSlice, pacer, throwIfAborted } from './pacing.js';
+import { decodeSegments, encodeSegments } from './segments.js';
 
 /**
  * @typedef {import('./model.js').LanguageModel | import('./core_model.js').CoreLanguageModel} AnyModel
@@ -25,6 +26,8 @@ import { pacer, throwIfAborted } from './pacing.js';
  * @typedef {{model: AnyModel, tokenizer: import('./codec.js').Tokenizer,
  *   tree: import('./codec.js').TokenTree, entry: {id: string, index: number, id_hash: string}}} LoadedModel
  * @typedef {{phase: 'encode'|'decode', done: number, total?: number, fraction?: number}} Progress
+ * @typedef {{helpers: import('./segments.js').SegmentHelpers|null, workers: number, settings: any}} SegmentWork
+ *   how a long text's segments are spread (segments.js): helpers, threads in all, the engine's settings
  */
 
 /** The sequence the model sees for a text's token ids: EOT (as BOS), ids, EOT. */
@@ -59,8 +62,6 @@ export function* encoderWindows(codec, length, context) {
  * which one it keeps, the core decides (lmPayloadVersionsFor, packBest: src/link_jobs.h).
  */
 export const kLmPayloadVersion = 3;
-/** Positions a link job codes between two checks of the pacer (~15 ms of work on one thread). */
-const kJobSlice = 16;
 
 /** The core's engine, when the model runs there. @param {any} model */
 const coreEngine = (model) => ('engine' in model ? model.engine : null);
@@ -219,15 +220,16 @@ const kAllModes = ['stored', 'cm', 'lm'];
  * @param {Uint8Array} bytes
  * @param {{codec: import('./codec.js').Codec, lm?: LoadedModel|null, epsilon?: number,
  *   onProgress?: (p: Progress) => void, tokenCosts?: boolean,
- *   signal?: AbortSignal, modes?: string[]}} options
- *   modes: the container modes to choose from (default all three); tokenCosts: also return
+ *   signal?: AbortSignal, modes?: string[], segments?: SegmentWork}} options
+ *   modes: the container modes to choose from (default all three); segments: how a long text's
+ *   segments are spread over threads (default: all here, one after another); tokenCosts: also return
  *   `coded` (modelInput(): the token ids the model codes) and tokenBits, the bits the link's LM
  *   payload codes for each of them (EOT last; of LM payload version 3 when the link is not lm:
  *   what the model would cost; absent when the model did not code the text)
  * @returns {Promise<{container: Uint8Array, mode: string, stats: object|null,
  *   coded?: {ids: Uint32Array, crlfLineBreaks: boolean}, tokenBits?: Float32Array}>}
  */
-export async function compressBytes(bytes, { codec, lm = null, epsilon, onProgress, tokenCosts = false, signal, modes = kAllModes }) {
+export async function compressBytes(bytes, { codec, lm = null, epsilon, onProgress, tokenCosts = false, signal, modes = kAllModes, segments }) {
   if (!Array.isArray(modes) || modes.length === 0 || modes.some((m) => !kAllModes.includes(m))) {
     throw new KolmoError('bad_argument', `modes: expected a non-empty list of ${kAllModes.join(', ')}`);
   }
@@ -237,8 +239,8 @@ export async function compressBytes(bytes, { codec, lm = null, epsilon, onProgre
   }
   const onlyLm = modes.includes('lm') && !modes.includes('stored') && !modes.includes('cm');
   try {
-    if (lm && coreEngine(lm.model)) return await compressInCore(bytes, { codec, lm, epsilon, onProgress, tokenCosts, signal, modes });
-    return await compressOutside(bytes, { codec, lm, epsilon, onProgress, tokenCosts, signal, modes });
+    if (lm && coreEngine(lm.model)) return await compressInCore(bytes, { codec, lm, epsilon, onProgress, tokenCosts, signal, modes, segments });
+    return await compressOutside(bytes, { codec, lm, epsilon, onProgress, tokenCosts, signal, modes, segments });
   } catch (error) {
     if (onlyLm && error instanceof KolmoError && error.code === 'bad_argument') {
       throw new KolmoError('bad_argument', lm
@@ -253,13 +255,17 @@ export async function compressBytes(bytes, { codec, lm = null, epsilon, onProgre
 const modeBits = (modes) => modes.reduce((bits, m) => bits | (1 << kAllModes.indexOf(m)), 0);
 
 /** compressBytes with the model inside the core: one link job does it all. */
-async function compressInCore(bytes, { codec, lm, epsilon, onProgress, tokenCosts, signal, modes }) {
+async function compressInCore(bytes, { codec, lm, epsilon, onProgress, tokenCosts, signal, modes, segments }) {
   const job = codec.createLinkEncodeJob({
     text: bytes, modes: modeBits(modes), engine: /** @type {any} */ (coreEngine(lm.model)), tokenizer: lm.tokenizer, tree: lm.tree,
-    modelIndex: lm.entry.index, idHash: lm.entry.id_hash, epsilon,
+    modelIndex: lm.entry.index, idHash: lm.entry.id_hash, epsilon, segmentRule: segments?.settings?.segmentRule,
   });
   const pace = pacer(signal);
   try {
+    // A long text on several threads: the segments are coded side by side, then the job packs them.
+    const spread = job.segmentCount > 0 && segments && segments.workers > 1
+      ? await encodeSegments(job, { codec, lm, epsilon, onProgress, signal, ...segments })
+      : null;
     for (let done = false; !done;) {
       await pace();
       done = job.run(kJobSlice);
@@ -267,8 +273,9 @@ async function compressInCore(bytes, { codec, lm, epsilon, onProgress, tokenCost
     }
     // Without lm the job does no model work; the costs view still wants the tokens.
     const coded = modes.includes('lm') ? job.input() : tokenCosts ? modelInput(codec, lm, bytes) : null;
-    const used = job.usedPayload();
-    const stats = used && coded ? { ...used.stats, payloadVersion: used.payloadVersion, tokens: coded.ids.length } : null;
+    const inJob = job.usedPayload();
+    const used = spread && inJob ? { ...inJob, stats: spread.stats, bits: spread.bits } : inJob;
+    const stats = used && coded ? { ...used.stats, payloadVersion: used.payloadVersion, tokens: coded.ids.length, segments: job.segmentCount } : null;
     return { container: job.container(), mode: job.mode, stats, ...(tokenCosts ? { coded, tokenBits: used?.bits } : {}) };
   } finally {
     job.dispose();
@@ -276,17 +283,29 @@ async function compressInCore(bytes, { codec, lm, epsilon, onProgress, tokenCost
 }
 
 /** compressBytes with the model outside the core (ONNX Runtime): its logits come through JS. */
-async function compressOutside(bytes, { codec, lm, epsilon, onProgress, tokenCosts, signal, modes }) {
-  /** @type {{payloadVersion: number, payload: Uint8Array, stats: object, bits?: Float32Array}[]} */
+async function compressOutside(bytes, { codec, lm, epsilon, onProgress, tokenCosts, signal, modes, segments }) {
+  /** @type {{payloadVersion: number, payload: Uint8Array, stats: object, bits?: Float32Array, segmented?: boolean}[]} */
   let payloads = [];
   const coded = lm && (modes.includes('lm') || tokenCosts) ? modelInput(codec, lm, bytes) : null;
-  const versions = coded && modes.includes('lm') ? codec.lmPayloadVersionsFor(coded.ids.length + 1, coded.crlfLineBreaks) : [];
+  // A long text: its segments (the core's rule), each coded as one LM payload 3, one after another.
+  const cuts = lm && coded && modes.includes('lm') ? codec.segmentCuts(lm.tokenizer, coded.ids, segments?.settings?.segmentRule) : [];
+  const versions = coded && modes.includes('lm') && cuts.length === 0 ? codec.lmPayloadVersionsFor(coded.ids.length + 1, coded.crlfLineBreaks) : [];
   if (lm && coded && versions.length > 0) {
     ({ payloads } = await encodeTokens({ codec, lm, ids: coded.ids, epsilon, onProgress, tokenCosts, signal, payloadVersions: versions }));
+  } else if (lm && coded && cuts.length > 0) {
+    const starts = [0, ...cuts, coded.ids.length];
+    /** @type {Uint8Array[]} */
+    const parts = [];
+    for (let i = 0; i + 1 < starts.length; i++) {
+      const part = await encodeTokens({ codec, lm, ids: coded.ids.subarray(starts[i], starts[i + 1]), epsilon, signal, payloadVersions: [kLmPayloadVersion],
+        onProgress: (p) => onProgress?.({ ...p, done: starts[i] + i + p.done, total: coded.ids.length + cuts.length + 1 }) });
+      parts.push(part.payload);
+    }
+    payloads = [{ payloadVersion: kLmPayloadVersion, payload: codec.segmentedBody(lm.entry.id_hash, bytes, parts), stats: {}, segmented: true }];
   }
   const packed = codec.containerPackBest({
     text: bytes, modes, modelIndex: lm?.entry.index ?? 0, modelIdHash: lm?.entry.id_hash ?? '0',
-    lmBodies: payloads.map((p) => ({ body: p.payload, payloadVersion: p.payloadVersion, crlfLineBreaks: coded?.crlfLineBreaks ?? false })),
+    lmBodies: payloads.map((p) => ({ body: p.payload, payloadVersion: p.payloadVersion, crlfLineBreaks: coded?.crlfLineBreaks ?? false, segmented: p.segmented ?? false })),
   });
   // Stats of the payload the link holds (or of version 3 when the link is not lm).
   const used = payloads[packed.lmBody ?? 0];
@@ -317,8 +336,8 @@ export function modelInput(codec, lm, bytes) {
  *   onView: the parsed container ({mode, modelIndex, crlfLineBreaks, ...}) before decoding starts
  * @returns {Promise<Uint8Array>}
  */
-export async function decompressContainer(container, { codec, getModel, onToken, onTokenCost, onProgress, signal, onView }) {
-  const job = codec.createLinkDecodeJob(container);
+export async function decompressContainer(container, { codec, getModel, onToken, onTokenCost, onProgress, signal, onView, segments, maxTextBytes }) {
+  const job = codec.createLinkDecodeJob(container, { maxTextBytes });
   try {
     const view = job.view;
     onView?.(view);
@@ -328,6 +347,10 @@ export async function decompressContainer(container, { codec, getModel, onToken,
     }
     const lm = await getModel(view.modelIndex);
     const engine = coreEngine(lm.model);
+    if (view.segmented) {
+      const ids = await decodeSegmentedLink(job, { codec, lm, onToken, onTokenCost, onProgress, signal, segments });
+      return job.finishWithTokens(lm.tokenizer, lm.entry.id_hash, ids);
+    }
     if (!engine) {
       const ids = await decodeTokens({ codec, lm, payload: job.body(), onToken, onTokenCost, onProgress, signal, payloadVersion: view.lmPayloadVersion });
       return job.finishWithTokens(lm.tokenizer, lm.entry.id_hash, ids);
@@ -356,4 +379,45 @@ export async function decompressContainer(container, { codec, getModel, onToken,
   } finally {
     job.dispose();
   }
+}
+
+/**
+ * A segmented link's tokens (not yet checked): on the core's engine side by side (segments.js),
+ * on ONNX Runtime one segment after another. Tokens are reported in text order.
+ * @param {import('./codec.js').LinkDecodeJob} job
+ * @param {{codec: import('./codec.js').Codec, lm: LoadedModel, onToken?: (id: number, index: number) => void,
+ *   onTokenCost?: (index: number, bits: number) => void, onProgress?: (p: Progress) => void, signal?: AbortSignal,
+ *   segments?: SegmentWork}} options
+ * @returns {Promise<Uint32Array>}
+ */
+async function decodeSegmentedLink(job, { codec, lm, onToken, onTokenCost, onProgress, signal, segments }) {
+  let reported = 0;
+  const onSegmentTokens = (/** @type {ArrayLike<number>} */ tokens, /** @type {ArrayLike<number>|null} */ bits, /** @type {boolean} */ last) => {
+    for (let i = 0; i < tokens.length; i++) {
+      // A segment's EOT but the last: its bits go to the token before it (as the core reports them).
+      const extra = !last && i === tokens.length - 1 && bits && bits.length > tokens.length ? bits[tokens.length] : 0;
+      if (bits) onTokenCost?.(reported + i, bits[i] + extra);
+      onToken?.(tokens[i], reported + i);
+    }
+    if (last && bits && bits.length > tokens.length) onTokenCost?.(reported + tokens.length, bits[tokens.length]);
+    reported += tokens.length;
+  };
+  if (coreEngine(lm.model)) {
+    return decodeSegments(job, { codec, lm, helpers: segments?.helpers ?? null, workers: segments?.workers ?? 1,
+      settings: segments?.settings ?? {}, onSegmentTokens, onProgress, signal });
+  }
+  const view = job.view;
+  const bound = Math.min(2 ** 22, view.declaredTextBytes + view.segments);
+  /** @type {number[]} */
+  const all = [];
+  for (let i = 0; i < view.segments; i++) {
+    /** @type {number[]} */
+    const bits = [];
+    const ids = await decodeTokens({ codec, lm, payload: job.segmentPayload(i), payloadVersion: kLmPayloadVersion, signal,
+      maxTokens: Math.min(codec.maxLmTokens(), bound - all.length), onTokenCost: onTokenCost ? (k, b) => void (bits[k] = b) : undefined,
+      onProgress: (p) => onProgress?.({ phase: 'decode', done: all.length + p.done, fraction: (i + (p.fraction ?? 0)) / view.segments }) });
+    onSegmentTokens(ids, onTokenCost ? bits : null, i + 1 === view.segments);
+    for (const id of ids) all.push(id);
+  }
+  return Uint32Array.from(all);
 }
