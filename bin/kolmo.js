@@ -6,6 +6,7 @@
 //   kolmo compress [FILE] [-o OUT] [--url] [--backend core|wasm|node] [--mode lm|cm|stored]
 //                  [--password-file F] [--qr [IMAGE.svg|IMAGE.png]] [--base-url URL]
 //   kolmo decompress [FILE] [-o OUT] [--url] [--backend core|wasm|node] [--password-file F] [--models DIR]
+//                    [--max-text-bytes N] [--workers N]
 //
 // Files are the file form: "KLMO" + the link's container. --url reads or writes the fragment
 // text instead (what follows '#' in a link; decompress also takes a whole link). Errors: one
@@ -19,6 +20,7 @@ import { qrPixels, qrSvg, qrSymbol, qrTerminalText } from '../web/lib/page/qr.js
 const kUsage = `usage: kolmo compress [FILE] [-o OUT] [--url] [--backend core|wasm|node] [--mode lm|cm|stored]
                       [--password-file F] [--qr [IMAGE.svg|IMAGE.png]] [--base-url URL]
        kolmo decompress [FILE] [-o OUT] [--url] [--backend core|wasm|node] [--password-file F] [--models DIR]
+                        [--max-text-bytes N] [--workers N]
 
   compress     FILE (or stdin) -> a kolmo file ("KLMO" + container) on OUT (or stdout);
                --url: the link fragment text instead (what follows # in a link)
@@ -37,6 +39,10 @@ const kUsage = `usage: kolmo compress [FILE] [-o OUT] [--url] [--backend core|wa
   --models     a folder with manifest.json and one folder per model id (the kolmo repository's
                models/): for links made with an older model, which the npm package does not
                include (it has the default model only)
+  --max-text-bytes  decompress: open a link whose text is up to N bytes (default 4194304); a
+               link that declares more is refused before any decoding
+  --workers    threads that code a long text's segments side by side (default: the machine's
+               cores, at most 4; 1: one after another)
   --quiet      no progress on stderr`;
 
 
@@ -45,7 +51,7 @@ class UsageError extends Error {}
 /** @param {string[]} args */
 function parseArgs(args) {
   /** @type {{command?: string, file?: string, out?: string, url: boolean, backend?: string, mode?: string, quiet: boolean, help: boolean,
-   *   passwordFile?: string, qr?: string|true, baseUrl?: string, models?: string}} */
+   *   passwordFile?: string, qr?: string|true, baseUrl?: string, models?: string, maxTextBytes?: number, workers?: number}} */
   const options = { url: false, quiet: false, help: false };
   const valueOf = (/** @type {string} */ arg, /** @type {number} */ i) => {
     const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : args[i + 1];
@@ -63,6 +69,13 @@ function parseArgs(args) {
       if (!arg.includes('=')) i++;
     } else if (arg === '--base-url' || arg.startsWith('--base-url=')) {
       options.baseUrl = valueOf(arg, i);
+      if (!arg.includes('=')) i++;
+    } else if (arg === '--max-text-bytes' || arg.startsWith('--max-text-bytes=') || arg === '--workers' || arg.startsWith('--workers=')) {
+      const name = arg.split('=')[0];
+      const value = Number(valueOf(arg, i));
+      if (!Number.isSafeInteger(value) || value < 1) throw new UsageError(`${name}: expected a positive whole number`);
+      if (name === '--workers') options.workers = value;
+      else options.maxTextBytes = value;
       if (!arg.includes('=')) i++;
     } else if (arg.startsWith('--qr=')) options.qr = valueOf(arg, i);
     else if (arg === '--qr') {
@@ -193,6 +206,8 @@ async function main() {
     ...(options.backend ? { backends: /** @type {Array<'core'|'node'|'wasm'>} */ ([options.backend]) } : {}),
     ...(options.passwordFile !== undefined ? { password: await readPassword(options.passwordFile) } : {}),
     ...(options.models !== undefined ? { modelBaseUrl: pathToFileURL(options.models.replace(/\/?$/, '/')) } : {}),
+    ...(options.maxTextBytes !== undefined ? { maxTextBytes: options.maxTextBytes } : {}),
+    ...(options.workers !== undefined ? { workers: options.workers } : {}),
     onProgress: progressReporter(options.quiet),
   };
   const input = await readInput(options.file);

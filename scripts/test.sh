@@ -16,7 +16,7 @@
 #                                   every text, the 100 KiB page text, the consumer apps with
 #                                   kolmo/webgpu and onnxruntime-web
 #
-# Env: KOLMO_FUZZ_SECONDS (default 20): seconds per fuzz target (tests/fuzz/run.sh runs 4)
+# Env: KOLMO_FUZZ_SECONDS (default 20): seconds per fuzz target (tests/fuzz/run.sh runs 5)
 #      KOLMO_SKIP_BUILD=1: test what is already built
 #      KOLMO_SKIP_E2E=1: leave out the browser tests
 #      KOLMO_EVAL=all|sample: the eval texts of the conformance and noise tests (default
@@ -93,7 +93,7 @@ if [ -f tests/fuzz/run.sh ]; then
   fuzz_seconds="${KOLMO_FUZZ_SECONDS:-20}"
   # run.sh takes seconds per target; timeout is only the backstop (4 targets + up to 10
   # minutes for building them with sanitizers on a loaded machine).
-  step "fuzz" timeout --kill-after=30 $((4 * fuzz_seconds + 600)) bash tests/fuzz/run.sh "$fuzz_seconds"
+  step "fuzz" timeout --kill-after=30 $((5 * fuzz_seconds + 600)) bash tests/fuzz/run.sh "$fuzz_seconds"
 fi
 
 finish "npm test"

@@ -44,7 +44,6 @@ Status parseSegmentIndex(const uint8_t* body, size_t size, const ContainerLimits
   };
   Status s = field(~uint64_t{0} >> 1, &index.textBytes);
   if (!isOk(s)) return s;
-  if (index.textBytes > limits.maxTextBytes) return Status::kLengthOverLimit;
   if (size - pos < kTextCheckBytes) return Status::kCorrupt;
   for (size_t i = 0; i < kTextCheckBytes; ++i) index.textCheck = (index.textCheck << 8) | body[pos++];
   uint64_t count = 0;
@@ -64,6 +63,8 @@ Status parseSegmentIndex(const uint8_t* body, size_t size, const ContainerLimits
     offset += length;
   }
   if (offset != size) return Status::kCorrupt;
+  // Last, so that a damaged index is named as such whatever length it claims.
+  if (index.textBytes > limits.maxTextBytes) return Status::kLengthOverLimit;
   *out = std::move(index);
   return Status::kOk;
 }

@@ -56,8 +56,8 @@ struct SegmentIndex {
 };
 
 // The index of a segmented body. kCorrupt: a field that is not canonical, n out of range, a
-// payload of 0 bytes, lengths that do not add up to the body; kLengthOverLimit: text bytes over
-// limits.maxTextBytes (before any model step: the number is in the index).
+// payload of 0 bytes, lengths that do not add up to the body; then kLengthOverLimit: text bytes
+// over limits.maxTextBytes (before any model step: the number is in the index).
 Status parseSegmentIndex(const uint8_t* body, size_t size, const ContainerLimits& limits, SegmentIndex* out);
 
 // The body of a segmented link: the index for `text` (the original text) and the payloads.

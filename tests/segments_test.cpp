@@ -175,6 +175,12 @@ TEST_SUITE("segments") {
     }
     CHECK(afterLineBreak > 0);
     CHECK(segmentCuts(shipped().tokenizer, ids).empty());  // the product's rule: far too short
+    // The bound: up to 2^22 positions in all (every segment's EOT included), then cm or stored.
+    std::vector<uint32_t> huge(kMaxSegmentedTokens - kMaxSegmentedTokens / kSegmentTokens, ids[0]);
+    CHECK(segmentCuts(shipped().tokenizer, huge).size() + 1 == kMaxSegmentedTokens / kSegmentTokens);
+    huge.push_back(ids[0]);
+    CHECK(segmentCuts(shipped().tokenizer, huge).empty());
+    CHECK(lmPayloadVersionsFor(kMaxLmTokens + 1, false).empty());
     const std::vector<uint32_t> few(ids.begin(), ids.begin() + 95);
     CHECK(segmentCuts(shipped().tokenizer, few, kSmallRule).empty());
   }

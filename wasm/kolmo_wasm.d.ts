@@ -7,7 +7,7 @@
 //   - Status values are ints (kolmo::Status); statusName(status) names them.
 //   - Result<T>: {status, value}; value is set only when status === 0.
 //   - Handles (Tokenizer, TokenTree, EncoderSession, DecoderSession, ModelEngine, LinkEncodeJob,
-//     LinkDecodeJob) must be .delete()d once.
+//     LinkDecodeJob, PayloadEncodeJob, PayloadDecodeJob) must be .delete()d once.
 //   - u64 hashes cross as 16-digit lowercase hex strings.
 
 /** kolmo::Status as an int: 0 = ok; statusName() gives the stable name. */
@@ -44,6 +44,10 @@ export interface ContainerViewObject {
   lmPayloadVersion: number;
   /** Version 3: the payload codes the text with LF where it has CRLF. */
   crlfLineBreaks: boolean;
+  /** Version 6: the header's kind (it says payload version, CRLF and segmented). */
+  typoProofKind: number;
+  /** Version 6, kinds 3 and 4: a segment index and LM payload-3 streams (segments.h). */
+  segmented: boolean;
 }
 
 // ---- tokenizer ----
@@ -174,19 +178,57 @@ export interface LinkEncodeJob extends EmbindHandle {
   input(): { ids: Uint32Array; crlfLineBreaks: boolean };
   /** The payload the link holds (version 3's when not lm); null when the model did not code the text. */
   usedPayload(): LinkPayloadInfo | null;
+  /** A long text: how many segments the model codes (0: not segmented). */
+  segmentCount(): number;
+  /** Segment i's tokens (null when out of range). */
+  segmentIds(i: number): Uint32Array | null;
+  /** Segment i coded elsewhere (PayloadEncodeJob): a Status. */
+  provideSegment(i: number, payload: Uint8Array): Status;
 }
 
 export interface LinkEncodeJobClass {
-  /** allowedModes: bits 1 << mode; the text is copied. */
+  /** allowedModes: bits 1 << mode; the text is copied; segmentTokens, segmentedAboveTokens: the
+   * segment rule (segments.h; 0, 0: the product's). */
   new (text: Uint8Array, allowedModes: number, engine: ModelEngine, tokenizer: Tokenizer, tree: TokenTree, modelIndex: number,
-    idHashHex: string, epsilon: number, limits: ContainerLimits): LinkEncodeJob;
+    idHashHex: string, epsilon: number, limits: ContainerLimits, segmentTokens: number, segmentedAboveTokens: number): LinkEncodeJob;
+}
+
+/** One LM payload-3 stream coded in the core: a segment of a long text. */
+export interface PayloadEncodeJob extends EmbindHandle {
+  run(budget: number): Status;
+  done(): boolean;
+  positionsDone(): number;
+  positionsTotal(): number;
+  payload(): Uint8Array;
+  stats(): SessionStats;
+  bits(): Float32Array;
+}
+
+export interface PayloadEncodeJobClass {
+  new (ids: Uint32Array, engine: ModelEngine, tree: TokenTree, eotId: number, epsilon: number): PayloadEncodeJob;
+}
+
+/** One LM payload-3 stream decoded in the core: a segment of a long text. */
+export interface PayloadDecodeJob extends EmbindHandle {
+  run(budget: number): Status;
+  done(): boolean;
+  tokenCount(): number;
+  tokens(from: number): Uint32Array;
+  tokenBits(from: number): Float32Array;
+  fraction(): number;
+}
+
+export interface PayloadDecodeJobClass {
+  new (payload: Uint8Array, engine: ModelEngine, tree: TokenTree, eotId: number, maxTokens: number): PayloadDecodeJob;
 }
 
 export interface LinkDecodeJob extends EmbindHandle {
-  /** parse()'s result. */
+  /** parse()'s result (and a segmented link's index's). */
   status(): Status;
-  /** The parsed container, without its body. */
-  view(): Omit<ContainerViewObject, 'body'> & { declaredTextBytes: number; declaredMaxTokens: number };
+  /** What the link declares as its text's length (-1 when unknown), also after length_over_limit. */
+  declaredTextBytes(): number;
+  /** The parsed container, without its body; segments: a segmented link's count (0 otherwise). */
+  view(): Omit<ContainerViewObject, 'body'> & { declaredTextBytes: number; declaredMaxTokens: number; segments: number };
   /** A copy of the container's body. */
   body(): Uint8Array;
   /** Mode lm on the engine: a Status ('unknown_model' if modelIndex is not the link's). */
@@ -205,6 +247,10 @@ export interface LinkDecodeJob extends EmbindHandle {
   fraction(): number;
   /** Mode lm decoded outside the core: the tokens -> the verified text. A Status. */
   finishWithTokens(tokenizer: Tokenizer, idHashHex: string, ids: Uint32Array): Status;
+  /** A segmented link: how many segments (0 otherwise). */
+  segmentCount(): number;
+  /** A segmented link's segment i: its LM payload-3 stream (null when out of range). */
+  segmentPayload(i: number): Uint8Array | null;
 }
 
 export interface LinkDecodeJobClass {
@@ -231,6 +277,12 @@ export interface KolmoWasmModule {
   ModelEngine: ModelEngineClass;
   LinkEncodeJob: LinkEncodeJobClass;
   LinkDecodeJob: LinkDecodeJobClass;
+  PayloadEncodeJob: PayloadEncodeJobClass;
+  PayloadDecodeJob: PayloadDecodeJobClass;
+  /** Where the encoder cuts a long text's tokens (segments.h; 0, 0: the product's rule). */
+  segmentCuts(tokenizer: Tokenizer, ids: Uint32Array, segmentTokens: number, aboveTokens: number): Uint32Array;
+  /** A segmented link's body (null for a bad id hash). */
+  segmentedBody(idHashHex: string, text: Uint8Array, payloads: Uint8Array[]): Uint8Array | null;
   /** What the model codes for a text (LF line breaks for a CRLF text). */
   modelInput(tokenizer: Tokenizer, text: Uint8Array): Result<{ ids: Uint32Array; crlfLineBreaks: boolean }>;
   /** The LM payload versions to code for `codedTokens` positions, the main one first. */

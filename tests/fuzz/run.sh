@@ -7,7 +7,7 @@
 #
 #   tests/fuzz/run.sh [SECONDS]            (default 30 per target)
 # Env: KOLMO_FUZZ_BUILD_DIR (default build-fuzz), KOLMO_FUZZ_CXX (default clang++-14),
-#      KOLMO_JOBS (default 2), KOLMO_FUZZ_TARGETS (default "container url decoder onnx_reader")
+#      KOLMO_JOBS (default 2), KOLMO_FUZZ_TARGETS (default "container url decoder onnx_reader segments")
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -15,7 +15,7 @@ SECONDS_PER_TARGET="${1:-30}"
 BUILD="${KOLMO_FUZZ_BUILD_DIR:-$ROOT/build-fuzz}"
 CXX_BIN="${KOLMO_FUZZ_CXX:-clang++-14}"
 JOBS="${KOLMO_JOBS:-2}"
-TARGETS="${KOLMO_FUZZ_TARGETS:-container url decoder onnx_reader}"
+TARGETS="${KOLMO_FUZZ_TARGETS:-container url decoder onnx_reader segments}"
 
 case "$SECONDS_PER_TARGET" in
   ''|*[!0-9]*) echo "usage: $0 [SECONDS]" >&2; exit 2 ;;
@@ -40,6 +40,7 @@ for t in $TARGETS; do
     container) max_len=20000 ;;
     decoder) max_len=4096 ;;
     onnx_reader) max_len=16384 ;;
+    segments) max_len=8192 ;;
     *) max_len=65536 ;;
   esac
   if "$BUILD/tests/fuzz/${t}_fuzz" -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb=2048 \

@@ -16,6 +16,7 @@ import { loadShippedFiles, openShippedModel } from '../conformance/shipped_model
 import { encodeTokens, modelInput } from '../../web/lib/worker/pipeline.js';
 import { evalConcat, sha256 } from './sources.mjs';
 import { invalidUtf8 } from '../node/helpers.mjs';
+import { Kolmo } from '../../web/lib/index.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const repoRoot = join(here, '../..');
@@ -113,7 +114,19 @@ const v6Specs = family === 'km1' ? [] : [
   { name: 'one-block', description: 'eval texts, 255 tokens + EOT: one full block of span headers', bytes: evalConcat(blockText), mode: 'lm' },
   ...crlfSpecs.filter((s) => s.name.endsWith('-code') || s.name.endsWith('-en-chat') || s.name.endsWith('-only')).map((s) => ({ ...s, name: s.name.replace(`${family}-v3-`, '') })),
 ].map((s) => ({ ...s, name: `${family}-v6-${s.name.replace(`${family}-`, '')}`, backend: 'core', description: `${family}, typo-proof: ${s.description}` }));
-const specs = [...v1Specs, ...v2Specs, ...modelSpecs, ...crlfSpecs, ...v4Specs, ...v6Specs];
+// Segmented links (container version 6, kinds 3 and 4; FORMAT.md §5.7, 2026-12): the longest text
+// that keeps one stream (8,191 tokens + EOT), one token more (2 segments), four segments (the CLI,
+// the product's rule); and, with a small segment rule (the library's segmentRule: any cut is a
+// valid link), many segments of an eval text and the same with CRLF line breaks (kind 4).
+const kSmallRule = { segmentTokens: 256, aboveTokens: 512 };
+const segSpecs = family === 'km1' ? [] : [
+  { name: 'seg-at-threshold', description: 'eval texts, 8,191 tokens + EOT: the longest text that stays one stream', generated: { evalConcat: evalConcatWithTokens(8191) } },
+  { name: 'seg-over-threshold', description: 'eval texts, 8,192 tokens + EOT: just over the threshold, 2 segments', generated: { evalConcat: evalConcatWithTokens(8192) } },
+  { name: 'seg-four', description: 'eval texts, 12,400 tokens: 4 segments', generated: { evalConcat: evalConcatWithTokens(12400) } },
+  { name: 'seg-small-many', description: `eval text ${longest.name} in segments of ~256 tokens`, bytes: longest.bytes, segmentRule: kSmallRule },
+  { name: 'seg-small-crlf', description: `eval text ${longest.name} with CRLF line breaks in segments of ~256 tokens`, bytes: toCrlf(longest.bytes), segmentRule: kSmallRule },
+].map((s) => ({ ...s, name: `${family}-v6-${s.name}`, backend: 'core', mode: 'lm', description: `${family}, typo-proof: ${s.description}` }));
+const specs = [...v1Specs, ...v2Specs, ...modelSpecs, ...crlfSpecs, ...v4Specs, ...v6Specs, ...segSpecs];
 
 /** A link of LM payload `payloadVersion`, made with the library's pipeline (node backend). */
 async function linkWithPayload(bytes, payloadVersion) {
@@ -141,6 +154,10 @@ try {
     let link;
     if (spec.payloadVersion) {
       link = await linkWithPayload(bytes, spec.payloadVersion);
+    } else if (spec.segmentRule) {
+      const kolmo = new Kolmo({ segmentRule: spec.segmentRule, workers: 2 });
+      link = (await kolmo.compress(bytes, { modes: ['lm'] })).fragment;
+      kolmo.dispose();
     } else {
       const run = spawnSync(process.execPath, args, { maxBuffer: 1 << 30 });
       if (run.status !== 0) throw new Error(`${spec.name}: ${run.stderr}`);
@@ -156,7 +173,8 @@ try {
       textBytes: bytes.length, textSha256: sha256(bytes), text, link: `links/${spec.name}.txt`, linkChars: link.length,
       madeWith: `kolmo ${JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version}: ${spec.payloadVersion
         ? `tests/golden/make.mjs linkWithPayload(FILE, ${spec.payloadVersion}) (encodeTokens + containerPack, backend node)`
-        : args.slice(1).join(' ').replace(input, 'FILE').replace(repoRoot + '/', '')}`,
+        : spec.segmentRule ? `new Kolmo({segmentRule: ${JSON.stringify(spec.segmentRule)}}).compress(FILE, {modes: ['lm']})`
+          : args.slice(1).join(' ').replace(input, 'FILE').replace(repoRoot + '/', '')}`,
     });
     console.log(`${spec.name}: ${view.mode}, ${bytes.length} B -> ${link.length} chars`);
   }

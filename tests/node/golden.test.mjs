@@ -68,6 +68,18 @@ test('every shipped model has golden links; the default model in every eval cate
   assert.equal(vectors.find((v) => v.name === `${family}-v4-crlf-code`)?.version, 5);
 });
 
+test('segmented links (FORMAT.md §5.7): several segment counts, one just over the threshold, one at it that stays one stream', () => {
+  const family = manifest.default.split('-')[0];
+  const headerOf = (/** @type {string} */ name) => {
+    const vector = vectors.find((v) => v.name === `${family}-v6-${name}`);
+    assert.ok(vector, `missing golden link ${family}-v6-${name}: node tests/golden/make.mjs`);
+    return codec.urlDecode(linkOf(vector))[0];
+  };
+  assert.equal(headerOf('seg-at-threshold') & 0x18, 0x10, 'at the threshold: one LM payload-3 stream (kind 16 + model)');
+  for (const name of ['seg-over-threshold', 'seg-four', 'seg-small-many']) assert.equal(headerOf(name), 0xc3, name);
+  assert.equal(headerOf('seg-small-crlf'), 0xc4);
+});
+
 test('every model a golden link names is still shipped, at the same link index', () => {
   for (const vector of vectors.filter((v) => v.model)) {
     const entry = entryForLinkIndex(manifest, vector.modelIndex);

@@ -244,7 +244,7 @@ export async function compressBytes(bytes, { codec, lm = null, epsilon, onProgre
   } catch (error) {
     if (onlyLm && error instanceof KolmoError && error.code === 'bad_argument') {
       throw new KolmoError('bad_argument', lm
-        ? `only the model was allowed, and the text has more tokens than the model codes (${codec.maxLmTokens()})`
+        ? `only the model was allowed, and the text has more tokens than the model codes (${2 ** 22} in segments of at most ${codec.maxLmTokens()})`
         : 'only the model was allowed, and no model is loaded');
     }
     throw error;
@@ -331,9 +331,11 @@ export function modelInput(codec, lm, bytes) {
  * @param {Uint8Array} container
  * @param {{codec: import('./codec.js').Codec, getModel: (linkIndex: number) => Promise<LoadedModel>,
  *   onToken?: (id: number, index: number) => void, onTokenCost?: (index: number, bits: number) => void,
- *   onProgress?: (p: Progress) => void, signal?: AbortSignal, onView?: (view: any) => void}} options
+ *   onProgress?: (p: Progress) => void, signal?: AbortSignal, onView?: (view: any) => void,
+ *   segments?: SegmentWork, maxTextBytes?: number}} options
  *   getModel: resolves the container's model index (throws KolmoError 'unknown_model' if unknown);
- *   onView: the parsed container ({mode, modelIndex, crlfLineBreaks, ...}) before decoding starts
+ *   onView: the parsed container ({mode, modelIndex, crlfLineBreaks, ...}) before decoding starts;
+ *   segments: how a segmented link's segments are spread; maxTextBytes: the longest text it may hold
  * @returns {Promise<Uint8Array>}
  */
 export async function decompressContainer(container, { codec, getModel, onToken, onTokenCost, onProgress, signal, onView, segments, maxTextBytes }) {

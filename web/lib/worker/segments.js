@@ -14,7 +14,7 @@
 import { KolmoError, abortError } from '../shared/errors.js';
 import { Kind } from '../shared/messages.js';
 import { isNode, nodeImport } from '../shared/env.js';
-import { kJobSlice, pacer } from './pacing.js';
+import { kJobSlice, now, pacer } from './pacing.js';
 
 /** The most threads a link's segments use (the decoder's memory grows with each: ~8 MB). */
 export const kMaxSegmentWorkers = 4;
@@ -177,7 +177,14 @@ export async function decodeSegments(job, { codec, lm, helpers, workers, setting
   let emitted = 0;
   let tokensDone = 0;
   let tokensAll = 0;
+  let lastReport = 0;
+  // Progress as segments advance (at most every 100 ms), and at once when one finishes.
+  const onFraction = (/** @type {number} */ i, /** @type {number} */ f) => {
+    fractions[i] = f;
+    if (now() - lastReport >= 100) report();
+  };
   const report = () => {
+    lastReport = now();
     while (emitted < count && results[emitted]) {
       const r = /** @type {{tokens: Uint32Array, bits: Float32Array}} */ (results[emitted]);
       emitted++;
@@ -196,10 +203,10 @@ export async function decodeSegments(job, { codec, lm, helpers, workers, setting
   const helperSettings = { ...settings, backends: ['core'], workers: 1 };
   try {
     await spread(count,
-      (i) => decodeSegment(codec, lm, payloads[i], perSegment, { signal: both, onFraction: (f) => { fractions[i] = f; } }),
+      (i) => decodeSegment(codec, lm, payloads[i], perSegment, { signal: both, onFraction: (f) => onFraction(i, f) }),
       hosts,
       (host, i) => host.call(Kind.segment, { settings: helperSettings, modelIndex: view.modelIndex, decode: { payload: payloads[i], maxTokens: perSegment } }, {
-        signal: both, onEvent: (type, out) => { if (type === Kind.progress && out.fraction !== undefined) fractions[i] = out.fraction; },
+        signal: both, onEvent: (type, out) => { if (type === Kind.progress && out.fraction !== undefined) onFraction(i, out.fraction); },
       }),
       (i, result) => {
         tokensAll += result.tokens.length + 1;
@@ -241,7 +248,10 @@ export async function encodeSegments(job, { codec, lm, helpers, workers, setting
   const done = new Float64Array(count);
   /** @type {({payload: Uint8Array, stats: any, bits: Float32Array}|undefined)[]} */
   const results = new Array(count);
-  const report = () => {
+  let lastReport = 0;
+  const report = (force = false) => {
+    if (!force && now() - lastReport < 100) return;
+    lastReport = now();
     let positions = 0;
     for (let i = 0; i < count; i++) positions += done[i] * (ids[i].length + 1);
     onProgress?.({ phase: 'encode', done: Math.round(positions), total });
@@ -262,7 +272,7 @@ export async function encodeSegments(job, { codec, lm, helpers, workers, setting
         job.provideSegment(i, result.payload);
         results[i] = result;
         done[i] = 1;
-        report();
+        report(true);
       },
       (host) => helpers?.markBroken(host), stop);
   } finally {
