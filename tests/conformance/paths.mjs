@@ -61,9 +61,12 @@ export class NodePath {
     });
   }
 
-  /** @param {Uint8Array} bytes @returns {Promise<{fragment: string, mode: string}>} */
-  async compress(bytes) {
-    const { fragment, mode } = await this.#call({ op: 'compress', bytes, modes: ['lm'] });
+  /**
+   * @param {Uint8Array} bytes @param {{segmentRule?: {segmentTokens: number, aboveTokens: number}}} [options]
+   * @returns {Promise<{fragment: string, mode: string}>}
+   */
+  async compress(bytes, { segmentRule } = {}) {
+    const { fragment, mode } = await this.#call({ op: 'compress', bytes, modes: ['lm'], segmentRule });
     return { fragment, mode };
   }
 
@@ -135,9 +138,19 @@ export class BrowserPath {
         if (model.backend !== backend) throw new Error(`model runs on ${model.backend}`);
         return { codec: await loadCodec(), model };
       };
+      /** @type {Map<string, any>} an instance per segment rule asked for (FORMAT.md §5.7) */
+      const bySegmentRule = new Map();
+      const kolmoFor = (/** @type {any} */ rule) => {
+        if (!rule) return kolmo;
+        const key = JSON.stringify(rule);
+        if (!bySegmentRule.has(key)) {
+          bySegmentRule.set(key, new Kolmo({ backends: [backend], threads, ortBaseUrl: `${site}ort/`, modelBaseUrl: `${site}models/`, cache: false, segmentRule: rule }));
+        }
+        return bySegmentRule.get(key);
+      };
       /** @type {any} */ (window).kolmoPath = {
-        async compress(/** @type {string} */ b64) {
-          const { fragment, stats } = await kolmo.compress(fromBase64(b64), { modes: ['lm'] });
+        async compress(/** @type {string} */ b64, /** @type {any} */ segmentRule) {
+          const { fragment, stats } = await kolmoFor(segmentRule).compress(fromBase64(b64), { modes: ['lm'] });
           if (stats.backend !== backend) throw new Error(`ran on ${stats.backend}, not ${backend}`);
           return { fragment, mode: stats.mode };
         },
@@ -160,9 +173,12 @@ export class BrowserPath {
     return new BrowserPath(spec, context, page);
   }
 
-  /** @param {Uint8Array} bytes @returns {Promise<{fragment: string, mode: string}>} */
-  async compress(bytes) {
-    return this.page.evaluate((b64) => /** @type {any} */ (window).kolmoPath.compress(b64), toBase64(bytes));
+  /**
+   * @param {Uint8Array} bytes @param {{segmentRule?: {segmentTokens: number, aboveTokens: number}}} [options]
+   * @returns {Promise<{fragment: string, mode: string}>}
+   */
+  async compress(bytes, { segmentRule } = {}) {
+    return this.page.evaluate(([b64, rule]) => /** @type {any} */ (window).kolmoPath.compress(b64, rule), /** @type {[string, any]} */ ([toBase64(bytes), segmentRule]));
   }
 
   /** @param {string} fragment @returns {Promise<{bytes?: Uint8Array, error?: {code: string, message: string}}>} */

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { startServer, launchBrowser, webgpuMissing, chromiumPath, repoRoot } from './browser.mjs';
 import { testedEvalTexts, shortestPerCategory } from '../conformance/eval_texts.mjs';
 import { runMatrix } from '../conformance/matrix.mjs';
+import { loadCodec } from '../../web/lib/worker/codec.js';
 import { NodePath, BrowserPath, nodePathSpecs, browserPathSpecs } from '../conformance/paths.mjs';
 
 const skip = chromiumPath() ? false : 'chromium is not installed (apt-get install -y chromium)';
@@ -47,6 +48,25 @@ test('every eval text made on any browser path or Node opens exactly on every on
   const expected = (texts.length - gpuTexts.size) * full * full + gpuTexts.size * paths.length * paths.length;
   assert.equal(result.pairs, expected);
   assert.ok(gpu === 1 || webgpuReason, 'WebGPU ran');
+
+  // Segmented links (FORMAT.md §5.7), cut into segments of ~16 tokens so that WebGPU on
+  // SwiftShader takes seconds, not minutes: made on every path but WebGPU (which makes one in the
+  // exhaustive tier), each opened on every path, WebGPU included, so the core engine's segments
+  // open on ONNX Runtime and the other way round.
+  const kTinyRule = { segmentTokens: 16, aboveTokens: 32 };
+  const segmentText = [...texts].sort((a, b) => Math.abs(a.bytes.length - 250) - Math.abs(b.bytes.length - 250))[0];
+  const probe = await paths[0].compress(segmentText.bytes, { segmentRule: kTinyRule });
+  assert.equal((await loadCodec()).urlDecode(probe.fragment)[0], 0xc3, `${segmentText.name} makes a segmented link`);
+  const segmented = paths.map((path) => ({
+    name: path.name, spec: path.spec,
+    compress: (/** @type {Uint8Array} */ bytes) => path.compress(bytes, { segmentRule: kTinyRule }),
+    decompress: (/** @type {string} */ fragment) => path.decompress(fragment),
+  }));
+  const segmentEncodes = (/** @type {any} */ path) => path.spec.backend !== 'webgpu' || texts.tier === 'all';
+  const seg = await runMatrix([segmentText], segmented, segmented, { encodes: segmentEncodes, log: (line) => t.diagnostic(line) });
+  t.diagnostic(`segmented links of ${segmentText.name} (${segmentText.bytes.length} B): ${seg.pairs} pairs, ${seg.distinct} distinct fragments`);
+  assert.deepEqual(seg.failures, []);
+  assert.deepEqual(Object.keys(seg.modes), ['lm']);
 
   // Golden links, made by the CLI in Node, open in the page: one per eval category and the
   // small edge cases on WASM, one on WebGPU. The thread count changes no bit (docs/DETERMINISM.md),
