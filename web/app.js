@@ -14,7 +14,12 @@
 // (data-kolmo-shown-chars of data-kolmo-chars UTF-16 units); [data-kolmo="copy-text"] and
 // [data-kolmo="download-text"] give all of it. [data-kolmo="cancel"] cancels the editor's compress,
 // [data-kolmo="open-cancel"] the opening of a link: the two run in workers of their own, so that
-// opening a link never cancels or delays the editor's link. [data-kolmo="channels"] lists an <li>
+// opening a link never cancels or delays the editor's link. A link that would take long to open
+// (open_time.js: over kAskAboveSeconds by the page's estimate; ?ask-after=SECONDS sets that
+// threshold, 0 asks of every link that declares its size) is not decoded until asked: the output
+// gets data-kolmo-state="asking" and [data-kolmo="open-ask"] shows what the link holds with
+// [data-kolmo="open-accept"] (Open: decodes it) and [data-kolmo="open-decline"] (Cancel: state
+// "declined", nothing decoded). [data-kolmo="channels"] lists an <li>
 // per channel (data-kolmo-channel, data-kolmo-fit="fits"|"near"|"over"); [data-kolmo="share"] is
 // the Share button (hidden without the Web Share API). Text shared from another app (the
 // manifest's share_target, a POST that the service worker answers: web/sw.js) goes into the editor.
@@ -22,9 +27,10 @@ import { Kolmo, KolmoError } from './lib/index.js';
 import {
   ui, describe, showMessage, clearError, beginProgress, showProgress, endProgress, showEngine, showTextSize,
   showOverLimit, showLink, clearLink, showChannels, showPasswordNote, beginDecoded, appendDecoded, showDecoded,
-  showOpenFailed, showOpenProgress, endOpening, editable,
+  showOpenFailed, showOpenProgress, showDeclared, askToOpen, showDeclined, endOpening, editable,
 } from './app/render.js';
 import * as link from './app/link_state.js';
+import { kAskAboveSeconds, openingTime, segmentThreads } from './app/open_time.js';
 
 /** The largest text a link holds: the core's limit, asked of the library once (kolmo.limits()). */
 let maxTextBytes = 0;
@@ -50,9 +56,14 @@ ui.backendChoice.addEventListener('change', () => {
   location.assign(address.href);
 });
 // Two instances, a worker each: the editor's compress and the opening of a link run side by side,
-// and cancelling one (which terminates its worker) leaves the other alone.
+// and cancelling one (which terminates its worker, and with it the helper workers that decode a
+// long link's segments) leaves the other alone. The opener's helpers are the number the page's
+// estimate of opening times counts on; ONNX Runtime decodes segments one after another.
 const kolmo = new Kolmo(options);
-const opener = new Kolmo(options);
+const openThreads = options.backends && options.backends[0] !== 'core' ? 1 : segmentThreads();
+const opener = new Kolmo({ ...options, workers: openThreads });
+/** The opening time (seconds, by the page's estimate) above which the page asks before opening a link. */
+const askAboveSeconds = link.askAfterSeconds() ?? kAskAboveSeconds;
 /** @type {Promise<void>|null} asked with the first compress, not at start-up: the worker must
  * start once the service worker controls the page, which gives it the CSP headers. */
 let limitsReady = null;
@@ -186,13 +197,44 @@ ui.copy.addEventListener('click', async () => {
 
 // ---- open a link ----
 
-/** @param {string} fragment */
-async function openLink(fragment) {
+/**
+ * @typedef {{declared: import('./app/open_time.js').Declared, time: import('./app/open_time.js').OpeningTime}} LongOpening
+ *   what a link declares that makes its opening take long, and how long
+ */
+/** Why an opening was stopped at what its link declares: it takes long, and the page asks first. */
+const kAskFirst = new Error('the link takes long to open: the page asks first');
+/** The link that waits for the question's answer ('' when none). */
+let askedFragment = '';
+
+/**
+ * Opens a link: decodes it in the opener's worker, shows its text as it comes and the verified
+ * text at the end. Unless `confirmed`, a link whose declared size makes the opening take longer
+ * than askAboveSeconds is stopped at its first progress event, before any model step, and the
+ * page asks (askToOpen); its Open calls this again, confirmed.
+ * @param {string} fragment @param {{confirmed?: boolean}} [options]
+ */
+async function openLink(fragment, { confirmed = false } = {}) {
   opening?.abort(new Error('a new link was opened'));
   const controller = new AbortController();
   opening = controller;
   openedText = '';
+  askedFragment = '';
   beginDecoded(fragment.replace(/^#/, '').length);
+  /** @type {LongOpening|null} */
+  let tooLong = null;
+  const onProgress = (/** @type {import('./lib/index.js').Progress} */ p) => {
+    if (p.declared) {
+      const time = openingTime(p.declared, openThreads);
+      if (!confirmed && time && time.seconds > askAboveSeconds) {
+        // Aborting terminates the opener's worker: nothing is decoded, and Open starts afresh.
+        tooLong = { declared: p.declared, time };
+        controller.abort(kAskFirst);
+        return;
+      }
+      showDeclared(p.declared, time);
+    }
+    showOpenProgress(p);
+  };
   const live = new TextDecoder('utf-8', { ignoreBOM: true });
   const started = performance.now();
   let decodedTokens = 0;
@@ -201,7 +243,7 @@ async function openLink(fragment) {
   const password = ui.password.value;
   try {
     const bytes = await opener.decompress(fragment, {
-      output: 'bytes', tokenCosts: true, onProgress: showOpenProgress, signal: controller.signal, ...(password ? { password } : {}),
+      output: 'bytes', tokenCosts: true, onProgress, signal: controller.signal, ...(password ? { password } : {}),
       onTokens: (t) => {
         decodedTokens += t.lengths.length;
         appendDecoded(live.decode(t.bytes, { stream: true }), decodedTokens);
@@ -218,6 +260,12 @@ async function openLink(fragment) {
     });
   } catch (error) {
     if (opening !== controller) return;
+    const asked = /** @type {LongOpening|null} */ (tooLong); // set in onProgress, which TypeScript does not follow
+    if (asked && controller.signal.reason === kAskFirst) {
+      askedFragment = fragment;
+      askToOpen(asked.declared, asked.time);
+      return;
+    }
     // Never leave unverified text on screen as if it were the message.
     const code = /** @type {any} */ (error)?.code;
     const message = code === 'not_utf8' || error instanceof TypeError
@@ -233,6 +281,15 @@ async function openLink(fragment) {
     }
   }
 }
+
+// The question before a long opening: Open decodes the link; Cancel leaves it unopened (Open
+// still opens it).
+ui.openAccept.addEventListener('click', () => {
+  if (askedFragment) openLink(askedFragment, { confirmed: true });
+});
+ui.openDecline.addEventListener('click', () => {
+  if (askedFragment) showDeclined();
+});
 
 // ---- the opened text: copy, download, edit ----
 

@@ -1,7 +1,8 @@
 // @file The page's link state: where the editor's link stands, the fragment this page put into
 // the address (its own, not a link to open), an opened link that waits for its password, and
-// what the address asks of the page (?backend=, ?sw=0, ?share=: text shared through the web app
-// manifest's share_target, which the service worker holds). app.js reads and changes it; render.js draws the rest.
+// what the address asks of the page (?backend=, ?sw=0, ?ask-after=, ?share=: text shared through
+// the web app manifest's share_target, which the service worker holds). app.js reads and changes
+// it; render.js draws the rest.
 //
 // The editor's link state is the link field's data-kolmo-state, which the end-to-end tests wait
 // on (tests/e2e/browser.mjs):
@@ -74,6 +75,14 @@ export function unlocked() {
 export const requestedBackend = () => params.get('backend');
 /** Whether the address leaves out the service worker (?sw=0, for tests). */
 export const serviceWorkerOff = () => params.get('sw') === '0';
+/**
+ * The opening time above which the page asks before it opens a link, when the address sets it
+ * (?ask-after=SECONDS, for tests: 0 asks of every link that declares its size), or null.
+ */
+export function askAfterSeconds() {
+  const value = Number(params.get('ask-after')?.trim() || NaN);
+  return Number.isFinite(value) && value >= 0 ? value : null;
+}
 
 /** How long the page waits for the service worker to hand over a shared text. */
 const kShareWaitMs = 3000;

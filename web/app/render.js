@@ -1,12 +1,13 @@
 // @file What the page shows: every write to the DOM of web/index.html, found by its
 // data-kolmo= hooks (ui). Messages, the progress card, the engine line, the figures of a new
-// link, the opened link's progress, text (the start of a long one: the page stays responsive on
-// any link) and badge, the heat view, where the link fits. No library calls
-// and no link state (link_state.js); app.js decides what to show when. No inline style (the
-// page runs under a strict CSP): the heat colour is a CSS custom property.
+// link, the question before a long opening, the opened link's progress, text (the start of a
+// long one: the page stays responsive on any link) and badge, the heat view, where the link
+// fits. No library calls and no link state (link_state.js); app.js decides what to show when.
+// No inline style (the page runs under a strict CSP): the heat colour is a CSS custom property.
 import { pageMessage } from '../lib/shared/errors.js';
 import { channelFits, channelWarning } from './channels.js';
 import { showQr } from './qr_view.js';
+import { kBytesPerToken } from './open_time.js';
 
 // Beyond this the heat view shows the start only: a span per token, and laying out 20,000 of
 // them blocked the main thread for 0.9 s (measured: 5,000 took 0.13 s, on a loaded 2-core machine).
@@ -34,7 +35,8 @@ export const ui = {
   codeNote: $('code-note'), cancel: $('cancel'),
   decoded: $('decoded'), verified: $('verified'), output: $('output'), decodeSpeed: $('decode-speed'), edit: $('edit'),
   openRow: $('open-row'), openBar: $('open-progress'), openNote: $('open-note'), openCancel: $('open-cancel'),
-  openPlan: $('open-plan'), viewNote: $('view-note'), copyText: $('copy-text'), downloadText: $('download-text'),
+  openPlan: $('open-plan'), openAsk: $('open-ask'), openAskText: $('open-ask-text'), openAccept: $('open-accept'),
+  openDecline: $('open-decline'), viewNote: $('view-note'), copyText: $('copy-text'), downloadText: $('download-text'),
   input: $('input'), limit: $('limit'), link: $('link'), copy: $('copy'), compressNote: $('compress-note'),
   share: $('share'), channels: $('channels'), channelWarning: $('channel-warning'),
   figBytes: $('fig-bytes'), figLink: $('fig-link'), figBpc: $('fig-bpc'), figGzip: $('fig-gzip'), figB64: $('fig-b64'),
@@ -63,6 +65,13 @@ export function countChars(text) {
 }
 /** @param {number} ms */
 const formatSeconds = (ms) => (ms < 10000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`);
+/** "40 seconds", "2 minutes", "1.5 hours": a duration for a sentence. @param {number} seconds */
+function formatDuration(seconds) {
+  if (seconds < 1.5) return '1 second';
+  if (seconds < 90) return `${Math.round(seconds)} seconds`;
+  if (seconds < 90 * 60) return `${Math.round(seconds / 60)} minutes`;
+  return `${(seconds / 3600).toFixed(1)} hours`;
+}
 /** Characters of a base64url text for n bytes (no padding). @param {number} n */
 const base64urlChars = (n) => Math.ceil((n * 4) / 3);
 /** @param {string|null|undefined} backend */
@@ -277,12 +286,14 @@ let showOpeningTimer = 0;
 
 /**
  * An opened link starts decoding: an empty, unverified output, and the opening's progress row
- * with what is known of the link before decoding (its size; an lm link does not declare its
- * text's length, a model-free one does but only the worker reads it).
+ * with what the page knows of the link before the worker reads it (its size; what the link
+ * declares comes with the first progress: showDeclared).
  * @param {number} fragmentChars characters after the '#'
  */
 export function beginDecoded(fragmentChars) {
   ui.decoded.hidden = false;
+  ui.openAsk.hidden = true;
+  ui.output.hidden = false;
   ui.output.textContent = '';
   ui.output.dataset.kolmoState = 'decoding';
   ui.output.classList.add('unverified');
@@ -305,7 +316,7 @@ export function beginDecoded(fragmentChars) {
   const coded = Math.floor((fragmentChars * 5.95) / 8);
   openPlanText = `Opening a ${formatCount(fragmentChars)}-character link (about ${formatBytes(coded)} coded). ` +
     'A link holds at most 4 MB of text: a model-free one decodes in seconds, one coded with the model at ' +
-    'a few hundred tokens a second (65,536 at most).';
+    'about a thousand tokens a second on each thread that decodes it.';
   // Shown only for an opening that takes a while (no flashing on short links).
   clearTimeout(showOpeningTimer);
   showOpeningTimer = setTimeout(() => {
@@ -318,25 +329,63 @@ export function beginDecoded(fragmentChars) {
 let openPlanText = '';
 
 /**
- * What the link declares, before decoding (the library's first decode progress).
- * @param {{mode: string, textBytes: number, maxTokens: number}} declared
+ * What the link declares, before decoding (the library's first decode progress), and the time
+ * that opening it takes (open_time.js).
+ * @param {import('./open_time.js').Declared} declared @param {import('./open_time.js').OpeningTime|null} time
  */
-function showDeclared(declared) {
-  if (declared.textBytes >= 0) {
+export function showDeclared(declared, time) {
+  if (declared.textBytes >= 0 && declared.mode !== 'lm') {
     openPlanText = `This link holds ${formatBytes(declared.textBytes)} of text, ${declared.mode === 'stored' ? 'stored as it is' : 'coded without the model'}: ` +
       `it decodes at about 1 MB a second${declared.textBytes > 2e6 ? `, about ${formatSeconds(declared.textBytes / 1e3)}` : ''}.`;
+  } else if (declared.textBytes >= 0 && time) {
+    // A segmented link: its exact length, and segments that several threads decode at once.
+    openPlanText = `This link holds ${formatBytes(declared.textBytes)} of text coded with the model, in segments ` +
+      (time.threads > 1 ? `that ${time.threads} threads decode side by side` : 'decoded one after another') +
+      `: about ${formatSeconds(time.seconds * 1000)} at a thousand tokens a second${time.threads > 1 ? ' each' : ''}.`;
   } else if (declared.maxTokens > 0) {
     openPlanText = `This link holds up to ${formatCount(declared.maxTokens)} tokens coded with the model ` +
-      `(about ${formatBytes(declared.maxTokens * 3)} of text): at most ${formatSeconds(declared.maxTokens)} at a thousand tokens a second.`;
+      `(about ${formatBytes(declared.maxTokens * kBytesPerToken)} of text): at most ${formatSeconds(declared.maxTokens)} at a thousand tokens a second.`;
   } else {
     return; // a short lm link of payload 1: no size class; the generic line stands
   }
   if (!ui.openRow.hidden) ui.openPlan.textContent = openPlanText;
 }
 
+/** What the question before a long opening says the link holds (askToOpen, showDeclined). */
+let askedSentence = '';
+
+/**
+ * A link that takes long to open, not opened: what it holds and how long opening takes, with
+ * Open and Cancel (app.js; nothing is decoded until Open). The output is empty and hidden, in
+ * state 'asking'.
+ * @param {import('./open_time.js').Declared} declared @param {import('./open_time.js').OpeningTime} time
+ */
+export function askToOpen(declared, time) {
+  const holds = declared.textBytes >= 0
+    ? `This link holds ${formatBytes(declared.textBytes)} of text`
+    : `This link holds up to ${formatCount(declared.maxTokens)} tokens of text, about ${formatBytes(declared.maxTokens * kBytesPerToken)}`;
+  askedSentence = `${holds} (${time.upTo ? 'up to ' : ''}about ${formatDuration(time.seconds)} to open on this device)`;
+  ui.output.hidden = true;
+  ui.output.textContent = '';
+  ui.output.dataset.kolmoState = 'asking';
+  ui.verified.textContent = 'not opened yet';
+  ui.verified.className = 'badge pending';
+  ui.openAskText.textContent = `${askedSentence}. Open it?`;
+  ui.openDecline.hidden = false;
+  ui.openAsk.hidden = false;
+  ui.openAccept.focus();
+}
+
+/** The question's Cancel: the link stays unopened (state 'declined'); Open still opens it. */
+export function showDeclined() {
+  ui.output.dataset.kolmoState = 'declined';
+  ui.verified.textContent = 'not opened';
+  ui.openAskText.textContent = `Not opened. ${askedSentence}.`;
+  ui.openDecline.hidden = true;
+}
+
 /** The opening's progress (the library's onProgress). @param {import('../lib/index.js').Progress} p */
 export function showOpenProgress(p) {
-  if (p.declared) showDeclared(p.declared);
   if (p.phase === 'download') {
     ui.openBar.value = p.total ? p.done / p.total : 0;
     ui.openNote.textContent = `model: ${formatBytes(p.done)} of ${formatBytes(p.total ?? 0)}`;
