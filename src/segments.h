@@ -30,9 +30,11 @@ namespace kolmo {
 // The encoder's rule (not the format's: a decoder reads any cut): texts of more than
 // kSegmentedAboveTokens coded positions are cut into ceil(tokens / kSegmentTokens) segments of
 // about equal length, each cut moved back to just after a line break when one is near.
-// Measured in bench/results/segment-cost-km2.md (bits that independence costs against one stream,
-// and open time with 2 workers).
-constexpr size_t kSegmentTokens = 4096;
+// Why 8192 (bench/results/long-open-km2.md, bench/long_open.mjs): on a 157 KB held-out novel
+// independence costs +0.90% of the bits against one stream at 8192-token segments, +1.47% at
+// 4096 and +2.32% at 2048 (the bound: 1.5%); 8192 still gives 2 workers equal shares of
+// any long text (a 150 KB novel: 6 segments).
+constexpr size_t kSegmentTokens = 8192;
 constexpr size_t kSegmentedAboveTokens = 8192;
 // The rule's two numbers (tests and benches choose others; any choice gives valid links).
 struct SegmentRule {

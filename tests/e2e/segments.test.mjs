@@ -25,13 +25,6 @@ const skip = chromiumPath() ? false : 'chromium is not installed (apt-get instal
 const kRule = { segmentTokens: 256, aboveTokens: 512 };
 const kOutput = '[data-kolmo="output"]';
 const kProse = join(repoRoot, 'tests/data/eval/en-prose');
-// Known, in the library (not the page): Chromium runs scheduler.yield()'s continuations ahead of
-// queued message events, and web/lib/worker/pacing.js yields with it in workers, so the engine's
-// worker, decoding a segment of its own, handles no helper's reply until it has decoded every
-// other segment itself. Each helper decodes one segment; the text appears only at the end (the
-// first segment's first token aside). With MessageChannel yields it streams segment by segment
-// and the subtest below passes ("ok … # TODO"): then drop its todo.
-const kHelperRepliesWait = 'the engine\'s worker handles its helpers\' replies only at the end (scheduler.yield in pacing.js)';
 
 // ---- the links ----
 
@@ -250,7 +243,7 @@ test('segmented links in the page: helper workers, text in order, Cancel, the qu
       assert.ok(byHelpers >= 1, 'no helper decoded a segment');
       assert.ok(byHelpers < shortSegments, "the opener's own worker decoded none");
     }
-    await st.test('the text appears in order as segments finish, and helpers take segment after segment', { todo: kHelperRepliesWait }, () => {
+    await st.test('the text appears in order as segments finish, and helpers take segment after segment', () => {
       // A quarter: more than the first token (shown at once), less than what 8 segments decoded in
       // order show before the last one.
       assert.ok(seen.partial >= short.length / 4, `the text appears as segments finish (longest start shown before the whole: ${seen.partial} of ${short.length} chars)`);

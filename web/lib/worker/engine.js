@@ -350,8 +350,15 @@ export class Engine {
       lastFlush = now();
       onTokens(out);
     };
+    // Tokens go out in batches, at most every 50 ms, after the pipeline reports progress: it does
+    // so after each slice of steps and after each segment of a long link, whose tokens come at
+    // once (a batch cut at its first token would hold the rest back until the next segment).
+    const onDecodeProgress = (/** @type {Progress} */ p) => {
+      if (now() - lastFlush > 50) flush();
+      onProgress?.(p);
+    };
     const bytes = await decompressContainer(container, {
-      codec, getModel, onProgress, signal, segments: await this.#segmentWork(), maxTextBytes: this.#settings.maxTextBytes,
+      codec, getModel, onProgress: onDecodeProgress, signal, segments: await this.#segmentWork(), maxTextBytes: this.#settings.maxTextBytes,
       onView: (v) => {
         view = v;
         // What the link declares before any decoding, for a reader to say what opening will take.
@@ -360,10 +367,7 @@ export class Engine {
       onTokenCost: tokenCosts ? (index, b) => void (allBits[index] = b) : undefined,
       onToken: (id) => {
         allLengths.push(textPiece(codec, /** @type {Model} */ (lm).piece(id), view.crlfLineBreaks).length);
-        if (onTokens) {
-          pendingIds.push(id);
-          if (now() - lastFlush > 50) flush();
-        }
+        if (onTokens) pendingIds.push(id);
       },
     });
     flush();

@@ -26,13 +26,17 @@ export function throwIfAborted(signal) {
  * Resolves in a later macrotask, after pending timers, I/O and events have had their turn.
  * Node: setImmediate (after the poll phase; expired timers run on the next loop turn). Browsers
  * and workers: scheduler.yield() where there is one, else a MessageChannel message
- * (setTimeout(0) would be clamped to 4 ms once nested).
+ * (setTimeout(0) would be clamped to 4 ms once nested). `behindMessages`: a MessageChannel
+ * message even where scheduler.yield() exists — Chromium runs a yield's continuation ahead of
+ * queued messages, so a worker that waits for its helpers' replies (segments.js) would not see
+ * them until its own work is done.
+ * @param {boolean} [behindMessages]
  * @returns {Promise<void>}
  */
-export function nextTask() {
+export function nextTask(behindMessages = false) {
   if (typeof setImmediate === 'function') return new Promise((resolve) => setImmediate(resolve));
   const scheduler = /** @type {any} */ (globalThis).scheduler;
-  if (typeof scheduler?.yield === 'function') return scheduler.yield();
+  if (!behindMessages && typeof scheduler?.yield === 'function') return scheduler.yield();
   if (typeof MessageChannel === 'function') {
     return new Promise((resolve) => {
       const channel = new MessageChannel();
@@ -48,15 +52,15 @@ export function nextTask() {
 
 /**
  * A pacer for one call: `await pace()` between units of work yields once `sliceMs` have passed
- * since the last yield, then checks the signal.
- * @param {AbortSignal|undefined} signal @param {number} [sliceMs]
+ * since the last yield, then checks the signal. behindMessages: see nextTask().
+ * @param {AbortSignal|undefined} signal @param {number} [sliceMs] @param {{behindMessages?: boolean}} [options]
  * @returns {() => Promise<void>}
  */
-export function pacer(signal, sliceMs = kSliceMs) {
+export function pacer(signal, sliceMs = kSliceMs, { behindMessages = false } = {}) {
   let last = now();
   return async () => {
     if (now() - last >= sliceMs) {
-      await nextTask();
+      await nextTask(behindMessages);
       last = now();
     }
     throwIfAborted(signal);

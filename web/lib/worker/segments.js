@@ -42,7 +42,7 @@ export async function defaultSegmentWorkers() {
  */
 export async function decodeSegment(codec, lm, payload, maxTokens, { signal, onFraction } = {}) {
   const job = codec.createPayloadDecodeJob({ payload, engine: lm.model.engine, tree: lm.tree, eotId: lm.entry.eot_id, maxTokens });
-  const pace = pacer(signal);
+  const pace = pacer(signal, undefined, { behindMessages: true }); // helpers' replies get their turn
   try {
     for (let done = false; !done;) {
       await pace();
@@ -63,7 +63,7 @@ export async function decodeSegment(codec, lm, payload, maxTokens, { signal, onF
  */
 export async function encodeSegment(codec, lm, ids, epsilon, { signal, onFraction } = {}) {
   const job = codec.createPayloadEncodeJob({ ids, engine: lm.model.engine, tree: lm.tree, eotId: lm.entry.eot_id, epsilon });
-  const pace = pacer(signal);
+  const pace = pacer(signal, undefined, { behindMessages: true }); // helpers' replies get their turn
   try {
     for (let done = false; !done;) {
       await pace();
