@@ -16,7 +16,7 @@
 // list, so no test can pass with a violation while loading, compressing, opening a link or
 // going offline. takeCspViolations(browser) reads and clears them (for a test that provokes one).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -306,4 +306,34 @@ export function collectPageErrors(page) {
     if (message.type() === 'error') errors.push(`console: ${message.text()}`);
   });
   return errors;
+}
+
+/** The pids of this process's descendants whose command line has --type=renderer (chromium's renderers). */
+export function rendererPids() {
+  /** @type {Map<number, number[]>} */
+  const children = new Map();
+  /** @type {Map<number, string>} */
+  const cmdlines = new Map();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const pid = Number(name);
+      children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+      cmdlines.set(pid, readFileSync(`/proc/${name}/cmdline`, 'utf8'));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const found = [];
+  const stack = [process.pid];
+  while (stack.length) {
+    const pid = /** @type {number} */ (stack.pop());
+    for (const child of children.get(pid) ?? []) {
+      if (cmdlines.get(child)?.includes('--type=renderer')) found.push(child);
+      stack.push(child);
+    }
+  }
+  return found;
 }

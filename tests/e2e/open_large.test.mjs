@@ -8,8 +8,8 @@
 // copy" on that text, the same way. Links are made with the library in Node.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
-import { startServer, launchBrowser, chromiumPath } from './browser.mjs';
+import { readFileSync } from 'node:fs';
+import { startServer, launchBrowser, chromiumPath, rendererPids } from './browser.mjs';
 import { compress } from '../../web/lib/index.js';
 
 const skip = chromiumPath() ? false : 'chromium is not installed (apt-get install -y chromium)';
@@ -17,36 +17,6 @@ const kOutput = '[data-kolmo="output"]';
 const kMiB = 1 << 20;
 
 // ---- memory of chromium's renderers ----
-
-/** The pids of this process's descendants whose command line has --type=renderer. */
-function rendererPids() {
-  /** @type {Map<number, number[]>} */
-  const children = new Map();
-  /** @type {Map<number, string>} */
-  const cmdlines = new Map();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const pid = Number(name);
-      children.set(ppid, [...(children.get(ppid) ?? []), pid]);
-      cmdlines.set(pid, readFileSync(`/proc/${name}/cmdline`, 'utf8'));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const found = [];
-  const stack = [process.pid];
-  while (stack.length) {
-    const pid = /** @type {number} */ (stack.pop());
-    for (const child of children.get(pid) ?? []) {
-      if (cmdlines.get(child)?.includes('--type=renderer')) found.push(child);
-      stack.push(child);
-    }
-  }
-  return found;
-}
 
 /** Resident memory of chromium's renderers together, in bytes. */
 function rendererRss() {

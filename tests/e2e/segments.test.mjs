@@ -17,7 +17,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, launchBrowser, chromiumPath, waitForOutput, collectPageErrors, repoRoot, screenshotPath } from './browser.mjs';
+import { startServer, launchBrowser, chromiumPath, rendererPids, waitForOutput, collectPageErrors, repoRoot, screenshotPath } from './browser.mjs';
 import { Kolmo } from '../../web/lib/index.js';
 import { loadCodec } from '../../web/lib/worker/codec.js';
 
@@ -84,34 +84,6 @@ function watchWorkers(page) {
 }
 
 // ---- the renderer's CPU ----
-
-/** The pids of this process's descendants whose command line has --type=renderer (chromium's renderers). */
-function rendererPids() {
-  /** @type {Map<number, number[]>} */
-  const children = new Map();
-  /** @type {Map<number, string>} */
-  const cmdlines = new Map();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
-      cmdlines.set(Number(name), readFileSync(`/proc/${name}/cmdline`, 'utf8'));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const found = [];
-  const stack = [process.pid];
-  while (stack.length) {
-    for (const child of children.get(/** @type {number} */ (stack.pop())) ?? []) {
-      if (cmdlines.get(child)?.includes('--type=renderer')) found.push(child);
-      stack.push(child);
-    }
-  }
-  return found;
-}
 
 /** CPU seconds (user + system) that chromium's renderers have used, all threads. */
 function rendererCpuSeconds() {
