@@ -74,7 +74,7 @@ std::vector<size_t> segmentCuts(const Tokenizer& tokenizer, const std::vector<ui
   const size_t length = std::min<size_t>(std::max<size_t>(rule.segmentTokens, 16), kMaxSegmentTokens);
   if (tokens + 1 <= rule.aboveTokens || tokens < 2) return {};
   const size_t count = std::max<size_t>(2, (tokens + length - 1) / length);
-  if (tokens + count > kMaxSegmentedTokens || count > kMaxSegments) return {};
+  if (tokens + count > std::min(rule.maxTokens, kMaxSegmentedTokens) || count > kMaxSegments) return {};
   // How far back a cut may move to land after a line break: a segment stays within
   // length * 9 / 8 tokens (under kMaxLmTokens).
   const size_t reach = length / 8;

@@ -28,7 +28,7 @@
 namespace kolmo {
 
 // The encoder's rule (not the format's: a decoder reads any cut): texts of more than
-// kSegmentedAboveTokens coded positions are cut into ceil(tokens / kSegmentTokens) segments of
+// kSegmentedAboveTokens coded positions (and at most rule.maxTokens) are cut into ceil(tokens / kSegmentTokens) segments of
 // about equal length, each cut moved back to just after a line break when one is near.
 // Why 8192 (bench/results/long-open-km2.md, bench/long_open.mjs): on a 157 KB held-out novel
 // independence costs +0.90% of the bits against one stream at 8192-token segments, +1.47% at
@@ -37,9 +37,14 @@ namespace kolmo {
 constexpr size_t kSegmentTokens = 8192;
 constexpr size_t kSegmentedAboveTokens = 8192;
 // The rule's two numbers (tests and benches choose others; any choice gives valid links).
+// The most positions the encoder offers the model by default: 2^19 (~2 MB of prose, ~4 minutes
+// to code and to open on 2 threads); longer texts get the cm codec at once (a 4 MiB paste would
+// otherwise keep the page coding for ~10 minutes). Decoders read up to kMaxSegmentedTokens.
+constexpr size_t kSegmentedEncodeMaxTokens = size_t{1} << 19;
 struct SegmentRule {
   size_t segmentTokens = kSegmentTokens;       // clamped to [16, 32768]
   size_t aboveTokens = kSegmentedAboveTokens;  // coded positions (EOT included) above which a text is cut
+  size_t maxTokens = kSegmentedEncodeMaxTokens;  // coded positions in all; at most kMaxSegmentedTokens
 };
 // Most tokens a segmented link holds (EOT of every segment included): each segment within
 // kMaxLmTokens (session.h), 2^22 in all.
@@ -71,7 +76,7 @@ uint32_t segmentedTextCheck(uint64_t modelIdHash, const uint8_t* text, size_t si
 
 // Where the encoder cuts `ids` (the text's tokens, without EOT): the start of every segment
 // after the first, increasing; empty when the text is not segmented (at most rule.aboveTokens
-// coded positions, or more than kMaxSegmentedTokens or kMaxSegments).
+// coded positions, or more than rule.maxTokens, kMaxSegmentedTokens or kMaxSegments).
 std::vector<size_t> segmentCuts(const Tokenizer& tokenizer, const std::vector<uint32_t>& ids,
                                 const SegmentRule& rule = SegmentRule());
 

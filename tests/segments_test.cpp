@@ -176,10 +176,18 @@ TEST_SUITE("segments") {
     CHECK(afterLineBreak > 0);
     CHECK(segmentCuts(shipped().tokenizer, ids).empty());  // the product's rule: far too short
     // The bound: up to 2^22 positions in all (every segment's EOT included), then cm or stored.
+    SegmentRule formatBound;
+    formatBound.maxTokens = kMaxSegmentedTokens;
     std::vector<uint32_t> huge(kMaxSegmentedTokens - kMaxSegmentedTokens / kSegmentTokens, ids[0]);
-    CHECK(segmentCuts(shipped().tokenizer, huge).size() + 1 == kMaxSegmentedTokens / kSegmentTokens);
+    CHECK(segmentCuts(shipped().tokenizer, huge, formatBound).size() + 1 == kMaxSegmentedTokens / kSegmentTokens);
+    CHECK(segmentCuts(shipped().tokenizer, huge).empty());  // over the encoder's default, 2^19
     huge.push_back(ids[0]);
-    CHECK(segmentCuts(shipped().tokenizer, huge).empty());
+    CHECK(segmentCuts(shipped().tokenizer, huge, formatBound).empty());
+    // The encoder's default: 2^19 positions in all.
+    std::vector<uint32_t> most(kSegmentedEncodeMaxTokens - kSegmentedEncodeMaxTokens / kSegmentTokens, ids[0]);
+    CHECK(segmentCuts(shipped().tokenizer, most).size() + 1 == kSegmentedEncodeMaxTokens / kSegmentTokens);
+    most.push_back(ids[0]);
+    CHECK(segmentCuts(shipped().tokenizer, most).empty());
     CHECK(lmPayloadVersionsFor(kMaxLmTokens + 1, false).empty());
     const std::vector<uint32_t> few(ids.begin(), ids.begin() + 95);
     CHECK(segmentCuts(shipped().tokenizer, few, kSmallRule).empty());

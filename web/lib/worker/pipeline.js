@@ -244,7 +244,7 @@ export async function compressBytes(bytes, { codec, lm = null, epsilon, onProgre
   } catch (error) {
     if (onlyLm && error instanceof KolmoError && error.code === 'bad_argument') {
       throw new KolmoError('bad_argument', lm
-        ? `only the model was allowed, and the text has more tokens than the model codes (${2 ** 22} in segments of at most ${codec.maxLmTokens()})`
+        ? `only the model was allowed, and the text has more tokens than the model codes (${2 ** 19} in segments of at most ${codec.maxLmTokens()})`
         : 'only the model was allowed, and no model is loaded');
     }
     throw error;
