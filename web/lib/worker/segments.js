@@ -16,6 +16,11 @@ import { Kind } from '../shared/messages.js';
 import { isNode, nodeImport } from '../shared/env.js';
 import { kJobSlice, now, pacer } from './pacing.js';
 
+// page/hosts.js beside this folder. A variable, so that bundlers leave it alone (see get()).
+const kHostsPath = '../page/hosts.js';
+const kModuleUrl = import.meta.url; // on its own: new URL(variable, import.meta.url) makes webpack warn
+const kHostsUrl = new URL(kHostsPath, kModuleUrl).href;
+
 /** The most threads a link's segments use (the decoder's memory grows with each: ~8 MB). */
 export const kMaxSegmentWorkers = 4;
 
@@ -92,8 +97,13 @@ export class SegmentHelpers {
    */
   async get(count) {
     if (this.#hosts.length < count) {
-      const { workerHost, nodeThreadHost } = await import('../page/hosts.js');
-      while (this.#hosts.length < count) this.#hosts.push(isNode ? nodeThreadHost() : workerHost());
+      // By URL, out of the bundlers' sight: hosts.js starts worker.js, and a worker chunk that
+      // starts itself is a circular chunk to webpack. Where kolmo is bundled the URL is not there:
+      // no helpers, the segments are coded one after another (README: Use with a bundler).
+      /** @type {typeof import('../page/hosts.js')|null} */
+      const hosts = await import(/* webpackIgnore: true */ /* @vite-ignore */ kHostsUrl).catch(() => null);
+      if (!hosts) return [];
+      while (this.#hosts.length < count) this.#hosts.push(isNode ? hosts.nodeThreadHost() : hosts.workerHost());
     }
     return this.#hosts.slice(0, count).filter((host) => !this.#broken.has(host));
   }
