@@ -138,8 +138,7 @@ Status LinkDecodeJob::start(const LinkModel& model, size_t maxTokens) {
   if (model.modelIndex != view_.modelIndex) return status_ = Status::kUnknownModel;
   model_ = model;
   if (view_.segmented()) {
-    // Every token holds at least one byte: the declared length bounds the work (segments.h).
-    const uint64_t bound = std::min<uint64_t>(kMaxSegmentedTokens, segmentIndex_.textBytes + segmentIndex_.segments.size());
+    const uint64_t bound = segmentedTokenBound(segmentIndex_);
     segmented_ = std::make_unique<SegmentedDecodeJob>(model.engine, *model.tree, model.tokenizer->eotId(), view_.body,
                                                       segmentIndex_, maxTokens == 0 ? bound : std::min<uint64_t>(bound, maxTokens));
     return Status::kOk;

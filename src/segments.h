@@ -67,6 +67,14 @@ struct SegmentIndex {
 // over limits.maxTextBytes (before any model step: the number is in the index).
 Status parseSegmentIndex(const uint8_t* body, size_t size, const ContainerLimits& limits, SegmentIndex* out);
 
+// The most positions a segmented link may decode to: its declared text bytes + one EOT per
+// segment (every token holds at least one byte), within kMaxSegmentedTokens. The one rule of the
+// work a crafted link can demand; decoders in the core and in JS (view().tokenBound) read it here.
+inline uint64_t segmentedTokenBound(const SegmentIndex& index) {
+  const uint64_t declared = index.textBytes + index.segments.size();
+  return declared < kMaxSegmentedTokens ? declared : kMaxSegmentedTokens;
+}
+
 // The body of a segmented link: the index for `text` (the original text) and the payloads.
 void writeSegmentedBody(uint64_t modelIdHash, const uint8_t* text, size_t textSize,
                         const std::vector<std::vector<uint8_t>>& payloads, std::vector<uint8_t>* out);

@@ -382,6 +382,7 @@ class WasmLinkDecodeJob {
     v.set("declaredTextBytes", static_cast<double>(job_->declaredTextBytes()));
     v.set("declaredMaxTokens", static_cast<double>(job_->declaredMaxTokens()));
     v.set("segments", static_cast<double>(job_->segmentIndex().segments.size()));
+    v.set("tokenBound", static_cast<double>(segmentedTokenBound(job_->segmentIndex())));
     return v;
   }
   // A copy of the container's body (Uint8Array).

@@ -227,8 +227,9 @@ export interface LinkDecodeJob extends EmbindHandle {
   status(): Status;
   /** What the link declares as its text's length (-1 when unknown), also after length_over_limit. */
   declaredTextBytes(): number;
-  /** The parsed container, without its body; segments: a segmented link's count (0 otherwise). */
-  view(): Omit<ContainerViewObject, 'body'> & { declaredTextBytes: number; declaredMaxTokens: number; segments: number };
+  /** The parsed container, without its body; segments: a segmented link's count (0 otherwise);
+   * tokenBound: the most positions a segmented link may decode to (segments.h). */
+  view(): Omit<ContainerViewObject, 'body'> & { declaredTextBytes: number; declaredMaxTokens: number; segments: number; tokenBound: number };
   /** A copy of the container's body. */
   body(): Uint8Array;
   /** Mode lm on the engine: a Status ('unknown_model' if modelIndex is not the link's). */

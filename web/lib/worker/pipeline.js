@@ -409,7 +409,7 @@ async function decodeSegmentedLink(job, { codec, lm, onToken, onTokenCost, onPro
       settings: segments?.settings ?? {}, onSegmentTokens, onProgress, signal });
   }
   const view = job.view;
-  const bound = Math.min(2 ** 22, view.declaredTextBytes + view.segments);
+  const bound = view.tokenBound; // src/segments.h segmentedTokenBound
   /** @type {number[]} */
   const all = [];
   for (let i = 0; i < view.segments; i++) {

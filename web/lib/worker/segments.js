@@ -178,8 +178,7 @@ export async function decodeSegments(job, { codec, lm, helpers, workers, setting
   const count = view.segments;
   const payloads = Array.from({ length: count }, (_, i) => job.segmentPayload(i));
   const totalBytes = payloads.reduce((sum, p) => sum + p.length, 0);
-  // The decoder's bound (src/link_jobs.h): every token holds at least one byte of the declared text.
-  const bound = Math.min(2 ** 22, view.declaredTextBytes + count);
+  const bound = view.tokenBound; // src/segments.h segmentedTokenBound
   const perSegment = Math.min(codec.maxLmTokens(), bound);
   /** @type {({tokens: Uint32Array, bits: Float32Array}|undefined)[]} */
   const results = new Array(count);
