@@ -71,6 +71,10 @@ class LinkEncodeJob {
   // A long text (segments.h): the model codes it as segments, which other workers may code
   // (segmented()->segmentStart(i), provide(i, payload)) while run() codes the rest. Null otherwise.
   SegmentedEncodeJob* segmented() { return segmented_.get(); }
+  // A text the model codes as one stream: its LM job, whose windows other workers may compute
+  // (windows(), windowTokens(k), provideWindowLogits(k, ...)) while run() codes them in order.
+  // Null otherwise (segmented, no model work).
+  LmEncodeJob* stream() { return lm_.get(); }
   // After done:
   const std::vector<uint8_t>& container() const { return container_; }
   ContainerMode mode() const { return mode_; }

@@ -6,14 +6,6 @@ namespace kolmo {
 
 WindowFeeder::WindowFeeder(Transformer* engine) : engine_(engine) {}
 
-size_t WindowFeeder::rowsInWindow(size_t pos, size_t sequenceLength) const {
-  const size_t context = engine_->shape().context;
-  const size_t start = contextStart(pos, context);
-  size_t last = pos;
-  while (last + 1 < sequenceLength && contextStart(last + 1, context) == start) ++last;
-  return last - pos + 1;
-}
-
 Status WindowFeeder::logitsRun(const uint32_t* seq, size_t pos, size_t count, float* out) {
   const size_t start = contextStart(pos, engine_->shape().context);
   if (start != windowStart_ || engine_->windowLength() != pos - 1 - start) {
@@ -24,6 +16,34 @@ Status WindowFeeder::logitsRun(const uint32_t* seq, size_t pos, size_t count, fl
     if (!isOk(status)) return status;
   }
   return engine_->append(seq + pos - 1, count, out);
+}
+
+// ---- windows ----
+
+std::vector<EncoderWindow> encoderWindowPlan(size_t sequenceLength, size_t context) {
+  std::vector<EncoderWindow> plan;
+  const size_t most = std::max<size_t>(1, context / 2);
+  for (size_t pos = 1; pos < sequenceLength;) {
+    EncoderWindow window;
+    window.start = contextStart(pos, context);
+    window.first = pos;
+    while (pos < sequenceLength && window.count < most && contextStart(pos, context) == window.start) {
+      ++pos;
+      ++window.count;
+    }
+    plan.push_back(window);
+  }
+  return plan;
+}
+
+Status windowLogits(Transformer* engine, const uint32_t* passTokens, size_t passCount, size_t contextTokens, float* out) {
+  if (engine == nullptr || passTokens == nullptr || out == nullptr || contextTokens >= passCount) {
+    return Status::kBadArgument;
+  }
+  engine->reset();
+  const Status status = engine->append(passTokens, contextTokens, nullptr);
+  if (!isOk(status)) return status;
+  return engine->append(passTokens + contextTokens, passCount - contextTokens, out);
 }
 
 // ---- encoder ----
@@ -49,6 +69,66 @@ LmEncodeJob::LmEncodeJob(Transformer* engine, const TokenTree& tree, uint32_t eo
     if (!isOk(sessions_.back()->status())) status_ = sessions_.back()->status();
   }
   payloads_.resize(versions.size());
+  windows_ = encoderWindowPlan(seq_.size(), engine->shape().context);
+  held_.resize(windows_.size());
+}
+
+Status LmEncodeJob::provideWindowLogits(size_t k, const uint32_t* passTokens, size_t passCount, const float* logits,
+                                        size_t floatCount) {
+  if (!isOk(status_)) return status_;
+  if (k >= windows_.size() || windowBegun(k) || windowHasLogits(k) || k == preparing_ || logits == nullptr ||
+      passTokens == nullptr) {
+    return Status::kBadArgument;
+  }
+  const EncoderWindow& window = windows_[k];
+  if (passCount != window.passTokens() || floatCount != window.count * engine_->shape().vocab ||
+      !std::equal(passTokens, passTokens + passCount, windowTokens(k))) {
+    return Status::kBadArgument;
+  }
+  held_[k].assign(logits, logits + floatCount);
+  return Status::kOk;
+}
+
+Status LmEncodeJob::prepareWindow(size_t k, size_t budget, bool* done) {
+  *done = false;
+  if (!isOk(status_)) return status_;
+  if (k != preparing_) {
+    if (k >= windows_.size() || windowBegun(k) || windowHasLogits(k) || budget == 0) return Status::kBadArgument;
+    dropPreparation();
+    held_[k].resize(windows_[k].count * engine_->shape().vocab);
+    engine_->reset();
+    feeder_.forget();  // the engine's window now holds this pass
+    preparing_ = k;
+    preparedTokens_ = 0;
+  }
+  // The pass of windowLogits, in slices: the context tokens without logits, then the rows.
+  const EncoderWindow& window = windows_[k];
+  const uint32_t* tokens = windowTokens(k);
+  while (budget > 0 && preparedTokens_ < window.passTokens()) {
+    const bool context = preparedTokens_ < window.contextTokens();
+    const size_t n = std::min(budget, context ? window.contextTokens() - preparedTokens_
+                                              : window.passTokens() - preparedTokens_);
+    float* rows = context ? nullptr : held_[k].data() + (preparedTokens_ - window.contextTokens()) * engine_->shape().vocab;
+    status_ = engine_->append(tokens + preparedTokens_, n, rows);
+    if (!isOk(status_)) {
+      dropPreparation();
+      return status_;
+    }
+    preparedTokens_ += n;
+    budget -= n;
+  }
+  if (preparedTokens_ == window.passTokens()) {
+    preparing_ = SIZE_MAX;
+    *done = true;
+  }
+  return Status::kOk;
+}
+
+void LmEncodeJob::dropPreparation() {
+  if (preparing_ == SIZE_MAX) return;
+  std::vector<float>().swap(held_[preparing_]);
+  preparing_ = SIZE_MAX;
+  feeder_.forget();
 }
 
 Status LmEncodeJob::run(size_t budget, bool* done) {
@@ -56,15 +136,27 @@ Status LmEncodeJob::run(size_t budget, bool* done) {
   if (!isOk(status_)) return status_;
   const size_t vocab = engine_->shape().vocab;
   while (budget > 0 && nextPos_ < seq_.size()) {
-    const size_t rows = std::min(budget, feeder_.rowsInWindow(nextPos_, seq_.size()));
-    if (logits_.size() < rows * vocab) logits_.resize(rows * vocab);
-    status_ = feeder_.logitsRun(seq_.data(), nextPos_, rows, logits_.data());
+    const EncoderWindow& window = windows_[window_];
+    const size_t rows = std::min(budget, window.first + window.count - nextPos_);
+    const float* logits = nullptr;
+    if (windowHasLogits(window_)) {
+      logits = held_[window_].data() + (nextPos_ - window.first) * vocab;
+    } else {
+      dropPreparation();  // the engine is this window's now
+      if (logits_.size() < rows * vocab) logits_.resize(rows * vocab);
+      status_ = feeder_.logitsRun(seq_.data(), nextPos_, rows, logits_.data());
+      logits = logits_.data();
+    }
     for (size_t i = 0; i < sessions_.size() && isOk(status_); ++i) {
-      status_ = sessions_[i]->encodeSteps(logits_.data(), rows, vocab, &seq_[nextPos_]);
+      status_ = sessions_[i]->encodeSteps(logits, rows, vocab, &seq_[nextPos_]);
     }
     if (!isOk(status_)) return status_;
     nextPos_ += rows;
     budget -= rows;
+    if (nextPos_ == window.first + window.count) {
+      std::vector<float>().swap(held_[window_]);  // up to 4 MB each: freed as soon as coded
+      ++window_;
+    }
   }
   if (nextPos_ == seq_.size()) {
     for (size_t i = 0; i < sessions_.size() && payloads_[i].empty(); ++i) {

@@ -1,7 +1,8 @@
 // LmEncodeJob / LmDecodeJob: a whole LM payload coded with the model engine inside the core —
 // text tokens -> model -> sessions -> payload, and back — as one object per link, advanced in
 // bounded slices so that the caller (web/lib/worker/pipeline.js) can report progress, yield to
-// its event loop and abort between slices. The model's logits never leave the core.
+// its event loop and abort between slices. The model's logits leave the core only to travel
+// from core to core: an encoder's windows computed by other workers (EncoderWindow below).
 //
 // Windows (contextStart, session.h): the encoder and the decoder feed the engine the same
 // positions in the same order — at a window's start the context tokens without logits, then
@@ -21,17 +22,45 @@
 
 namespace kolmo {
 
+// The encoder's model work cut into windows that other engine instances can compute: window k
+// holds positions first .. first + count - 1, whose logits come from one pass of the engine over
+// seq[start, first + count - 1), its first contextTokens() tokens context only (read, without
+// logits). Windows follow the rule (contextStart): every window of the rule after the first is
+// one window here (context / 2 positions, re-reading the context / 2 before them); the first
+// (positions 1 .. context) is cut in two halves, so that no window holds more than context / 2
+// positions (128 x vocab 8192 floats = 4 MB for kolmo's models) and a text of more than
+// context / 2 tokens already has two.
+struct EncoderWindow {
+  size_t start = 0;
+  size_t first = 1;
+  size_t count = 0;
+  size_t contextTokens() const { return first - 1 - start; }
+  size_t passTokens() const { return first - 1 - start + count; }
+};
+
+// The windows of a coded sequence of `sequenceLength` tokens (BOS, text, EOT): every position
+// 1 .. sequenceLength - 1 in exactly one window, in order. Decided here once, for the encode job
+// and for whoever computes windows elsewhere (web/lib/worker/windows.js).
+std::vector<EncoderWindow> encoderWindowPlan(size_t sequenceLength, size_t context);
+
+// One window's logits from its pass tokens (`passCount` = window.passTokens(), the first
+// `contextTokens` context only) into out (passCount - contextTokens rows x vocab), on any engine
+// loaded with the same model: the same bits as an encode job computes for that window itself,
+// since the engine gives the same logits however its tokens are batched (transformer.h). The
+// engine's window is reset first and left holding the pass.
+Status windowLogits(Transformer* engine, const uint32_t* passTokens, size_t passCount, size_t contextTokens, float* out);
+
 // Feeds the engine the window rule's positions: logits(pos) -> the (vocab,) logits predicting
 // seq[pos] from seq[contextStart(pos), pos), for pos = 1, 2, ... in order; several at once with
 // logitsRun.
 class WindowFeeder {
  public:
   explicit WindowFeeder(Transformer* engine);
-  // Logits rows for positions pos .. pos + count - 1 (all in one window: count <=
-  // rowsInWindow(pos)) into out (count x vocab), from seq (which holds positions < pos + count).
+  // Logits rows for positions pos .. pos + count - 1 (all in one window of the rule, e.g. within
+  // one EncoderWindow) into out (count x vocab), from seq (which holds positions < pos + count).
   Status logitsRun(const uint32_t* seq, size_t pos, size_t count, float* out);
-  // How many positions from pos on share pos's window.
-  size_t rowsInWindow(size_t pos, size_t sequenceLength) const;
+  // The engine's window was used for something else: the next logitsRun re-reads its context.
+  void forget() { windowStart_ = SIZE_MAX; }
 
  private:
   Transformer* engine_;
@@ -56,7 +85,34 @@ class LmEncodeJob {
   const SessionStats& stats(size_t i) const { return sessions_[i]->stats(); }
   const std::vector<float>& stepBits(size_t i) const { return sessions_[i]->stepBits(); }
 
+  // Encoding on several threads (web/lib/worker/windows.js): the model's logits depend only on
+  // the window rule, so windows are independent computations; only the coder sessions must run
+  // in order. run() codes the windows in order and computes itself any window whose logits were
+  // not handed in; the payloads are byte for byte those of a job that computed every window.
+  const std::vector<EncoderWindow>& windows() const { return windows_; }
+  // The window holding the next position to code (windows().size() once every one is coded).
+  size_t currentWindow() const { return window_; }
+  // Window k's pass tokens: windows()[k].passTokens() ids from here.
+  const uint32_t* windowTokens(size_t k) const { return seq_.data() + windows_[k].start; }
+  // Window k's logits computed elsewhere (windowLogits over passTokens), copied and coded by
+  // run() instead of computing them. kBadArgument, and nothing kept, unless window k has not
+  // begun and has no logits yet, passTokens are exactly its pass tokens (logits computed for
+  // another text or window are refused, never coded) and floatCount is its count x vocab.
+  Status provideWindowLogits(size_t k, const uint32_t* passTokens, size_t passCount, const float* logits,
+                             size_t floatCount);
+  // Computes window k's logits on this job's engine, ahead of the window run() codes (a thread
+  // waiting for a helper's window does one of its own meanwhile), up to `budget` (>= 1) more of
+  // its pass tokens per call, and keeps them as if provided once *done. One window at a time:
+  // calls for another window, and a run() that needs the engine for its own window, drop a
+  // preparation in progress. kBadArgument as provideWindowLogits; the engine's errors are final.
+  Status prepareWindow(size_t k, size_t budget, bool* done);
+  // Whether window k's logits are held (provided or prepared), waiting to be coded.
+  bool windowHasLogits(size_t k) const { return k < held_.size() && !held_[k].empty() && k != preparing_; }
+
  private:
+  bool windowBegun(size_t k) const { return k < window_ || (k == window_ && nextPos_ > windows_[k].first); }
+  void dropPreparation();
+
   Transformer* engine_;
   WindowFeeder feeder_;
   std::vector<uint32_t> seq_;  // BOS (= EOT), ids, EOT
@@ -64,6 +120,11 @@ class LmEncodeJob {
   std::vector<std::unique_ptr<EncoderSession>> sessions_;
   std::vector<std::vector<uint8_t>> payloads_;
   std::vector<float> logits_;
+  std::vector<EncoderWindow> windows_;
+  std::vector<std::vector<float>> held_;  // logits of windows computed ahead (provided / prepared), freed once coded
+  size_t window_ = 0;
+  size_t preparing_ = SIZE_MAX;  // the window prepareWindow is computing, and its pass tokens read so far
+  size_t preparedTokens_ = 0;
   size_t nextPos_ = 1;
   Status status_ = Status::kOk;
 };

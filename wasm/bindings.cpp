@@ -326,6 +326,42 @@ class WasmLinkEncodeJob {
     const std::vector<uint8_t> bytes = vectorFromJs<uint8_t>(payload);
     return static_cast<int>(job_->segmented()->provide(i, bytes.data(), bytes.size()));
   }
+  // A text coded as one stream (lm_jobs.h EncoderWindow): its windows, which other workers may
+  // compute (windowLogits) while run() codes them in order (web/lib/worker/windows.js). 0 / null /
+  // kBadArgument when the text is not one stream.
+  size_t windowCount() { return job_->stream() ? job_->stream()->windows().size() : 0; }
+  // {start, first, count, contextTokens} of window k, or null.
+  val window(size_t k) {
+    if (k >= windowCount()) return val::null();
+    const EncoderWindow& w = job_->stream()->windows()[k];
+    val v = val::object();
+    v.set("start", static_cast<double>(w.start));
+    v.set("first", static_cast<double>(w.first));
+    v.set("count", static_cast<double>(w.count));
+    v.set("contextTokens", static_cast<double>(w.contextTokens()));
+    return v;
+  }
+  // Window k's pass tokens (Uint32Array), or null.
+  val windowTokens(size_t k) {
+    if (k >= windowCount()) return val::null();
+    return typedArrayCopy("Uint32Array", job_->stream()->windowTokens(k), job_->stream()->windows()[k].passTokens());
+  }
+  size_t currentWindow() { return job_->stream() ? job_->stream()->currentWindow() : 0; }
+  bool windowHasLogits(size_t k) { return job_->stream() && job_->stream()->windowHasLogits(k); }
+  // Window k's logits computed elsewhere, with the pass tokens they were computed from: a Status int.
+  int provideWindowLogits(size_t k, const val& passTokens, const val& logits) {
+    if (job_->stream() == nullptr) return static_cast<int>(Status::kBadArgument);
+    const std::vector<uint32_t> tokens = vectorFromJs<uint32_t>(passTokens);
+    const std::vector<float> rows = vectorFromJs<float>(logits);
+    return static_cast<int>(job_->stream()->provideWindowLogits(k, tokens.data(), tokens.size(), rows.data(), rows.size()));
+  }
+  // Up to `budget` more pass tokens of window k computed on this job's engine, ahead of the one
+  // run() codes: a Status int; windowHasLogits(k) once it is prepared.
+  int prepareWindow(size_t k, size_t budget) {
+    if (job_->stream() == nullptr) return static_cast<int>(Status::kBadArgument);
+    bool done = false;
+    return static_cast<int>(job_->stream()->prepareWindow(k, budget, &done));
+  }
   // Runs up to `budget` model positions: a Status int; done() once the container is packed.
   int run(size_t budget) {
     if (!isOk(status_)) return static_cast<int>(status_);
@@ -495,6 +531,18 @@ class WasmPayloadDecodeJob {
   LmDecodeJob job_;
   bool done_ = false;
 };
+
+// windowLogits(engine, passTokens, contextTokens) -> {status, value: Float32Array (rows x vocab)}:
+// one window of another worker's encode job (LinkEncodeJob.window / windowTokens), computed on
+// this worker's engine: the logits that job would compute itself, bit for bit (lm_jobs.h).
+val windowLogitsJs(Transformer& engine, const val& passTokens, size_t contextTokens) {
+  const std::vector<uint32_t> tokens = vectorFromJs<uint32_t>(passTokens);
+  if (contextTokens >= tokens.size()) return result(Status::kBadArgument);
+  std::vector<float> logits((tokens.size() - contextTokens) * engine.shape().vocab);
+  const Status status = windowLogits(&engine, tokens.data(), tokens.size(), contextTokens, logits.data());
+  if (!isOk(status)) return result(status);
+  return result(status, typedArrayCopy("Float32Array", logits.data(), logits.size()));
+}
 
 // segmentCuts(tokenizer, ids, segmentTokens, aboveTokens) -> Uint32Array: where the encoder cuts a
 // long text's tokens (segments.h; 0, 0: the product's rule). For the ONNX Runtime path.
@@ -857,6 +905,13 @@ EMSCRIPTEN_BINDINGS(kolmo) {
       .function("segmentCount", &WasmLinkEncodeJob::segmentCount)
       .function("segmentIds", &WasmLinkEncodeJob::segmentIds)
       .function("provideSegment", &WasmLinkEncodeJob::provideSegment)
+      .function("windowCount", &WasmLinkEncodeJob::windowCount)
+      .function("window", &WasmLinkEncodeJob::window)
+      .function("windowTokens", &WasmLinkEncodeJob::windowTokens)
+      .function("currentWindow", &WasmLinkEncodeJob::currentWindow)
+      .function("windowHasLogits", &WasmLinkEncodeJob::windowHasLogits)
+      .function("provideWindowLogits", &WasmLinkEncodeJob::provideWindowLogits)
+      .function("prepareWindow", &WasmLinkEncodeJob::prepareWindow)
       .function("done", &WasmLinkEncodeJob::done)
       .function("positionsDone", &WasmLinkEncodeJob::positionsDone)
       .function("positionsTotal", &WasmLinkEncodeJob::positionsTotal)
@@ -900,6 +955,7 @@ EMSCRIPTEN_BINDINGS(kolmo) {
       .function("fraction", &WasmPayloadDecodeJob::fraction);
   function("modelInput", &modelInputJs);
   function("segmentCuts", &segmentCutsJs);
+  function("windowLogits", &windowLogitsJs);
   function("segmentedBody", &segmentedBodyJs);
   function("lmPayloadVersionsFor", &lmPayloadVersionsForJs);
 

@@ -184,6 +184,31 @@ export interface LinkEncodeJob extends EmbindHandle {
   segmentIds(i: number): Uint32Array | null;
   /** Segment i coded elsewhere (PayloadEncodeJob): a Status. */
   provideSegment(i: number, payload: Uint8Array): Status;
+  /** A text coded as one stream: its encoder windows (0 otherwise). */
+  windowCount(): number;
+  /** Window k (null when out of range). */
+  window(k: number): EncoderWindow | null;
+  /** Window k's pass tokens (null when out of range). */
+  windowTokens(k: number): Uint32Array | null;
+  /** The window holding the next position to code (windowCount() once all are coded). */
+  currentWindow(): number;
+  /** Whether window k's logits are held (provided or prepared), not yet coded. */
+  windowHasLogits(k: number): boolean;
+  /** Window k's logits computed elsewhere (windowLogits) from these pass tokens: a Status. */
+  provideWindowLogits(k: number, passTokens: Uint32Array, logits: Float32Array): Status;
+  /** Up to `budget` more pass tokens of window k computed on the job's engine, ahead of the one
+   * run() codes: a Status (windowHasLogits(k) once prepared). */
+  prepareWindow(k: number, budget: number): Status;
+}
+
+/** One window of an encoder's model work (src/lm_jobs.h EncoderWindow): positions first ..
+ * first + count - 1, from one pass over seq[start, first + count - 1), its first contextTokens
+ * tokens context only. */
+export interface EncoderWindow {
+  start: number;
+  first: number;
+  count: number;
+  contextTokens: number;
 }
 
 export interface LinkEncodeJobClass {
@@ -282,6 +307,9 @@ export interface KolmoWasmModule {
   PayloadDecodeJob: PayloadDecodeJobClass;
   /** Where the encoder cuts a long text's tokens (segments.h; 0, 0: the product's rule). */
   segmentCuts(tokenizer: Tokenizer, ids: Uint32Array, segmentTokens: number, aboveTokens: number): Uint32Array;
+  /** One window of another worker's encode job (LinkEncodeJob.window, windowTokens) on this
+   * engine: its (count, vocab) logits, bit for bit those the job computes itself. */
+  windowLogits(engine: ModelEngine, passTokens: Uint32Array, contextTokens: number): Result<Float32Array>;
   /** A segmented link's body (null for a bad id hash). */
   segmentedBody(idHashHex: string, text: Uint8Array, payloads: Uint8Array[]): Uint8Array | null;
   /** What the model codes for a text (LF line breaks for a CRLF text). */

@@ -26,7 +26,8 @@ export const Kind = Object.freeze({
   decompress: 'decompress',
   /**
    * One segment of a long text (src/segments.h), asked by a worker of another (worker/segments.js),
-   * never by a page: in: SegmentIn, out: SegmentOut.
+   * or one window of a text coded as one stream (worker/windows.js); never by a page: in:
+   * SegmentIn, out: SegmentOut.
    */
   segment: 'segment',
   /** Event: work done so far. out: Progress. */
@@ -52,8 +53,9 @@ export const requestKinds = Object.freeze([Kind.load, Kind.limits, Kind.compress
  * @property {boolean|string} [cache]  keep model files in a cache (default true): browsers the Cache API,
  *   Node a folder (a string names it)
  * @property {boolean} [gpuKvCache]  keep the KV cache on the GPU with WebGPU (default true)
- * @property {number} [workers]  threads that code a long text's segments side by side, this
- *   worker included (default: the device's cores, at most 4; 1: one after another)
+ * @property {number} [workers]  threads that code a long text's segments side by side, or the
+ *   windows of a text coded as one stream, this worker included (default: the device's cores, at
+ *   most 4; 1: everything on this worker)
  * @property {{segmentTokens?: number, aboveTokens?: number}} [segmentRule]  where the encoder cuts a
  *   long text (tests; default: src/segments.h's rule)
  * @property {number} [maxTextBytes]  the longest text a link may open to or be made from (default:
@@ -85,9 +87,12 @@ export const requestKinds = Object.freeze([Kind.load, Kind.limits, Kind.compress
  *   wantTokens: send 'tokens' events while decoding
  * @typedef {{bytes: Uint8Array, stats: object}} DecompressOut
  * @typedef {{settings: EngineSettings, modelIndex: number, decode?: {payload: Uint8Array, maxTokens: number},
- *   encode?: {ids: Uint32Array, epsilon?: number}}} SegmentIn
- *   one LM payload-3 stream of the link's model (its link index), to decode or to code
- * @typedef {{tokens?: Uint32Array, bits?: Float32Array, payload?: Uint8Array, stats?: object}} SegmentOut
+ *   encode?: {ids: Uint32Array, epsilon?: number}, window?: {tokens: Uint32Array, contextTokens: number}}} SegmentIn
+ *   one LM payload-3 stream of the link's model (its link index), to decode or to code; or one
+ *   window's logits (src/lm_jobs.h EncoderWindow: its pass tokens, the first contextTokens context only)
+ * @typedef {{tokens?: Uint32Array, bits?: Float32Array, payload?: Uint8Array, stats?: object,
+ *   logits?: Float32Array, idHash?: string}} SegmentOut
+ *   a window: its logits, the tokens and the model (id hash) they were computed with
  * @typedef {{index: number, bytes: Uint8Array, lengths: Uint32Array, bits?: Float32Array}} TokensOut
  *   tokens index..index+lengths.length-1: their bytes concatenated, each one's byte length and
  *   (with tokenCosts) its cost in bits

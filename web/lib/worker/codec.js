@@ -423,6 +423,47 @@ export class LinkEncodeJob extends LinkJob {
   provideSegment(i, payload) {
     this.codec.checkStatus(this.handle.provideSegment(i, asBytes(payload, 'payload')));
   }
+  /**
+   * A text coded as one stream: how many windows its model work has (src/lm_jobs.h
+   * EncoderWindow), which other workers may compute (windows.js); 0 otherwise.
+   */
+  get windowCount() {
+    return this.handle.windowCount();
+  }
+  /** Window k: positions first .. first + count - 1. @param {number} k @returns {{start: number, first: number, count: number, contextTokens: number}} */
+  window(k) {
+    return this.handle.window(k);
+  }
+  /** Window k's pass tokens, for Codec.windowLogits in another worker. @param {number} k @returns {Uint32Array} */
+  windowTokens(k) {
+    return this.handle.windowTokens(k);
+  }
+  /** The window holding the next position to code (windowCount once every one is coded). */
+  get currentWindow() {
+    return this.handle.currentWindow();
+  }
+  /** Whether window k's logits are held (provided or prepared) and not yet coded. @param {number} k */
+  windowHasLogits(k) {
+    return this.handle.windowHasLogits(k);
+  }
+  /**
+   * Window k's logits computed elsewhere, from these pass tokens: run() codes them instead of
+   * computing them. KolmoError 'bad_argument' (nothing kept) for tokens that are not window k's,
+   * a size that is not its, or a window already begun or provided.
+   * @param {number} k @param {Uint32Array} passTokens @param {Float32Array} logits
+   */
+  provideWindowLogits(k, passTokens, logits) {
+    this.codec.checkStatus(this.handle.provideWindowLogits(k, asIds(passTokens), logits));
+  }
+  /**
+   * Up to `budget` more pass tokens of window k computed on the job's engine, ahead of the window
+   * run() codes (one window at a time; run() drops a preparation when it needs the engine).
+   * @param {number} k @param {number} budget @returns {boolean} true once window k is prepared
+   */
+  prepareWindow(k, budget) {
+    this.codec.checkStatus(this.handle.prepareWindow(k, budget));
+    return this.handle.windowHasLogits(k);
+  }
 }
 
 export class LinkDecodeJob extends LinkJob {
@@ -752,6 +793,16 @@ export class Codec {
    */
   segmentCuts(tokenizer, ids, rule) {
     return this.wasm.segmentCuts(tokenizer.handle, asIds(ids), rule?.segmentTokens ?? 0, rule?.aboveTokens ?? 0);
+  }
+
+  /**
+   * One window of another worker's encode job (LinkEncodeJob.window, windowTokens) on this
+   * worker's engine: its (count, vocab) logits, bit for bit those that job computes itself.
+   * @param {ModelEngine} engine @param {Uint32Array} passTokens @param {number} contextTokens
+   * @returns {Float32Array}
+   */
+  windowLogits(engine, passTokens, contextTokens) {
+    return this.check(this.wasm.windowLogits(engine.handle, asIds(passTokens), contextTokens), 'model engine');
   }
 
   /** A segmented link's body from its segments' payloads (src/segments.h). @param {string} idHash @param {Uint8Array} text @param {Uint8Array[]} payloads */

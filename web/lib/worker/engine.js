@@ -24,6 +24,7 @@ import { isNode } from '../shared/env.js';
 import { browserOrtLoader, loadOrtNode } from './ort_loader.js';
 import { Kind } from '../shared/messages.js';
 import { SegmentHelpers, decodeSegment, encodeSegment, defaultSegmentWorkers } from './segments.js';
+import { windowLogits } from './windows.js';
 
 /**
  * @typedef {import('../shared/messages.js').EngineSettings} EngineSettings
@@ -393,12 +394,13 @@ export class Engine {
 
   /**
    * One segment of a long text, for the worker that holds the link (segments.js): decoded from
-   * its payload, or coded from its tokens, with the link's model on the core's engine.
+   * its payload, or coded from its tokens, with the link's model on the core's engine; or one
+   * window of a text coded as one stream (windows.js): its logits.
    * @param {import('../shared/messages.js').SegmentIn} input
    * @param {{onProgress?: (p: Progress) => void, signal?: AbortSignal}} [options]
    * @returns {Promise<import('../shared/messages.js').SegmentOut>}
    */
-  async segment({ modelIndex, decode, encode }, { onProgress, signal } = {}) {
+  async segment({ modelIndex, decode, encode, window }, { onProgress, signal } = {}) {
     const codec = await this.codec();
     const entry = entryForLinkIndex(await this.manifest(signal), modelIndex);
     const lm = await this.loadModel(entry.id, { signal });
@@ -409,6 +411,7 @@ export class Engine {
       last = now();
       onProgress?.({ phase: decode ? 'decode' : 'encode', done: 0, fraction });
     };
+    if (window) return windowLogits(codec, lm, window);
     if (decode) return decodeSegment(codec, lm, decode.payload, decode.maxTokens, { signal, onFraction });
     if (encode) return encodeSegment(codec, lm, encode.ids, encode.epsilon, { signal, onFraction });
     throw new KolmoError('bad_argument', 'segment: neither decode nor encode');

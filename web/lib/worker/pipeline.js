@@ -19,6 +19,7 @@
 import { KolmoError } from '../shared/errors.js';
 import { kJobSlice, pacer, throwIfAborted } from './pacing.js';
 import { decodeSegments, encodeSegments } from './segments.js';
+import { encodeWindows, windowsHelped } from './windows.js';
 
 /**
  * @typedef {import('./model.js').LanguageModel | import('./core_model.js').CoreLanguageModel} AnyModel
@@ -27,7 +28,8 @@ import { decodeSegments, encodeSegments } from './segments.js';
  *   tree: import('./codec.js').TokenTree, entry: {id: string, index: number, id_hash: string}}} LoadedModel
  * @typedef {{phase: 'encode'|'decode', done: number, total?: number, fraction?: number}} Progress
  * @typedef {{helpers: import('./segments.js').SegmentHelpers|null, workers: number, settings: any}} SegmentWork
- *   how a long text's segments are spread (segments.js): helpers, threads in all, the engine's settings
+ *   how a long text's segments (segments.js), or the windows of a text coded as one stream
+ *   (windows.js), are spread: helpers, threads in all, the engine's settings
  */
 
 /** The sequence the model sees for a text's token ids: EOT (as BOS), ids, EOT. */
@@ -222,7 +224,8 @@ const kAllModes = ['stored', 'cm', 'lm'];
  *   onProgress?: (p: Progress) => void, tokenCosts?: boolean,
  *   signal?: AbortSignal, modes?: string[], segments?: SegmentWork}} options
  *   modes: the container modes to choose from (default all three); segments: how a long text's
- *   segments are spread over threads (default: all here, one after another); tokenCosts: also return
+ *   segments, or a text's windows, are spread over threads (default: all here, one after another;
+ *   on the core's engine stats.helpedWindows counts the windows helpers computed); tokenCosts: also return
  *   `coded` (modelInput(): the token ids the model codes) and tokenBits, the bits the link's LM
  *   payload codes for each of them (EOT last; of LM payload version 3 when the link is not lm:
  *   what the model would cost; absent when the model did not code the text)
@@ -266,6 +269,9 @@ async function compressInCore(bytes, { codec, lm, epsilon, onProgress, tokenCost
     const spread = job.segmentCount > 0 && segments && segments.workers > 1
       ? await encodeSegments(job, { codec, lm, epsilon, onProgress, signal, ...segments })
       : null;
+    // One stream of several windows: helpers compute windows ahead while this thread codes
+    // them (encodeWindows runs the job to its end; the loop below then only sees it done).
+    const helped = segments && windowsHelped(job, segments) ? await encodeWindows(job, { lm, onProgress, signal, ...segments }) : null;
     for (let done = false; !done;) {
       await pace();
       done = job.run(kJobSlice);
@@ -275,7 +281,8 @@ async function compressInCore(bytes, { codec, lm, epsilon, onProgress, tokenCost
     const coded = modes.includes('lm') ? job.input() : tokenCosts ? modelInput(codec, lm, bytes) : null;
     const inJob = job.usedPayload();
     const used = spread && inJob ? { ...inJob, stats: spread.stats, bits: spread.bits } : inJob;
-    const stats = used && coded ? { ...used.stats, payloadVersion: used.payloadVersion, tokens: coded.ids.length, segments: job.segmentCount } : null;
+    const stats = used && coded ? { ...used.stats, payloadVersion: used.payloadVersion, tokens: coded.ids.length, segments: job.segmentCount,
+      helpedWindows: helped?.helpedWindows ?? 0 } : null;
     return { container: job.container(), mode: job.mode, stats, ...(tokenCosts ? { coded, tokenBits: used?.bits } : {}) };
   } finally {
     job.dispose();

@@ -11,6 +11,7 @@
 // first segment and stay for later links; Engine.dispose() stops them. A helper that cannot start
 // (a Content-Security-Policy, a bundler that left the worker behind) leaves its share to the
 // others: a long link then takes longer, never fails for it. Aborting stops every helper.
+// The same helpers compute windows of a text coded as one stream (windows.js).
 import { KolmoError, abortError } from '../shared/errors.js';
 import { Kind } from '../shared/messages.js';
 import { isNode, nodeImport } from '../shared/env.js';
@@ -123,6 +124,16 @@ export class SegmentHelpers {
 // Errors of a helper that mean "it could not run", not "the segment is bad".
 const kHelperFailures = new Set(['worker_failed', 'worker_blocked', 'wasm_unavailable', 'wasm_blocked', 'backend_failed']);
 
+/** Whether a helper's error means that it could not run (it is then not asked again). @param {unknown} error */
+export const isHelperFailure = (error) => error instanceof KolmoError && kHelperFailures.has(error.code);
+
+/**
+ * The settings a helper's engine gets: the caller's, on the core's engine, with no helpers of its
+ * own (the same for segments and windows, so that a helper keeps one engine for both).
+ * @param {any} settings
+ */
+export const helperSettings = (settings) => ({ ...settings, backends: ['core'], workers: 1 });
+
 /**
  * Runs `count` units of work on this worker (`here`) and on helpers (`there`), each taking the
  * next unit not yet taken; a helper that cannot run gives its unit back and stops.
@@ -145,7 +156,7 @@ async function spread(count, here, hosts, there, onDone, onBroken, stop) {
       try {
         onDone(i, await work(i));
       } catch (error) {
-        if (host && error instanceof KolmoError && kHelperFailures.has(error.code) && !stop.signal.aborted) {
+        if (host && isHelperFailure(error) && !stop.signal.aborted) {
           returned.push(i);
           onBroken(host);
           return;
@@ -209,12 +220,11 @@ export async function decodeSegments(job, { codec, lm, helpers, workers, setting
   signal?.addEventListener('abort', onAbort, { once: true });
   const both = stop.signal;
   const hosts = helpers && workers > 1 ? await helpers.get(workers - 1) : [];
-  const helperSettings = { ...settings, backends: ['core'], workers: 1 };
   try {
     await spread(count,
       (i) => decodeSegment(codec, lm, payloads[i], perSegment, { signal: both, onFraction: (f) => onFraction(i, f) }),
       hosts,
-      (host, i) => host.call(Kind.segment, { settings: helperSettings, modelIndex: view.modelIndex, decode: { payload: payloads[i], maxTokens: perSegment } }, {
+      (host, i) => host.call(Kind.segment, { settings: helperSettings(settings), modelIndex: view.modelIndex, decode: { payload: payloads[i], maxTokens: perSegment } }, {
         signal: both, onEvent: (type, out) => { if (type === Kind.progress && out.fraction !== undefined) onFraction(i, out.fraction); },
       }),
       (i, result) => {
@@ -269,12 +279,11 @@ export async function encodeSegments(job, { codec, lm, helpers, workers, setting
   const onAbort = () => stop.abort();
   signal?.addEventListener('abort', onAbort, { once: true });
   const hosts = helpers && workers > 1 ? await helpers.get(workers - 1) : [];
-  const helperSettings = { ...settings, backends: ['core'], workers: 1 };
   try {
     await spread(count,
       (i) => encodeSegment(codec, lm, ids[i], epsilon, { signal: stop.signal, onFraction: (f) => { done[i] = f; report(); } }),
       hosts,
-      (host, i) => host.call(Kind.segment, { settings: helperSettings, modelIndex: lm.entry.index, encode: { ids: ids[i], epsilon } }, {
+      (host, i) => host.call(Kind.segment, { settings: helperSettings(settings), modelIndex: lm.entry.index, encode: { ids: ids[i], epsilon } }, {
         signal: stop.signal, onEvent: (type, out) => { if (type === Kind.progress && out.fraction !== undefined) { done[i] = out.fraction; report(); } },
       }),
       (i, result) => {
