@@ -5,18 +5,24 @@
  * @param {import('playwright-core').Page} page  a page of the site (any file of it)
  * @param {string} backend  'core' | 'wasm' | 'webgpu'
  * @param {Uint8Array[]} texts
- * @returns {Promise<{tokens: number, encodePerSecond: number, decodePerSecond: number, backend: string}>}
+ * @param {{workers?: number}} [options]  threads a link may use (default 1; with more, the helpers
+ *   are started, and their model loaded, by a first link before the clock runs)
+ * @returns {Promise<{tokens: number, encodePerSecond: number, decodePerSecond: number, backend: string, fragments: string[]}>}
  */
-export function pageThroughput(page, backend, texts) {
-  return page.evaluate(async ({ backend, samples }) => {
+export function pageThroughput(page, backend, texts, { workers = 1 } = {}) {
+  return page.evaluate(async ({ backend, samples, workers }) => {
     const site = new URL('./', location.href).href;
     const { Kolmo } = await import(`${site}lib/index.js`);
-    const kolmo = new Kolmo({ backends: [backend], threads: 1, ortBaseUrl: `${site}ort/`, modelBaseUrl: `${site}models/`, cache: false });
+    const kolmo = new Kolmo({ backends: [backend], threads: 1, workers, ortBaseUrl: `${site}ort/`, modelBaseUrl: `${site}models/`, cache: false });
     await kolmo.load();
+    if (workers > 1) await kolmo.compress(Uint8Array.from(samples[0]), { modes: ['lm'] });
     let tokens = 0, encodeMs = 0, decodeMs = 0, ran = '';
+    /** @type {string[]} */
+    const fragments = [];
     for (const sample of samples) {
       const bytes = Uint8Array.from(sample);
       const { fragment, stats } = await kolmo.compress(bytes, { modes: ['lm'] });
+      fragments.push(fragment);
       /** @type {any} */
       let decodeStats = null;
       const back = await kolmo.decompress(fragment, { output: 'bytes', onStats: (/** @type {any} */ s) => { decodeStats = s; } });
@@ -27,6 +33,6 @@ export function pageThroughput(page, backend, texts) {
       ran = stats.backend;
     }
     kolmo.dispose();
-    return { tokens, encodePerSecond: (tokens / encodeMs) * 1000, decodePerSecond: (tokens / decodeMs) * 1000, backend: ran };
-  }, { backend, samples: texts.map((t) => Array.from(t)) });
+    return { tokens, encodePerSecond: (tokens / encodeMs) * 1000, decodePerSecond: (tokens / decodeMs) * 1000, backend: ran, fragments };
+  }, { backend, samples: texts.map((t) => Array.from(t)), workers });
 }

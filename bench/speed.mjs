@@ -6,10 +6,14 @@
 // 1. Node, one thread: encode and decode tokens/s of the core engine (backend 'core') and of
 //    ONNX Runtime Web's WASM build (backend 'wasm'), through the public API on the same eval
 //    texts (the longest of each category, N per category, default 2), links of the model only.
+//    Beside them, the core engine's encode on two threads (workers: 2; web/lib/worker/windows.js:
+//    a helper computes windows ahead while the engine's thread codes them; the same links), its
+//    helper started and its model loaded before the clock runs (a page's second link).
 // 2. Cold start, Node: per-token time of single steps 1-32 and 33-128 of a fresh model, against
 //    the same steps once the model is warm (a second window over the same tokens).
 // 3. Chromium (Debian's, headless, the built site served at a sub-path as tests/e2e does):
-//    encode and decode tokens/s of both paths in the page's Web Worker; the first visit of the
+//    encode and decode tokens/s of both paths in the page's Web Worker (and the core engine's
+//    encode on two threads: the worker and a helper Web Worker); the first visit of the
 //    page on the default path (bytes fetched, by file type, and whether any ONNX Runtime file
 //    was requested); the time from navigation to a decoded ~100-byte link once the model is
 //    cached (and the service worker installed).
@@ -46,22 +50,30 @@ const fmt = (x, digits = 0) => x.toLocaleString('en-US', { maximumFractionDigits
 
 // ---- 1. Node: tokens/s through the public API ----
 
-async function nodeThroughput(backend) {
-  const kolmo = new Kolmo({ backends: [backend], threads: 1, cache: false });
+/** One thread (workers: 1), or encode only on `workers` threads (the same links as one thread's). */
+async function nodeThroughput(backend, workers = 1, sameLinksAs = null) {
+  const kolmo = new Kolmo({ backends: [backend], threads: 1, workers, cache: false });
   await kolmo.load();
+  if (workers > 1) await kolmo.compress(texts[0].bytes, { modes: ['lm'] }); // helpers started, their model loaded
   let tokens = 0, encodeMs = 0, decodeMs = 0;
+  const fragments = [];
   for (const text of texts) {
     const { fragment, stats } = await kolmo.compress(text.bytes, { modes: ['lm'] });
     if (stats.backend !== backend) throw new Error(`ran on ${stats.backend}`);
+    fragments.push(fragment);
+    tokens += stats.tokens + 1;
+    encodeMs += stats.codeMs;
+    if (sameLinksAs) {
+      if (fragment !== sameLinksAs.fragments[fragments.length - 1]) throw new Error(`${text.name}: another link on ${workers} threads`);
+      continue;
+    }
     let decodeStats = null;
     const back = await kolmo.decompress(fragment, { output: 'bytes', onStats: (s) => { decodeStats = s; } });
     if (Buffer.compare(Buffer.from(back), Buffer.from(text.bytes)) !== 0) throw new Error(`${text.name}: round trip failed`);
-    tokens += stats.tokens + 1;
-    encodeMs += stats.codeMs;
     decodeMs += decodeStats.codeMs;
   }
   kolmo.dispose();
-  return { tokens, encodePerSecond: (tokens / encodeMs) * 1000, decodePerSecond: (tokens / decodeMs) * 1000 };
+  return { tokens, fragments, encodePerSecond: (tokens / encodeMs) * 1000, ...(sameLinksAs ? {} : { decodePerSecond: (tokens / decodeMs) * 1000 }) };
 }
 
 // ---- 2. cold start ----
@@ -108,13 +120,15 @@ async function browserFigures() {
   const out = {};
   try {
     // Throughput in the page's worker, both paths, same texts.
-    for (const backend of ['core', 'wasm']) {
+    for (const [key, backend, workers] of [['core', 'core', 1], ['wasm', 'wasm', 1], ['core2', 'core', 2]]) {
       const context = await browser.newContext();
       const page = await context.newPage();
       await page.goto(server.url + 'style.css');
-      out[backend] = await pageThroughput(page, backend, texts.map((t) => t.bytes));
+      out[key] = await pageThroughput(page, backend, texts.map((t) => t.bytes), { workers });
       await context.close();
     }
+    if (out.core2.fragments.some((f, i) => f !== out.core.fragments[i])) throw new Error('Chromium: another link on two threads');
+    for (const key of ['core', 'wasm', 'core2']) delete out[key].fragments;
     // First visit on the default path: a fresh profile opens a ~100-byte link.
     const link = new Kolmo({ cache: false });
     const short = 'Meet me at 8 by the old mill. Bring the map, the blue notebook and two sandwiches, please!';
@@ -165,17 +179,23 @@ async function browserFigures() {
 // ---- run and print ----
 
 for (const backend of ['core', 'wasm']) results.node[backend] = await nodeThroughput(backend);
+results.node.core2 = await nodeThroughput('core', 2, results.node.core);
+for (const r of Object.values(results.node)) delete r.fragments; // compared; not figures
 for (const backend of ['core', 'wasm']) results.coldStart[backend] = await coldStart(backend);
 if (!args['no-browser']) results.browser = await browserFigures();
 
-const name = { core: 'core engine', wasm: 'ORT Web WASM' };
-console.log(`\nModel ${modelId}; ${texts.length} eval texts (${perCategory} longest per category), ${results.node.core.tokens} tokens; one thread\n`);
+const name = { core: 'core engine', wasm: 'ORT Web WASM', core2: 'core engine, encode on 2 threads' };
+console.log(`\nModel ${modelId}; ${texts.length} eval texts (${perCategory} longest per category), ${results.node.core.tokens} tokens; one thread unless said\n`);
 console.log('| path | where | encode tokens/s | decode tokens/s |');
 console.log('|---|---|---|---|');
 for (const b of ['core', 'wasm']) console.log(`| ${name[b]} | Node | ${fmt(results.node[b].encodePerSecond)} | ${fmt(results.node[b].decodePerSecond)} |`);
+console.log(`| ${name.core2} | Node | ${fmt(results.node.core2.encodePerSecond)} | (one thread's) |`);
 if (results.browser?.core) {
   for (const b of ['core', 'wasm']) console.log(`| ${name[b]} | Chromium worker | ${fmt(results.browser[b].encodePerSecond)} | ${fmt(results.browser[b].decodePerSecond)} |`);
+  console.log(`| ${name.core2} | Chromium worker + helper | ${fmt(results.browser.core2.encodePerSecond)} | (one thread's) |`);
 }
+console.log(`\nEncode on two threads (the same links): ${fmt(results.node.core2.encodePerSecond / results.node.core.encodePerSecond, 2)}x one thread's in Node` +
+  (results.browser?.core2 ? `, ${fmt(results.browser.core2.encodePerSecond / results.browser.core.encodePerSecond, 2)}x in Chromium` : ''));
 const ratio = (k) => results.node.core[k] / results.node.wasm[k];
 console.log(`\nNode: the core engine at ${fmt(ratio('decodePerSecond'), 2)}x ORT Web WASM's decode, ${fmt(ratio('encodePerSecond'), 2)}x its encode` +
   (results.browser?.core ? `; Chromium: ${fmt(results.browser.core.decodePerSecond / results.browser.wasm.decodePerSecond, 2)}x decode, ${fmt(results.browser.core.encodePerSecond / results.browser.wasm.encodePerSecond, 2)}x encode` : ''));
