@@ -48,6 +48,8 @@ def main():
     ap.add_argument("--models", required=True)
     ap.add_argument("--family", default="km1", help="the id's label: km1, km2 (three characters)")
     ap.add_argument("--notes", default=None, help="markdown file appended to the card (findings, next steps)")
+    ap.add_argument("--baseline", default=None,
+                    help="the model it replaces (models/<id>): a table of bits per category against it")
     args = ap.parse_args()
     for f in SHIPPED + ["eval.json", "check.json"]:
         if not os.path.isfile(os.path.join(args.export, f)):
@@ -105,6 +107,15 @@ def main():
     wasm_speed = next((r["tokensPerSecond"] for r in check["results"] if "wasm" in r["path"]), 0)
     en, zh = ev["by_category"].get("en-prose", {}), ev["by_category"].get("zh-prose", {})
     en_zh = (en["model_bytes"] + zh["model_bytes"]) / (en["brotli_bytes"] + zh["brotli_bytes"]) if en and zh else None
+    baseline_rows = []
+    if args.baseline and os.path.basename(os.path.normpath(args.baseline)) != mid:  # not itself (a re-run)
+        base = json.load(open(os.path.join(args.baseline, "eval.json")))["summary"]
+        named = list(ev["by_category"].items()) + [("all", ev["all"])]
+        for c, s in named:
+            b = base["all"] if c == "all" else base["by_category"][c]
+            baseline_rows.append([c, f"{b['model_bpb']:.3f}", f"{s['model_bpb']:.3f}",
+                                  f"**{s['model_bytes'] / b['model_bytes']:.3f}**",
+                                  f"{b['model_vs_brotli']:.3f}", f"{s['model_vs_brotli']:.3f}"])
     targets = [
         ["download <= 8 MB", f"{download / 1e6:.2f} MB", "met" if download <= 8e6 else "missed"],
         ["single-step >= 300 tokens/s, ORT Web WASM, 1 thread, Node", f"{wasm_speed} tokens/s",
@@ -114,6 +125,27 @@ def main():
          "met" if en_zh and en_zh <= 0.67 else "missed"],
     ]
     hours = ck["elapsed"] / 3600
+    additions_section = ""
+    if mix.get("additions"):  # km3's mix: km2's documents, then more text in other languages (km3_data.md)
+        by_language = {}
+        for part in mix["additions"].values():
+            row = by_language.setdefault(part["language"], [0, 0, 0])
+            row[0] += 1
+            row[1] += part["documents"]
+            row[2] += part["bytes"]
+        additions_section = (f"\nAppended to the training split only ({mix['additions_train_documents']:,} documents in "
+                             f"{len(mix['additions'])} parts, `models/recipe/km3_data.md`; 1% of them held out as "
+                             f"`val_extra`), by language:\n\n"
+                             + fmt_table([[k, v[0], v[1], f"{v[2] / 1e6:.2f} MB"] for k, v in sorted(by_language.items(), key=lambda kv: -kv[1][2])],
+                                         ["language", "parts", "documents", "bytes"]) + "\n")
+    baseline_section = ""
+    if baseline_rows:
+        bid = os.path.basename(os.path.normpath(args.baseline))
+        baseline_section = (f"Against `{bid}`, the model it replaces as the default (its `eval.json`, the same texts; "
+                            "bits = model cost, lower is better):\n\n"
+                            + fmt_table(baseline_rows, ["category", f"{bid[:3]} bpb", f"{mid[:3]} bpb",
+                                                        f"{mid[:3]} / {bid[:3]} bits", f"{bid[:3]} / brotli",
+                                                        f"{mid[:3]} / brotli"]) + "\n\n")
     card = f"""# Model `{mid}` — kolmo's default language model
 
 Link index **{index}** in `models/manifest.json`. The id is a hash of `model.onnx` and
@@ -125,7 +157,7 @@ this one stays loadable so that links made with it keep opening.
 |---|---|
 | parameters | {n_params:,} ({cfg['n_layers']} layers, d = {cfg['d_model']}, {cfg['n_heads']} heads, context {cfg['context']} tokens) |
 | download | {download:,} bytes (`model.onnx` {os.path.getsize(os.path.join(dest, 'model.onnx')):,} + `tokenizer.kbpe` {os.path.getsize(os.path.join(dest, 'tokenizer.kbpe')):,}) |
-| weights | int8, one float32 scale per row (restored by Cast + Mul in the graph; kolmo expands them to float32 once at load, `web/lib/worker/onnx_weights.js`); arithmetic in float32 |
+| weights | int8, one float32 scale per row: kept int8 by kolmo's core engine (`docs/MODEL.md`); restored by Cast + Mul in the graph for ONNX Runtime (the WebGPU path) |
 | vocabulary | {cfg['vocab_size']:,} byte-level BPE tokens (256 bytes + {cfg['vocab_size'] - 257:,} merges + `<|endoftext|>` = {cfg['vocab_size'] - 1}) |
 | tokens seen | {ck['tokens_seen']:,} in {ck['step']:,} steps of {round(ck['tokens_seen'] / max(ck['step'], 1) / cfg['context'])} x {cfg['context']} tokens (on average) |
 | training time | {hours:.2f} h on 2 CPU cores (Debian python3-torch + OpenBLAS), shared with other builds |
@@ -161,7 +193,7 @@ Debian and npm packages; `../shared/eval` is held out (documents sharing a 32-by
 an eval text are dropped).
 
 {fmt_table([[k, v['source'], v['documents'], f"{v['bytes'] / 1e6:.2f} MB", v['dropped_for_eval_overlap']] for k, v in mix['sources'].items()], ['part', 'source', 'documents', 'bytes', 'dropped (eval overlap)'])}
-
+{additions_section}
 ## Held-out results (`../shared/eval`, each file alone)
 Model cost = sum of -log2 p(token) over EOT + text + EOT under kolmo's context-window rule, plus 4
 bytes of framing per file; brotli -q 11 and xz -9e: whole-file sizes of each file alone.
@@ -173,8 +205,8 @@ By size bucket (all categories):
 
 {fmt_table(size_rows, ['size', 'files', 'model bpb', 'brotli bpb', 'xz bpb', 'model / brotli'])}
 
-## ONNX Runtime vs PyTorch
-`node models/recipe/check_onnx.mjs models/recipe/work/export` (the folder `export.py` writes: the model and a 40-token reference; PyTorch
+{baseline_section}## ONNX Runtime vs PyTorch
+`node models/recipe/check_onnx.mjs {os.path.relpath(args.export, os.path.join(args.models, '..'))}` (the folder `export.py` writes: the model and a 40-token reference; PyTorch
 with the same dequantized weights):
 
 {fmt_table(check_rows, ['path', 'max abs logit diff, batched', 'max abs logit diff, single-step', 'single-step tokens/s'])}

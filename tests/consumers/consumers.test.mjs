@@ -348,7 +348,7 @@ test('kolmo in Vite, webpack and esbuild apps, at the root and under a sub-path,
     const cases = [
       // the model answered by the app's index.html (the SPA fallback)
       [await failure(built, { deny: /\.onnx$/, page: '' }),
-        /^model_unavailable: .*\/assets\/model-[\w-]+\.onnx answered an HTML page where model\.onnx of the kolmo model km2-.*modelBaseUrl/],
+        /^model_unavailable: .*\/assets\/model-[\w-]+\.onnx answered an HTML page where model\.onnx of the kolmo model km\d-.*modelBaseUrl/],
       // the manifest answered by index.html (webpack emits it as a file; Vite inlines it)
       [await failure(join(dir, 'out', 'webpack-production-'), { deny: /\.json$/, page: '' }),
         /^model_unavailable: http:.*\.json answered an HTML page where the kolmo model manifest \(JSON\) was expected: the server returns its index\.html.*modelBaseUrl/],
@@ -356,7 +356,7 @@ test('kolmo in Vite, webpack and esbuild apps, at the root and under a sub-path,
       [await failure(plain, { options: { modelBaseUrl: '/nowhere/' } }),
         /^model_unavailable: .*\/nowhere\/manifest\.json answered HTTP 404 where the kolmo model manifest \(JSON\) was expected.*Check modelBaseUrl/],
       // a model file served truncated
-      [await failure(truncated, {}), /^model_mismatch: http:.*\/assets\/model-[\w-]+\.onnx has 1000000 bytes where model\.onnx of the kolmo model km2-\w+ \(5560193 bytes\) was expected/],
+      [await failure(truncated, {}), /^model_mismatch: http:.*\/assets\/model-[\w-]+\.onnx has 1000000 bytes where model\.onnx of the kolmo model km\d-\w+ \(5560193 bytes\) was expected/],
       // the .wasm missing
       [await failure(plain, { deny: /\.wasm$/ }), /^wasm_unavailable: .*kolmo_wasm-[\w-]+\.wasm answered HTTP 404 where kolmo's WebAssembly module/],
       // a Content-Security-Policy without 'wasm-unsafe-eval'

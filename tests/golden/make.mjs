@@ -126,7 +126,12 @@ const segSpecs = family === 'km1' ? [] : [
   { name: 'seg-small-many', description: `eval text ${longest.name} in segments of ~256 tokens`, bytes: longest.bytes, segmentRule: kSmallRule },
   { name: 'seg-small-crlf', description: `eval text ${longest.name} with CRLF line breaks in segments of ~256 tokens`, bytes: toCrlf(longest.bytes), segmentRule: kSmallRule },
 ].map((s) => ({ ...s, name: `${family}-v6-${s.name}`, backend: 'core', mode: 'lm', description: `${family}, typo-proof: ${s.description}` }));
-const specs = [...v1Specs, ...v2Specs, ...modelSpecs, ...crlfSpecs, ...v4Specs, ...v6Specs, ...segSpecs];
+// Container versions 2-5 were written while km2 was the default: later models get links of the
+// version the writer makes now (6), and of its segmented kinds the cheap ones to decode plus one
+// just over the threshold (the product's rule, two full segments).
+const writtenNow = family === 'km2' ? [...modelSpecs, ...crlfSpecs, ...v4Specs, ...v6Specs, ...segSpecs]
+  : [...v6Specs, ...segSpecs.filter((s) => !s.name.endsWith('-seg-at-threshold') && !s.name.endsWith('-seg-four'))];
+const specs = [...v1Specs, ...v2Specs, ...writtenNow];
 
 /** A link of LM payload `payloadVersion`, made with the library's pipeline (node backend). */
 async function linkWithPayload(bytes, payloadVersion) {

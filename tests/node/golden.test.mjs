@@ -47,37 +47,50 @@ test('the golden set covers every eval category and each edge case', () => {
   }
 });
 
-test('every shipped model has golden links; the default model in every eval category, in LM payloads v2 and v3', () => {
+// Container versions 2-5 were written while km2 was the default (tests/golden/make.mjs): km2 keeps
+// their links for every category; every default model has version-6 links (what the writer makes
+// now) for every category and the edge cases.
+const kLegacyWriterFamily = 'km2';
+const defaultFamily = manifest.default.split('-')[0];
+
+test('every shipped model has golden links; km2 in every eval category in LM payloads v2 and v3, the default model in container version 6', () => {
   for (const id of Object.keys(manifest.models)) {
     assert.ok(vectors.some((v) => v.model === id), `model ${id} has no golden link: run node tests/golden/make.mjs`);
   }
+  const idOf = (/** @type {string} */ family) => Object.keys(manifest.models).find((id) => id.startsWith(`${family}-`)) ?? '';
   const categoriesOf = (/** @type {string} */ id, /** @type {number} */ version) =>
     new Set(vectors.filter((v) => v.model === id && v.version === version && v.name.includes('eval-')).map((v) => v.name.split('eval-')[1]));
-  const categories = vectors.filter((v) => /^eval-/.test(v.name)).map((v) => v.name.slice(5));
-  // Container version 2 holds LM payload v2; version 4 holds v3, what new links use.
+  const categories = [...new Set(vectors.filter((v) => /^eval-/.test(v.name)).map((v) => v.name.slice(5)))].sort();
+  // Container version 2 holds LM payload v2; version 4 holds v3.
   for (const version of [2, 4]) {
-    assert.deepEqual([...categoriesOf(manifest.default, version)].sort(), [...new Set(categories)].sort(),
-      `the default model ${manifest.default} needs a container-version-${version} golden link per category: node tests/golden/make.mjs`);
+    assert.deepEqual([...categoriesOf(idOf(kLegacyWriterFamily), version)].sort(), categories,
+      `km2 needs a container-version-${version} golden link per category`);
   }
+  assert.deepEqual([...categoriesOf(manifest.default, 6)].sort(), categories,
+    `the default model ${manifest.default} needs a container-version-6 golden link per category: node tests/golden/make.mjs`);
   // The CRLF forms (versions 3 and 5) and the edge cases of payload v3's span headers.
-  const names = new Set(vectors.filter((v) => v.model === manifest.default).map((v) => v.name));
-  const family = manifest.default.split('-')[0];
+  const names = new Set(vectors.map((v) => v.name));
   for (const name of ['v3-crlf-code', 'v4-crlf-code', 'v4-one-char-lm', 'v4-over-context', 'v4-one-block', 'v4-block-plus-one']) {
-    assert.ok(names.has(`${family}-${name}`), `missing golden link ${family}-${name}`);
+    assert.ok(names.has(`${kLegacyWriterFamily}-${name}`), `missing golden link ${kLegacyWriterFamily}-${name}`);
   }
-  assert.equal(vectors.find((v) => v.name === `${family}-v4-crlf-code`)?.version, 5);
+  assert.equal(vectors.find((v) => v.name === `${kLegacyWriterFamily}-v4-crlf-code`)?.version, 5);
+  for (const name of ['empty', 'one-char-lm', 'invalid-utf8-lm', 'over-context', 'one-block', 'crlf-code', 'crlf-only']) {
+    assert.ok(names.has(`${defaultFamily}-v6-${name}`), `missing golden link ${defaultFamily}-v6-${name}: node tests/golden/make.mjs`);
+  }
 });
 
 test('segmented links (FORMAT.md §5.7): several segment counts, one just over the threshold, one at it that stays one stream', () => {
-  const family = manifest.default.split('-')[0];
-  const headerOf = (/** @type {string} */ name) => {
+  const headerOf = (/** @type {string} */ family, /** @type {string} */ name) => {
     const vector = vectors.find((v) => v.name === `${family}-v6-${name}`);
     assert.ok(vector, `missing golden link ${family}-v6-${name}: node tests/golden/make.mjs`);
     return codec.urlDecode(linkOf(vector))[0];
   };
-  assert.equal(headerOf('seg-at-threshold') & 0x18, 0x10, 'at the threshold: one LM payload-3 stream (kind 16 + model)');
-  for (const name of ['seg-over-threshold', 'seg-four', 'seg-small-many']) assert.equal(headerOf(name), 0xc3, name);
-  assert.equal(headerOf('seg-small-crlf'), 0xc4);
+  assert.equal(headerOf(kLegacyWriterFamily, 'seg-at-threshold') & 0x18, 0x10, 'at the threshold: one LM payload-3 stream (kind 16 + model)');
+  assert.equal(headerOf(kLegacyWriterFamily, 'seg-four'), 0xc3);
+  for (const family of new Set([kLegacyWriterFamily, defaultFamily])) {
+    for (const name of ['seg-over-threshold', 'seg-small-many']) assert.equal(headerOf(family, name), 0xc3, `${family} ${name}`);
+    assert.equal(headerOf(family, 'seg-small-crlf'), 0xc4);
+  }
 });
 
 test('every model a golden link names is still shipped, at the same link index', () => {

@@ -15,12 +15,12 @@
 export const kManifestUrl = new URL('../../../models/manifest.json', import.meta.url);
 
 /** The manifest's default model, whose files follow. */
-export const kBundledModelId = 'km2-dc32f29f3759473a';
+export const kBundledModelId = 'km3-f0c80a708d9424e4';
 
 /** The default model's run-time files (model_store.js kModelFiles) -> their URLs. */
 export const kBundledModelFiles = Object.freeze({
-  'model.onnx': new URL('../../../models/km2-dc32f29f3759473a/model.onnx', import.meta.url),
-  'tokenizer.kbpe': new URL('../../../models/km2-dc32f29f3759473a/tokenizer.kbpe', import.meta.url),
+  'model.onnx': new URL('../../../models/km3-f0c80a708d9424e4/model.onnx', import.meta.url),
+  'tokenizer.kbpe': new URL('../../../models/km3-f0c80a708d9424e4/tokenizer.kbpe', import.meta.url),
 });
 
 // A variable, not a literal: bundlers leave this URL alone (it would copy every model); and
