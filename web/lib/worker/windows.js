@@ -51,6 +51,8 @@ const kHeld = 3; // its logits are in the job, waiting for their turn
 
 /** A helper's window is taken back when it is late by this factor of a window's usual time. */
 const kLateFactor = 2;
+/** Work between two looks at helpers' replies, in ms (a window is ~100-250 ms of work). */
+const kReplySliceMs = 4;
 
 /**
  * Runs a LinkEncodeJob of a single-stream text (windowsHelped) to its end: this worker codes
@@ -115,7 +117,9 @@ export async function encodeWindows(job, { lm, helpers, workers, settings, onPro
     }
   });
 
-  const pace = pacer(signal, undefined, { behindMessages: true }); // helpers' replies get their turn
+  // Yields often, behind messages: a helper's reply is read, and the helper given its next
+  // window, within a few ms of its end (a yield costs microseconds).
+  const pace = pacer(signal, kReplySliceMs, { behindMessages: true });
   let inlineMs = 0; // run() time of the window being coded, when its logits are computed here
   let preparing = -1; // a window this worker computes ahead, in slices, while a helper has the next
   let preparingMs = 0;
