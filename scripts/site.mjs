@@ -4,6 +4,12 @@
 //
 //   index.html        web/index.html with the Content-Security-Policy meta tag (kCsp)
 //   app.js, app/, style.css, sw.js, manifest.webmanifest, icons/, lib/ (+ lib/wasm/)   all of web/
+//   app.js, lib/worker/worker.js   bundled (kBundles): the page's script and the library's worker,
+//                     each with all its static imports in one file (esbuild), so that each starts
+//                     after one request instead of a chain of imports fetched one level at a
+//                     time (~15 for the page, ~20 for the worker). The files they were made of
+//                     stay beside them, as they are (the library as published, for pages and
+//                     tools that import it; page/hosts.js, which a long link's helpers import)
 //   ort/              the ONNX Runtime Web files the library loads (kOrtFiles), nothing else
 //   models/           manifest.json and, per model, the files the library fetches (kModelFiles)
 //   vendor/<pkg>/     npm modules the page imports by bare name (kVendor), specifiers rewritten
@@ -25,6 +31,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { build as esbuild, transform } from 'esbuild';
 import { kModelFiles } from '../web/lib/worker/model_store.js';
 
 const repoRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -91,6 +98,14 @@ const kNotOnSite = new Set(['lib/webgpu.js', 'lib/worker/worker_ort.js']);
 export const kVendor = {
   'qrcode-generator': 'dist/qrcode.mjs', // web/lib/page/qr.js: the QR code of a link
 };
+
+/**
+ * The scripts bundled in place (each replaces its entry in dist/): the page's, and the library's
+ * Web Worker, which page/hosts.js starts as new URL('../worker/worker.js', import.meta.url) —
+ * from the page's bundle, and from page/hosts.js itself where a long link's worker starts its
+ * helpers (the same bundle).
+ */
+const kBundles = ['app.js', 'lib/worker/worker.js'];
 
 /** The line of web/sw.js that this script fills in. */
 const kSiteMarker = /^const kSite = .*; \/\/ filled in by scripts\/site\.mjs$/m;
@@ -202,6 +217,7 @@ export async function buildSite(outDir) {
       await copy(from, path);
     }
   }
+  for (const entry of kBundles) await put(entry, await bundle(entry));
   for (const name of vendorUsed) {
     const file = join(packageDir(name), kVendor[name]);
     const source = await readFile(file, 'utf8');
@@ -263,6 +279,66 @@ function withCspMeta(html) {
   const withMeta = html.replace(/(<meta charset="utf-8">)/i, `$1\n  ${meta}`);
   if (withMeta === html) fail('web/index.html has no <meta charset="utf-8"> to put the CSP after');
   return withMeta;
+}
+
+/**
+ * web/<entry> and every module it imports statically, as one ES module (esbuild) that takes the
+ * entry's place in dist/. Each module's import.meta.url stays the URL of its own file
+ * (keepModuleUrls), so what it resolves against it (the worker, the .wasm, page/hosts.js) is
+ * found where the unbundled files find it; dynamic imports stay dynamic (loaded on demand, from
+ * the unbundled files), and so do imports whose specifier is a variable (ONNX Runtime, node:).
+ * @param {string} entry a path under web/ @returns {Promise<string>}
+ */
+async function bundle(entry) {
+  const result = await esbuild({
+    entryPoints: [join(webDir, entry)],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    logLevel: 'silent',
+    banner: { js: `// Made by scripts/site.mjs: web/${entry} and its imports in one file (esbuild).` },
+    plugins: [keepModuleUrls(entry)],
+  });
+  if (result.warnings.length > 0) {
+    fail(`bundling ${entry}: ${result.warnings.map((w) => `${w.location?.file ?? ''}:${w.location?.line ?? ''} ${w.text}`).join('; ')}`);
+  }
+  return result.outputFiles[0].text;
+}
+
+/**
+ * The esbuild plugin of bundle(): in each module, import.meta.url becomes its own file's URL
+ * (new URL('<its path from the bundle>', import.meta.url)), a dynamic import an import of the
+ * unbundled file, and a bare import (kVendor) the package's file that vendor/ holds.
+ * @param {string} entry the bundle's path in dist/ (= under web/)
+ * @returns {import('esbuild').Plugin}
+ */
+function keepModuleUrls(entry) {
+  const fromBundle = (/** @type {string} */ file) => {
+    const path = relative(join(webDir, dirname(entry)), file).split(sep).join('/');
+    return path.startsWith('.') ? path : `./${path}`;
+  };
+  return {
+    name: 'kolmo-module-urls',
+    setup(build) {
+      build.onResolve({ filter: /.*/ }, (args) => {
+        if (args.kind === 'dynamic-import' && /^\.{1,2}\//.test(args.path)) {
+          return { path: fromBundle(join(args.resolveDir, args.path)), external: true };
+        }
+        if (args.path in kVendor) return { path: join(packageDir(args.path), kVendor[args.path]) };
+        return undefined;
+      });
+      build.onLoad({ filter: /\.m?js$/ }, async (args) => {
+        const source = await readFile(args.path, 'utf8');
+        if (!source.includes('import.meta.url')) return undefined;
+        // define replaces the expression only, not the words in strings or comments.
+        const { code } = await transform(source, { loader: 'js', format: 'esm', define: { 'import.meta.url': 'kolmoModuleUrl' } });
+        if (!code.includes('kolmoModuleUrl')) return undefined; // in comments only
+        return { contents: `const kolmoModuleUrl = new URL(${JSON.stringify(fromBundle(args.path))}, import.meta.url).href;\n${code}`, loader: 'js' };
+      });
+    },
+  };
 }
 
 /** `_headers` (Netlify / Cloudflare Pages format): every path gets kSiteHeaders. */

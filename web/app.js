@@ -27,10 +27,13 @@ import { Kolmo, KolmoError } from './lib/index.js';
 import {
   ui, describe, showMessage, clearError, beginProgress, showProgress, endProgress, showEngine, showTextSize,
   showOverLimit, showLink, clearLink, showChannels, showPasswordNote, beginDecoded, appendDecoded, showDecoded,
-  showOpenFailed, showOpenProgress, showDeclared, askToOpen, showDeclined, endOpening, editable,
+  showOpenFailed, showOpenProgress, showTiming, showDeclared, askToOpen, showDeclined, endOpening, editable,
 } from './app/render.js';
 import * as link from './app/link_state.js';
 import { kAskAboveSeconds, openingTime, segmentThreads } from './app/open_time.js';
+import { mark, timingLine } from './app/timing.js';
+
+mark('app');
 
 /** The largest text a link holds: the core's limit, asked of the library once (kolmo.limits()). */
 let maxTextBytes = 0;
@@ -223,6 +226,7 @@ async function openLink(fragment, { confirmed = false } = {}) {
   /** @type {LongOpening|null} */
   let tooLong = null;
   const onProgress = (/** @type {import('./lib/index.js').Progress} */ p) => {
+    if (p.phase === 'load') mark(p.done ? 'engine' : 'model-files');
     if (p.declared) {
       const time = openingTime(p.declared, openThreads);
       if (!confirmed && time && time.seconds > askAboveSeconds) {
@@ -241,15 +245,18 @@ async function openLink(fragment, { confirmed = false } = {}) {
   /** @type {import('./lib/index.js').DecompressStats|null} */
   let stats = null;
   const password = ui.password.value;
+  mark('open');
   try {
     const bytes = await opener.decompress(fragment, {
       output: 'bytes', tokenCosts: true, onProgress, signal: controller.signal, ...(password ? { password } : {}),
       onTokens: (t) => {
+        mark('first-tokens');
         decodedTokens += t.lengths.length;
         appendDecoded(live.decode(t.bytes, { stream: true }), decodedTokens);
       },
       onStats: (s) => (stats = s),
     });
+    mark('decoded');
     const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
     if (opening !== controller) return; // another link was opened meanwhile
     link.unlocked();
@@ -258,6 +265,8 @@ async function openLink(fragment, { confirmed = false } = {}) {
       text, bytes, fragment: fragment.replace(/^#/, ''), elapsedMs: performance.now() - started,
       stats: /** @type {import('./lib/index.js').DecompressStats} */ (/** @type {unknown} */ (stats)),
     });
+    mark('shown');
+    if (link.timingAsked()) showTiming(timingLine());
   } catch (error) {
     if (opening !== controller) return;
     const asked = /** @type {LongOpening|null} */ (tooLong); // set in onProgress, which TypeScript does not follow

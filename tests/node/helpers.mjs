@@ -1,8 +1,10 @@
 // Shared helpers of the Node tests: repository paths, deterministic test data, and a small
-// tokenizer file built in memory (so codec tests do not depend on a trained model).
+// tokenizer file built in memory (so codec tests do not depend on a trained model), and the
+// models/ folder over HTTP (serveModels).
 import { fileURLToPath } from 'node:url';
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { createServer } from 'node:http';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { mix32 } from './synthetic_model.mjs';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -63,4 +65,28 @@ export function shippedTokenizerPaths() {
     .filter((d) => d.isDirectory())
     .map((d) => join(modelsDir, d.name, 'tokenizer.kbpe'))
     .filter((p) => existsSync(p));
+}
+
+/** Serves models/ over HTTP; `tamper(path, bytes)` may change what is sent. */
+export async function serveModels(tamper = (/** @type {string} */ _p, /** @type {Buffer} */ b) => b) {
+  let requests = 0;
+  const server = createServer((req, res) => {
+    requests++;
+    const path = join(repoRoot, 'models', decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
+    if (relative(join(repoRoot, 'models'), path).startsWith('..')) return res.writeHead(404).end();
+    try {
+      res.writeHead(200).end(tamper(path, readFileSync(path)));
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
+  const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    get requests() {
+      return requests;
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve(undefined))),
+  };
 }

@@ -4,11 +4,10 @@
 // fallback, and model loading by URL with the sha256 check and the file cache.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
-import { repoRoot, utf8, invalidUtf8 } from './helpers.mjs';
+import { join } from 'node:path';
+import { repoRoot, utf8, invalidUtf8, serveModels } from './helpers.mjs';
 import { compress, decompress, load, Kolmo, KolmoError } from '../../web/lib/index.js';
 import { asKolmoError } from '../../web/lib/worker/engine.js';
 import { isOutOfMemory } from '../../web/lib/shared/errors.js';
@@ -285,30 +284,6 @@ test('modes restricts the container modes: the model can be insisted on, or left
 // reaches it only at ~1 token per byte, and would take the model minutes to code here).
 
 // ---- model by URL, sha256 check, cache ----
-
-/** Serves models/ over HTTP; `tamper(path, bytes)` may change what is sent. */
-async function serveModels(tamper = (/** @type {string} */ _p, /** @type {Buffer} */ b) => b) {
-  let requests = 0;
-  const server = createServer((req, res) => {
-    requests++;
-    const path = join(repoRoot, 'models', decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
-    if (relative(join(repoRoot, 'models'), path).startsWith('..')) return res.writeHead(404).end();
-    try {
-      res.writeHead(200).end(tamper(path, readFileSync(path)));
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
-  const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
-  return {
-    url: `http://127.0.0.1:${port}/`,
-    get requests() {
-      return requests;
-    },
-    close: () => new Promise((resolve) => server.close(() => resolve(undefined))),
-  };
-}
 
 /** Every file under dir, as paths relative to it. @param {string} dir @returns {string[]} */
 function filesUnder(dir) {

@@ -46,6 +46,31 @@ test('the site holds the page, the ORT files the library loads, and the models',
   }
 });
 
+test('the page and the worker are bundles; each module in them keeps its own URL', () => {
+  for (const bundle of ['app.js', 'lib/worker/worker.js']) {
+    const source = read(bundle);
+    assert.match(source, /^\/\/ Made by scripts\/site\.mjs/, `${bundle} is not a bundle`);
+    assert.deepEqual(importSpecifiers(source), [], `${bundle} has static imports left`);
+    // import.meta.url of each bundled module: its own file, beside the bundle in dist/.
+    const own = [...source.matchAll(/new URL\("([^"]+)", import\.meta\.url\)\.href/g)].map((m) => m[1]);
+    assert.ok(own.length > 0, `${bundle}: no module URLs`);
+    for (const path of own) {
+      const file = new URL(path, `file:///${bundle}`).pathname.slice(1);
+      assert.ok(built.files.includes(file), `${bundle}: a module's URL ${path} is not a file of the site (${file})`);
+    }
+    // Dynamic imports stay imports of the unbundled files, which the site holds.
+    for (const [, path] of source.matchAll(/\bimport\("(\.{1,2}\/[^"]+)"\)/g)) {
+      assert.ok(built.files.includes(new URL(path, `file:///${bundle}`).pathname.slice(1)), `${bundle} imports ${path}, which the site lacks`);
+    }
+  }
+  // The page's bundle starts the worker from page/hosts.js's URL: lib/worker/worker.js.
+  assert.match(read('app.js'), /new URL\("\.\/lib\/page\/hosts\.js", import\.meta\.url\)/);
+  assert.match(read('app.js'), /import\("\.\/lib\/worker\/engine\.js"\)/);
+  // The library as published is still there, unbundled.
+  assert.ok(importSpecifiers(read('lib/index.js')).includes('./page/hosts.js'));
+  assert.ok(importSpecifiers(read('lib/worker/engine.js')).includes('./codec.js'));
+});
+
 test('index.html has the strict CSP and only relative URLs (works from a sub-path)', () => {
   const html = read('index.html');
   const metas = [...html.matchAll(/<meta http-equiv="Content-Security-Policy" content="([^"]*)">/g)];

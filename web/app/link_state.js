@@ -73,6 +73,8 @@ export function unlocked() {
 
 /** The backend the address asks for (?backend=), or null. */
 export const requestedBackend = () => params.get('backend');
+/** Whether the address asks for the opening's timing under the opened text (?timing: app/timing.js). */
+export const timingAsked = () => params.has('timing');
 /** Whether the address leaves out the service worker (?sw=0, for tests). */
 export const serviceWorkerOff = () => params.get('sw') === '0';
 /**

@@ -492,6 +492,21 @@ export function showDecoded({ text, bytes, fragment, elapsedMs, stats: s }) {
 }
 
 /**
+ * The opening's steps on the page's clock (?timing; app/timing.js), under the opened text.
+ * @param {string} line
+ */
+export function showTiming(line) {
+  let note = /** @type {HTMLElement|null} */ (ui.decoded.querySelector('[data-kolmo="timing"]'));
+  if (!note) {
+    note = document.createElement('p');
+    note.className = 'meta';
+    note.dataset.kolmo = 'timing';
+    ui.decoded.append(note);
+  }
+  note.textContent = `ms after navigation: ${line}`;
+}
+
+/**
  * An opened link that could not be opened: the message instead of any unverified text; for a
  * password error, the password field asks for it.
  * @param {string} message @param {string|undefined} code

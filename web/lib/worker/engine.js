@@ -142,10 +142,28 @@ export class Engine {
    * @returns {Promise<Model>}
    */
   async #loadModel(entry, { onProgress, signal }) {
-    const codec = await this.codec();
-    const files = await loadModelFiles(entry, {
+    const codec = this.codec(); // loads beside the model files
+    codec.catch(() => {}); // its error surfaces where use() awaits it
+    // The model starts while its files' sha256 is being checked, and is used only once they match.
+    return loadModelFiles(entry, {
       baseUrl: this.#settings.modelBaseUrl, signal, cache: this.#settings.cache, onProgress,
+      use: async (files) => this.#startModel(entry, await codec, files, onProgress),
+      discard: async (lm) => {
+        await lm.model.dispose();
+        lm.tokenizer.dispose();
+        lm.tree.dispose();
+      },
     });
+  }
+
+  /**
+   * The model of `entry` from its files, on the first backend that works.
+   * @param {{id: string, files: any, vocab_size: number, eot_id: number, index: number, id_hash: string} & import('./model.js').ModelShape} entry
+   * @param {import('./codec.js').Codec} codec @param {Record<string, Uint8Array>} files
+   * @param {((p: Progress) => void)|undefined} onProgress
+   * @returns {Promise<Model>}
+   */
+  async #startModel(entry, codec, files, onProgress) {
     onProgress?.({ phase: 'load', done: 0, total: 1 });
     const tokenizer = codec.parseTokenizer(files['tokenizer.kbpe']);
     if (tokenizer.vocabSize !== entry.vocab_size || tokenizer.eotId !== entry.eot_id) {
@@ -315,6 +333,9 @@ export class Engine {
    *   an encrypted link (password_required without one, wrong_password for a wrong one)
    */
   async decompress(input, { onProgress, onTokens, tokenCosts = false, signal, password } = {}) {
+    // The manifest (for the link's model) is fetched beside the WASM module, not after it; a link
+    // that needs no model leaves it unused, and a failure here is met again where it matters.
+    this.manifest(signal).catch(() => {});
     const codec = await this.codec();
     const received = await this.containerOf(input);
     const encrypted = codec.isEnvelope(received);

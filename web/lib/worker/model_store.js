@@ -7,6 +7,12 @@
 //
 //   const manifest = await loadManifest(baseUrl);
 //   const files = await loadModelFiles(manifestEntry(manifest), { baseUrl, onProgress });
+//   const model = await loadModelFiles(entry, { baseUrl, use: (files) => start(files), discard });
+//
+// With `use`, what the caller makes of the files (a model on its engine) is made while their
+// sha256 is being checked (WebCrypto hashes off the calling thread), and handed back only once
+// they match: opening a link with the model cached does not wait for the hash on top of the
+// engine's start, and a damaged file still never gets as far as coding a link.
 //
 // No DOM, no ONNX Runtime.
 import { KolmoError } from '../shared/errors.js';
@@ -238,13 +244,24 @@ export async function loadManifest(baseUrl, { signal, cache } = {}) {
  * entryForLinkIndex()): cache first, else download (then cache). Throws KolmoError:
  * model_unavailable (download failed, 404, an HTML page; the message names the URL and the
  * fix), model_mismatch (files do not hash to the entry, even after a fresh download), aborted.
+ *
+ * Without `use` the result is the files; with it, use(files), called as soon as the files are
+ * read (their sizes checked) while their sha256 is being computed, and returned only once the
+ * files match the manifest. When they do not, the result (if any) goes to `discard` and use's
+ * own error (a file that is not a model, say) gives way to the mismatch: a damaged cache entry
+ * is dropped and the files are downloaded, then used, again. An error of use with matching
+ * files is thrown as it is.
+ * @template [T=Record<string, Uint8Array>]
  * @param {{id: string, files: Record<string, {bytes: number, sha256: string}>}} entry
  * @param {{baseUrl: string|URL|null, signal?: AbortSignal, cache?: boolean|string,
- *   onProgress?: (p: {phase: 'download', done: number, total: number}) => void}} options
+ *   onProgress?: (p: {phase: 'download', done: number, total: number}) => void,
+ *   use?: (files: Record<string, Uint8Array>) => T|Promise<T>, discard?: (made: T) => unknown}} options
  *   baseUrl: the models folder (modelBaseUrl), or null for the package's own files
- * @returns {Promise<Record<string, Uint8Array>>} file name -> bytes, for kModelFiles
+ * @returns {Promise<T>} use(files); without use: file name -> bytes, for kModelFiles
  */
-export async function loadModelFiles(entry, { baseUrl, signal, cache, onProgress }) {
+export async function loadModelFiles(entry, options) {
+  const { baseUrl, signal, cache, onProgress, discard } = options;
+  const use = options.use ?? ((/** @type {Record<string, Uint8Array>} */ files) => /** @type {T} */ (/** @type {unknown} */ (files)));
   const sources = Object.fromEntries(kModelFiles.map((name) => [name, modelFileSource(baseUrl ? String(baseUrl) : null, entry.id, name)]));
   const local = kModelFiles.every((name) => /^(file|data):/.test(sources[name].url));
   const store = local ? null : await openStore(cache);
@@ -282,9 +299,23 @@ export async function loadModelFiles(entry, { baseUrl, signal, cache, onProgress
     }
     files[name] = bytes;
   }
+  const verified = verifyModelFiles(entry, files); // hashing starts now, off this thread
+  verified.catch(() => {}); // awaited below, after use()
+  /** @type {{made: T}|null} */
+  let result = null;
+  let useError = null;
+  // Files of the wrong size (truncated) are never used: verified fails on them.
+  if (kModelFiles.every((name) => files[name].length === entry.files?.[name]?.bytes)) {
+    try {
+      result = { made: await use(files) };
+    } catch (error) {
+      useError = error;
+    }
+  }
   try {
-    await verifyModelFiles(entry, files);
+    await verified;
   } catch (error) {
+    if (result) await discard?.(result.made);
     if (fromCache.size === 0) {
       const urls = kModelFiles.map((name) => sources[name].url).join(', ');
       throw new KolmoError(/** @type {any} */ (error)?.code ?? 'model_mismatch', `${/** @type {any} */ (error)?.message?.replace(/^\w+: /, '') ?? error} ` +
@@ -292,10 +323,11 @@ export async function loadModelFiles(entry, { baseUrl, signal, cache, onProgress
     }
     // A damaged cache entry: forget the cached files and download them once more.
     for (const name of fromCache) await store?.remove(sources[name].url);
-    return loadModelFiles(entry, { baseUrl, signal, cache, onProgress });
+    return loadModelFiles(entry, options);
   }
+  if (useError || !result) throw useError;
   for (const name of kModelFiles) if (!fromCache.has(name)) await store?.put(sources[name].url, files[name]);
-  return files;
+  return result.made;
 }
 
 /**
