@@ -41,8 +41,9 @@ const kUsage = `usage: kolmo compress [FILE] [-o OUT] [--url] [--backend core|wa
                include (it has the default model only)
   --max-text-bytes  decompress: open a link whose text is up to N bytes (default 4194304); a
                link that declares more is refused before any decoding
-  --workers    threads that code a long text's segments side by side (default: the machine's
-               cores, at most 4; 1: one after another)
+  --workers    threads that code a long text's segments side by side, or a text's model
+               windows ahead of its coder (the same link; default: the machine's cores, at
+               most 4; 1: all on one thread)
   --quiet      no progress on stderr`;
 
 

@@ -72,8 +72,9 @@ export { KolmoError };
  *   runs every model step, and an abort waits for the step in progress)
  * @property {number} [threads]  ONNX Runtime CPU threads
  * @property {boolean} [gpuKvCache]  WebGPU: keep the KV cache in GPU buffers (default true)
- * @property {number} [workers]  threads that code a long text's segments side by side (default:
- *   the device's cores, at most 4; 1: one after another on the engine's thread)
+ * @property {number} [workers]  threads that code a long text's segments side by side, or compute a
+ *   text's model windows ahead of its coder (texts of over 256 tokens with kolmo's models; the
+ *   same link as one thread; default: the device's cores, at most 4; 1: all on the engine's thread)
  * @property {number} [maxTextBytes]  the longest text a link may open to (default 4 MiB, the
  *   core's bound); a link that declares more is refused at once with its length, so a caller
  *   that trusts its links raises it, one that shows them to people may lower it
