@@ -31,7 +31,6 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { build as esbuild, transform } from 'esbuild';
 import { kModelFiles } from '../web/lib/worker/model_store.js';
 
 const repoRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -106,6 +105,12 @@ export const kVendor = {
  * helpers (the same bundle).
  */
 const kBundles = ['app.js', 'lib/worker/worker.js'];
+/**
+ * Modules that the bundles import by a URL made at run time (out of esbuild's sight), so they
+ * are served on their own, with their static imports: a long link's helper workers
+ * (worker/segments.js, worker/windows.js) start from page/hosts.js.
+ */
+const kImportedByUrl = ['lib/page/hosts.js'];
 
 /** The line of web/sw.js that this script fills in. */
 const kSiteMarker = /^const kSite = .*; \/\/ filled in by scripts\/site\.mjs$/m;
@@ -217,7 +222,16 @@ export async function buildSite(outDir) {
       await copy(from, path);
     }
   }
-  for (const entry of kBundles) await put(entry, await bundle(entry));
+  /** Modules of web/ that are in a bundle: the page never loads them on their own. */
+  const bundled = new Set();
+  for (const entry of kBundles) {
+    const { code, inputs } = await bundle(entry);
+    await put(entry, code);
+    for (const input of inputs) bundled.add(input);
+  }
+  // ... but for the modules the bundles import by URL at run time, and theirs.
+  for (const path of staticGraph(out, kImportedByUrl)) bundled.delete(path);
+  for (const entry of kBundles) bundled.delete(entry);
   for (const name of vendorUsed) {
     const file = join(packageDir(name), kVendor[name]);
     const source = await readFile(file, 'utf8');
@@ -257,9 +271,10 @@ export async function buildSite(outDir) {
   }
   const swSource = await readFile(join(webDir, 'sw.js'), 'utf8');
   const version = hash.update(swSource).digest('hex').slice(0, 16);
-  // Kept at install: the page itself. ORT (tens of MB, one of two builds used) is kept on first
-  // use; models are kept by the library (model_store.js), checked by sha256.
-  const shell = ['./', ...files.filter((p) => !/^(ort|models)\/|^_headers$|^\.nojekyll$|^sw\.js$/.test(p)).map((p) => `./${p}`)];
+  // Kept at install: the page itself, less the modules that its bundles hold. ORT (tens of MB,
+  // one of two builds used) is kept on first use; models are kept by the library
+  // (model_store.js), checked by sha256.
+  const shell = ['./', ...files.filter((p) => !/^(ort|models)\/|^_headers$|^\.nojekyll$|^sw\.js$/.test(p) && !bundled.has(p)).map((p) => `./${p}`)];
   const site = { version, shell, headers: kSiteHeaders };
   if (!kSiteMarker.test(swSource)) fail('web/sw.js has no `const kSite = ...; // filled in by scripts/site.mjs` line');
   await put('sw.js', swSource.replace(kSiteMarker, `const kSite = ${JSON.stringify(site)}; // filled in by scripts/site.mjs`));
@@ -287,9 +302,12 @@ function withCspMeta(html) {
  * (keepModuleUrls), so what it resolves against it (the worker, the .wasm, page/hosts.js) is
  * found where the unbundled files find it; dynamic imports stay dynamic (loaded on demand, from
  * the unbundled files), and so do imports whose specifier is a variable (ONNX Runtime, node:).
- * @param {string} entry a path under web/ @returns {Promise<string>}
+ * @param {string} entry a path under web/
+ * @returns {Promise<{code: string, inputs: string[]}>} inputs: the modules in it (paths under web/)
  */
 async function bundle(entry) {
+  const { build: esbuild, transform } = await import('esbuild')
+    .catch(() => fail('esbuild is not installed: run npm ci (bash scripts/setup.sh does)'));
   const result = await esbuild({
     entryPoints: [join(webDir, entry)],
     bundle: true,
@@ -297,14 +315,40 @@ async function bundle(entry) {
     platform: 'browser',
     target: 'es2022',
     write: false,
+    metafile: true, // its paths are relative to absWorkingDir
+    absWorkingDir: repoRoot,
     logLevel: 'silent',
     banner: { js: `// Made by scripts/site.mjs: web/${entry} and its imports in one file (esbuild).` },
-    plugins: [keepModuleUrls(entry)],
+    plugins: [keepModuleUrls(entry, transform)],
   });
   if (result.warnings.length > 0) {
     fail(`bundling ${entry}: ${result.warnings.map((w) => `${w.location?.file ?? ''}:${w.location?.line ?? ''} ${w.text}`).join('; ')}`);
   }
-  return result.outputFiles[0].text;
+  // Paths in dist/: a module of web/, or an npm module's copy in vendor/.
+  const vendorFiles = new Map(Object.keys(kVendor).map((name) => [join(packageDir(name), kVendor[name]), vendorPath(name)]));
+  const inputs = Object.keys(result.metafile.inputs).map((path) => {
+    const file = resolve(repoRoot, path);
+    return vendorFiles.get(file) ?? relative(webDir, file).split(sep).join('/');
+  });
+  return { code: result.outputFiles[0].text, inputs };
+}
+
+/**
+ * The modules that `entries` load by static imports, themselves included (paths in dist/).
+ * @param {string} out dist/ @param {string[]} entries @returns {Set<string>}
+ */
+function staticGraph(out, entries) {
+  const seen = new Set();
+  const visit = (/** @type {string} */ path) => {
+    if (seen.has(path)) return;
+    seen.add(path);
+    for (const specifier of importSpecifiers(readFileSync(join(out, path), 'utf8'))) {
+      const url = new URL(specifier, `file:///${path}`);
+      if (url.protocol === 'file:') visit(url.pathname.slice(1));
+    }
+  };
+  entries.forEach(visit);
+  return seen;
 }
 
 /**
@@ -312,9 +356,10 @@ async function bundle(entry) {
  * (new URL('<its path from the bundle>', import.meta.url)), a dynamic import an import of the
  * unbundled file, and a bare import (kVendor) the package's file that vendor/ holds.
  * @param {string} entry the bundle's path in dist/ (= under web/)
+ * @param {typeof import('esbuild').transform} transform
  * @returns {import('esbuild').Plugin}
  */
-function keepModuleUrls(entry) {
+function keepModuleUrls(entry, transform) {
   const fromBundle = (/** @type {string} */ file) => {
     const path = relative(join(webDir, dirname(entry)), file).split(sep).join('/');
     return path.startsWith('.') ? path : `./${path}`;
