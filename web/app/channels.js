@@ -1,6 +1,7 @@
 // @file Where a link fits: the channels people paste links into, with the most characters a link
 // may have there, and the page's verdict for a link of a given length. No DOM (render.js draws it;
 // tests/node/channels.test.mjs checks it).
+import { formatCount } from './format.js';
 
 /**
  * Shortest first. SMS: one GSM 7-bit message (longer ones are split, and some phones break the
@@ -36,15 +37,14 @@ export function channelFits(length) {
  * @param {number} length
  */
 export function channelWarning(length) {
-  const count = (/** @type {number} */ n) => n.toLocaleString('en-US');
   const near = kChannels.find(({ limit }) => length <= limit && length >= limit * kNearShare);
   if (near) {
     const more = near.limit - length + 1;
-    return `${count(more)} more ${more === 1 ? 'character' : 'characters'} and the link no longer fits in ${near.what} ` +
-      `(${count(length)} of ${count(near.limit)}).`;
+    return `${formatCount(more)} more ${more === 1 ? 'character' : 'characters'} and the link no longer fits in ${near.what} ` +
+      `(${formatCount(length)} of ${formatCount(near.limit)}).`;
   }
   if (length > kChannels[kChannels.length - 1].limit) {
-    return `At ${count(length)} characters the link is too long for chat apps and a QR code: send it by e-mail, or shorten the text.`;
+    return `At ${formatCount(length)} characters the link is too long for chat apps and a QR code: send it by e-mail, or shorten the text.`;
   }
   return '';
 }

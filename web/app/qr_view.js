@@ -3,6 +3,7 @@
 // alphanumeric mode stores in about 25% fewer modules than the base62 link. No inline style (the
 // page runs under a strict CSP): the canvas is sized through its attributes.
 import { qrSymbol } from '../lib/page/qr.js';
+import { formatCount } from './format.js';
 
 // QR version 40 holds at most 3,391 alphanumeric characters at ecc M; beyond that no symbol.
 const kMaxQrChars = 3391;
@@ -22,7 +23,7 @@ export function showQr(element, link) {
   if (link.length > kMaxQrChars) {
     canvas.hidden = true;
     element.dataset.kolmoVersion = '';
-    note.textContent = `The link is too long for a QR code (${link.length.toLocaleString('en-US')} characters; a QR code holds about ${kMaxQrChars.toLocaleString('en-US')}).`;
+    note.textContent = `The link is too long for a QR code (${formatCount(link.length)} characters; a QR code holds about ${formatCount(kMaxQrChars)}).`;
     return;
   }
   const symbol = qrSymbol(link);

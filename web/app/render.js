@@ -8,6 +8,7 @@ import { pageMessage } from '../lib/shared/errors.js';
 import { channelFits, channelWarning } from './channels.js';
 import { showQr } from './qr_view.js';
 import { kBytesPerToken } from './open_time.js';
+import { formatCount } from './format.js';
 
 // Beyond this the heat view shows the start only: a span per token, and laying out 20,000 of
 // them blocked the main thread for 0.9 s (measured: 5,000 took 0.13 s, on a loaded 2-core machine).
@@ -52,8 +53,6 @@ export function formatBytes(n) {
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(n < 10240 ? 1 : 0)} KB`;
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
-/** @param {number} n */
-export const formatCount = (n) => n.toLocaleString('en-US');
 /** Characters (code points) of a string, without an array of them (a 4 MiB text is 4 M items). @param {string} text */
 export function countChars(text) {
   let pairs = 0;
