@@ -39,7 +39,10 @@ try {
   const done = '[data-kolmo="output"][data-kolmo-state="done"]';
   await page.goto(`${server.url}#${fragment}`);
   await page.waitForSelector(done, { timeout: 120000, state: 'attached' });
-  await page.waitForTimeout(1000); // the service worker's install and the model's cache entry
+  // The service worker's install, the model's cache entry, and the browser's cache of the .wasm's
+  // compiled code, which V8 writes 2 s after its last tier-up (--wasm-caching-timeout-ms): what
+  // any visit of a few seconds leaves behind.
+  await page.waitForTimeout(3000);
   for (let i = 0; i < runs; i++) {
     const start = Date.now();
     await page.goto(`${server.url}?n=${i}#${fragment}`);
