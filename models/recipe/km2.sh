@@ -18,8 +18,9 @@ py=/usr/bin/python3
 tokenizer="$root/models/km1-4f9c28b6bfe260e6/tokenizer.kbpe"
 warmstart="$root/../shared/warmstart/km1-continued-fp16.pt"
 # The schedule spans the whole run (tokens, not time): keep these fixed across sessions.
-TRAIN_ARGS=(--batch 16 --context 256 --total-tokens 48e6 --decay-frac 0.2 --lr 6e-4 --min-lr 6e-5
-            --warmup 100 --ckpt-every 50 --threads 2 --seed 3)
+# km2's shape and recipe are configs/km2.json's (the one place they are written); km2's run adds
+# its budget, checkpoint period and threads (fp32: km2 ran before bf16 autocast was measured).
+TRAIN_ARGS=(--config "$here/configs/km2.json" --total-tokens 48e6 --ckpt-every 50 --threads 2)
 
 # Debian packages whose files are training text (prepare_data.py FILES, the km2 card lists them)
 # and those the trainer needs. libopenblas0-openmp: see train.py on BLAS threads.
