@@ -1,7 +1,9 @@
 // kolmo/lm.h — the language-model coder: a token sequence and the model's logits for it become an
 // LM payload (the body of an lm link, kolmo/container.h), and back.
 //
-// The model stays with the caller: kolmo never runs it. For every token the caller runs its model
+// This API is for a caller that runs its own model (kolmo's own links run the model engine inside
+// the core's link jobs, src/link_jobs.h, and the WebGPU path feeds ONNX Runtime's logits to the
+// coder sessions this API wraps, through the WASM bindings). For every token the caller runs its model
 // on the tokens before it (contextStart() says which ones it sees) and hands the (vocab,) float32
 // logits in. The decoder must be given the same logits the encoder saw, up to a small drift: a
 // payload written with LmEncoderOptions::epsilon decodes exactly with logits that differ from the
