@@ -19,6 +19,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Kolmo } from '../web/lib/index.js';
 import { chromiumPath, launchBrowser, startServer } from '../tests/e2e/browser.mjs';
+import { median, openTimed } from './page_speed.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -31,12 +32,6 @@ if (!chromiumPath()) throw new Error('chromium not found: apt-get install -y chr
 
 const short = 'Meet me at 8 by the old mill. Bring the map, the blue notebook and two sandwiches, please!';
 const { fragment } = await new Kolmo({ cache: false }).compress(short);
-const done = '[data-kolmo="output"][data-kolmo-state="done"]';
-const median = (/** @type {number[]} */ xs) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 const browser = await launchBrowser();
 const loadBefore = loadavg();
@@ -50,8 +45,7 @@ try {
     const context = await browser.newContext();
     const page = await context.newPage();
     sites.push({ name: folder ?? 'this tree', server, context, page, results: [] });
-    await page.goto(`${server.url}#${fragment}`);
-    await page.waitForSelector(done, { timeout: 120000, state: 'attached' });
+    await openTimed(page, `${server.url}#${fragment}`, short, { timeout: 120000 });
     // The service worker's install, the model's cache entry, and the browser's cache of the
     // .wasm's compiled code, which V8 writes 2 s after its last tier-up
     // (--wasm-caching-timeout-ms): what any visit of a few seconds leaves behind.
@@ -64,19 +58,9 @@ try {
         site.page = await site.context.newPage();
       }
       const { page, server } = site;
-      const start = Date.now();
-      await page.goto(`${server.url}?n=${i}#${fragment}`);
-      await page.waitForSelector(done, { timeout: 60000, state: 'attached' });
-      const wall = Date.now() - start;
-      const text = await page.$eval('[data-kolmo="output"]', (el) => el.textContent);
-      if (text !== short) throw new Error(`${site.name}, open ${i}: another text was decoded: ${text}`);
-      const { marks, navigation, controlled } = await page.evaluate(() => ({
-        marks: performance.getEntriesByType('mark').filter((m) => m.name.startsWith('kolmo:')).map((m) => [m.name.slice(6), m.startTime]),
-        navigation: /** @type {PerformanceNavigationTiming} */ (performance.getEntriesByType('navigation')[0])?.responseEnd ?? NaN,
-        controlled: Boolean(navigator.serviceWorker?.controller),
-      }));
+      const { wall, marks, navigation, controlled } = await openTimed(page, `${server.url}?n=${i}#${fragment}`, short);
       if (!controlled) throw new Error(`${site.name}: the page is not controlled by the service worker`);
-      site.results.push({ 'page received': navigation, ...Object.fromEntries(marks), 'harness wall clock': wall });
+      site.results.push({ 'page received': navigation, ...marks, 'harness wall clock': wall });
       await page.waitForTimeout(300);
     }
   }

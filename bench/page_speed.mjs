@@ -1,5 +1,7 @@
-// Shared by bench/speed.mjs and bench/gpu_speed.mjs: encode and decode tokens/s of one backend
-// in a page of the built site, through the library (its Web Worker), links of the model only.
+// Shared by the benches that drive a page of the built site: encode and decode tokens/s of one
+// backend through the library (its Web Worker), links of the model only (bench/speed.mjs,
+// bench/gpu_speed.mjs); one timed opening of a link by the page (bench/speed.mjs,
+// bench/cached_open.mjs); medians.
 
 /**
  * @param {import('playwright-core').Page} page  a page of the site (any file of it)
@@ -35,4 +37,38 @@ export function pageThroughput(page, backend, texts, { workers = 1 } = {}) {
     kolmo.dispose();
     return { tokens, encodePerSecond: (tokens / encodeMs) * 1000, decodePerSecond: (tokens / decodeMs) * 1000, backend: ran, fragments };
   }, { backend, samples: texts.map((t) => Array.from(t)), workers });
+}
+
+/** The page's state once an opened link's text is shown (web/app/render.js). */
+const kDone = '[data-kolmo="output"][data-kolmo-state="done"]';
+
+/**
+ * Navigates `page` to `url` (a page of the site with a link's fragment) and waits for the text.
+ * @param {import('playwright-core').Page} page @param {string} url @param {string} expected the link's text
+ * @param {{timeout?: number}} [options]
+ * @returns {Promise<{wall: number, marks: Record<string, number>, navigation: number, controlled: boolean}>}
+ *   wall: ms from page.goto() to the done state as playwright's polling sees it; marks: the
+ *   page's kolmo:* performance marks (web/app/timing.js), ms after navigation start; navigation:
+ *   when the page's response ended; controlled: whether the service worker served the page
+ */
+export async function openTimed(page, url, expected, { timeout = 60000 } = {}) {
+  const start = Date.now();
+  await page.goto(url);
+  await page.waitForSelector(kDone, { timeout, state: 'attached' });
+  const wall = Date.now() - start;
+  const text = await page.$eval('[data-kolmo="output"]', (el) => el.textContent);
+  if (text !== expected) throw new Error(`${url}: another text was decoded: ${text}`);
+  const { marks, navigation, controlled } = await page.evaluate(() => ({
+    marks: performance.getEntriesByType('mark').filter((m) => m.name.startsWith('kolmo:')).map((m) => [m.name.slice(6), m.startTime]),
+    navigation: /** @type {PerformanceNavigationTiming} */ (performance.getEntriesByType('navigation')[0])?.responseEnd ?? NaN,
+    controlled: Boolean(navigator.serviceWorker?.controller),
+  }));
+  return { wall, marks: Object.fromEntries(marks), navigation, controlled };
+}
+
+/** Median of a list of numbers. @param {number[]} xs */
+export function median(xs) {
+  const sorted = [...xs].sort((x, y) => x - y);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }

@@ -28,7 +28,7 @@ import { codedSequence } from '../web/lib/worker/pipeline.js';
 import { evalTexts } from '../tests/conformance/eval_texts.mjs';
 import { repoRoot } from '../tests/node/helpers.mjs';
 import { createRequire } from 'node:module';
-import { pageThroughput } from './page_speed.mjs';
+import { median, openTimed, pageThroughput } from './page_speed.mjs';
 
 const require = createRequire(import.meta.url);
 const { values: args } = parseArgs({
@@ -137,11 +137,8 @@ async function browserFigures() {
     const page = await context.newPage();
     const logBefore = server.requestLog().length;
     const firstStart = Date.now();
-    await page.goto(`${server.url}#${fragment}`);
-    await page.waitForSelector('[data-kolmo="output"][data-kolmo-state="done"]', { timeout: 120000, state: 'attached' });
+    await openTimed(page, `${server.url}#${fragment}`, short, { timeout: 120000 });
     const firstMs = Date.now() - firstStart;
-    const decoded = await page.$eval('[data-kolmo="output"]', (el) => el.textContent);
-    if (decoded !== short) throw new Error('the first visit decoded another text');
     await page.waitForTimeout(1500); // the service worker's install fetches what it keeps
     // What the host sent (its request log: the page's, its workers' and the service worker's
     // requests alike; a response the service worker served from its cache never reaches it).
@@ -162,12 +159,9 @@ async function browserFigures() {
     const times = [];
     const pageTimes = [];
     for (let i = 0; i < 5; i++) {
-      const start = Date.now();
-      await page.goto(`${server.url}?n=${i}#${fragment}`);
-      await page.waitForSelector('[data-kolmo="output"][data-kolmo-state="done"]', { timeout: 60000, state: 'attached' });
-      times.push(Date.now() - start);
-      // The page's own clock: its kolmo:shown mark (web/app/timing.js), ms after navigation start.
-      pageTimes.push(await page.evaluate(() => performance.getEntriesByName('kolmo:shown')[0]?.startTime ?? NaN));
+      const { wall, marks } = await openTimed(page, `${server.url}?n=${i}#${fragment}`, short);
+      times.push(wall);
+      pageTimes.push(marks.shown ?? NaN); // the page's own clock (web/app/timing.js)
     }
     await context.close();
     out.firstVisit = { bytes: firstVisitBytes, byType, ortRequests, ms: firstMs, linkChars: fragment.length, textBytes: short.length };
@@ -178,13 +172,6 @@ async function browserFigures() {
     await server.stop();
   }
   return out;
-}
-
-/** Median of a list of numbers. @param {number[]} xs */
-function median(xs) {
-  const sorted = [...xs].sort((x, y) => x - y);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /**

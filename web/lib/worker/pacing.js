@@ -66,3 +66,22 @@ export function pacer(signal, sliceMs = kSliceMs, { behindMessages = false } = {
     throwIfAborted(signal);
   };
 }
+
+/**
+ * An AbortController that also aborts when `signal` (the caller's) does: work spread over helper
+ * threads stops at the caller's abort or at its own first error. release(), when the work is
+ * over, detaches it from `signal` and aborts it, so that helpers still running stop.
+ * @param {AbortSignal|undefined} signal
+ * @returns {AbortController & {release: () => void}}
+ */
+export function linkedStop(signal) {
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  return Object.assign(stop, {
+    release: () => {
+      signal?.removeEventListener('abort', onAbort);
+      stop.abort();
+    },
+  });
+}

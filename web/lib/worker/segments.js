@@ -15,7 +15,7 @@
 import { KolmoError, abortError } from '../shared/errors.js';
 import { Kind } from '../shared/messages.js';
 import { isNode, nodeImport } from '../shared/env.js';
-import { kJobSlice, now, pacer } from './pacing.js';
+import { kJobSlice, linkedStop, now, pacer } from './pacing.js';
 
 // page/hosts.js beside this folder. A variable, so that bundlers leave it alone (see get()).
 const kHostsPath = '../page/hosts.js';
@@ -215,9 +215,7 @@ export async function decodeSegments(job, { codec, lm, helpers, workers, setting
     for (let i = 0; i < count; i++) read += fractions[i] * payloads[i].length;
     onProgress?.({ phase: 'decode', done: tokensDone, fraction: read / Math.max(1, totalBytes) });
   };
-  const stop = new AbortController();
-  const onAbort = () => stop.abort();
-  signal?.addEventListener('abort', onAbort, { once: true });
+  const stop = linkedStop(signal);
   const both = stop.signal;
   const hosts = helpers && workers > 1 ? await helpers.get(workers - 1) : [];
   try {
@@ -238,8 +236,7 @@ export async function decodeSegments(job, { codec, lm, helpers, workers, setting
       },
       (host) => helpers?.markBroken(host), stop);
   } finally {
-    signal?.removeEventListener('abort', onAbort);
-    stop.abort(); // helpers still running (after an error elsewhere) stop
+    stop.release(); // helpers still running (after an error elsewhere) stop
   }
   if (signal?.aborted) throw abortError(signal);
   const all = new Uint32Array(results.reduce((sum, r) => sum + (r?.tokens.length ?? 0), 0));
@@ -275,9 +272,7 @@ export async function encodeSegments(job, { codec, lm, helpers, workers, setting
     for (let i = 0; i < count; i++) positions += done[i] * (ids[i].length + 1);
     onProgress?.({ phase: 'encode', done: Math.round(positions), total });
   };
-  const stop = new AbortController();
-  const onAbort = () => stop.abort();
-  signal?.addEventListener('abort', onAbort, { once: true });
+  const stop = linkedStop(signal);
   const hosts = helpers && workers > 1 ? await helpers.get(workers - 1) : [];
   try {
     await spread(count,
@@ -294,8 +289,7 @@ export async function encodeSegments(job, { codec, lm, helpers, workers, setting
       },
       (host) => helpers?.markBroken(host), stop);
   } finally {
-    signal?.removeEventListener('abort', onAbort);
-    stop.abort();
+    stop.release();
   }
   if (signal?.aborted) throw abortError(signal);
   /** @type {any} */

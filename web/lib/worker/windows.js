@@ -17,7 +17,7 @@
 // number + 1 windows ahead of the window being coded.
 import { KolmoError, abortError } from '../shared/errors.js';
 import { Kind } from '../shared/messages.js';
-import { kJobSlice, now, pacer } from './pacing.js';
+import { kJobSlice, linkedStop, now, pacer } from './pacing.js';
 import { helperSettings, isHelperFailure } from './segments.js';
 
 /** The fewest windows for which helpers are asked: below it a text is coded on this thread alone. */
@@ -77,9 +77,7 @@ export async function encodeWindows(job, { lm, helpers, workers, settings, onPro
     return undefined;
   };
   const changed = wakeups(); // a window moved on, arrived or was given back
-  const stop = new AbortController();
-  const onAbort = () => stop.abort();
-  signal?.addEventListener('abort', onAbort, { once: true });
+  const stop = linkedStop(signal);
   stop.signal.addEventListener('abort', changed.wakeAll, { once: true });
   let finished = false;
   let helpedWindows = 0;
@@ -169,8 +167,7 @@ export async function encodeWindows(job, { lm, helpers, workers, settings, onPro
     }
   } finally {
     finished = true;
-    signal?.removeEventListener('abort', onAbort);
-    stop.abort(); // a helper still computing (after an error or an abort) stops
+    stop.release(); // a helper still computing (after an error or an abort) stops
     changed.wakeAll();
     await Promise.all(helperRuns);
   }
